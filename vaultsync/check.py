@@ -1,0 +1,78 @@
+"""`check`: every frontmatter problem of a vault, per note and across notes (duplicate site_uuid / slug)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from vaultsync.catalog import Catalog, NoteInfo, load_catalog
+from vaultsync.config import Config
+from vaultsync.errors import Problem
+from vaultsync.problems import DUPLICATE_SLUG, DUPLICATE_UUID, SYMLINK_OUTSIDE, UNREADABLE
+from vaultsync.state import State
+from vaultsync.vault import VaultScan, scan_vault
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    notes: int
+    problems: tuple[Problem, ...]
+    conflicts: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "notes": self.notes,
+            "problem_count": len(self.problems),
+            "problems": [p.as_dict() for p in self.problems],
+            "conflict_copies": list(self.conflicts),
+        }
+
+
+def _duplicates(infos: dict[str, NoteInfo], attr: str, kind: str, field: str) -> list[Problem]:
+    owners: dict[str, list[str]] = defaultdict(list)
+    for path, info in infos.items():
+        value = getattr(info, attr)
+        if value:
+            owners[value].append(path)
+    problems = []
+    for value, paths in owners.items():
+        if len(paths) < 2:
+            continue
+        for path in sorted(paths):
+            others = ", ".join(p for p in sorted(paths) if p != path)
+            problems.append(
+                Problem(
+                    path,
+                    kind,
+                    f"`{field}: {value}` is also used by {others}",
+                    hint=f"give each note its own `{field}`",
+                )
+            )
+    return problems
+
+
+def check_catalog(config: Config, scan: VaultScan, catalog: Catalog) -> CheckReport:
+    """Pure: turn a scan and its catalog into a report, sorted by file then kind."""
+    problems: list[Problem] = []
+    for path, info in catalog.infos.items():
+        problems.extend(info.problems)
+    for path, why in catalog.unreadable.items():
+        problems.append(Problem(path, UNREADABLE, why, hint="check the file's permissions"))
+    for skipped in scan.skipped:
+        kind = SYMLINK_OUTSIDE if skipped.kind == "symlink outside the vault" else UNREADABLE
+        problems.append(Problem(skipped.path, kind, skipped.message, hint=skipped.hint))
+    fields = config.fields
+    problems += _duplicates(catalog.infos, "uuid", DUPLICATE_UUID, fields.uuid)
+    problems += _duplicates(catalog.infos, "slug", DUPLICATE_SLUG, fields.slug)
+    problems.sort(key=lambda p: (p.path, p.line or 0, p.kind))
+    return CheckReport(notes=len(scan.notes), problems=tuple(problems), conflicts=tuple(scan.conflicts))
+
+
+def check_vault(config: Config, *, state: State | None = None) -> CheckReport:
+    """Scan the vault (through the cache when a state is given) and report every problem."""
+    scan = scan_vault(config.vault, ignore=config.ignore)
+    return check_catalog(config, scan, load_catalog(config, scan, state))

@@ -1,0 +1,247 @@
+"""Load and validate ``.vaultsync.yaml`` into frozen, typed settings (parsed once, at the edge)."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+
+import yaml
+
+from vaultsync.errors import ConfigError
+
+CONFIG_NAME = ".vaultsync.yaml"
+
+
+class ConfigWarning(UserWarning):
+    """An unknown key in the configuration (most often a typo)."""
+
+
+@dataclass(frozen=True)
+class FieldNames:
+    """Frontmatter keys vaultsync reads and writes."""
+
+    publish: str = "publish"
+    version: str = "at_semantic_version"
+    date_modified: str = "date_modified"
+    date_created: str = "date_created"
+    uuid: str = "site_uuid"
+    slug: str = "slug"
+
+
+@dataclass(frozen=True)
+class VersioningConfig:
+    """How stamps are made."""
+
+    initial: str = "0.0.0.1"
+    timezone: str = "local"
+    date_format: str = "%Y-%m-%d"
+    metadata_change: Literal["date", "none", "bump"] = "date"
+    fill_date_created: bool = False
+    fill_uuid: bool = False
+    stamp_on_ci: bool = False
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The git author used when the publication repo has no identity of its own."""
+
+    name: str = "vaultsync"
+    email: str = "vaultsync@localhost"
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    """Where and how published notes go."""
+
+    repo: str | None = None
+    folder: str = ""
+    naming: Literal["path", "slug"] = "path"
+    remote: str = "origin"
+    branch: str = "main"
+    push: bool = False
+    unlink_private: bool = False
+    identity: Identity = field(default_factory=Identity)
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    """The daemon's timings (seconds)."""
+
+    settle: float = 3.0
+    revision_window: float = 600.0
+    publish: bool = False
+    publish_quiet: float = 30.0
+    rescan_interval: float = 900.0
+    polling: bool = False
+    journal_keep: int = 20
+
+
+@dataclass(frozen=True)
+class HookConfig:
+    """The git pre-commit hook."""
+
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting, resolved. `vault` is absolute; relative paths in the file are relative to the vault."""
+
+    vault: Path
+    fields: FieldNames = field(default_factory=FieldNames)
+    versioning: VersioningConfig = field(default_factory=VersioningConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
+    watch: WatchConfig = field(default_factory=WatchConfig)
+    hook: HookConfig = field(default_factory=HookConfig)
+    ignore: tuple[str, ...] = ()
+    state_dir: str | None = None
+
+    @property
+    def publish_repo(self) -> Path | None:
+        if self.publish.repo is None:
+            return None
+        return (self.vault / Path(self.publish.repo).expanduser()).resolve()
+
+    def with_publish_repo(self, repo: Path) -> Config:
+        return dataclasses.replace(self, publish=dataclasses.replace(self.publish, repo=str(repo.resolve())))
+
+
+def load_config(*, vault: Path | None = None, config_file: Path | None = None) -> Config:
+    """Find and load the configuration. `--vault` alone is enough: without a file, defaults apply.
+
+    Precedence: an explicit `config_file`, else ``<vault>/.vaultsync.yaml`` if it exists, else defaults.
+    The vault is `vault`, else the config file's folder, else the current folder.
+    """
+    if config_file is None and vault is not None and (vault / CONFIG_NAME).is_file():
+        config_file = vault / CONFIG_NAME
+    data: Any = {}
+    if config_file is not None:
+        try:
+            text = config_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                "cannot read the config file", where=str(config_file), why=exc.strerror, hint="check the path"
+            ) from exc
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(
+                "the config file is not valid YAML",
+                where=str(config_file),
+                why=str(exc).replace("\n", " "),
+                hint="fix the YAML syntax; config.example.yaml shows every key",
+            ) from exc
+        data = {} if data is None else data
+    root = vault if vault is not None else (config_file.parent if config_file is not None else Path.cwd())
+    return parse_config(data, vault=root, source=str(config_file) if config_file else None)
+
+
+def parse_config(data: Any, *, vault: Path, source: str | None = None) -> Config:
+    """Validate a mapping (as read from YAML) into a `Config`. Pure apart from warnings for unknown keys."""
+    where = source or "config"
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            "the config must be a mapping of keys to values",
+            where=where,
+            why=f"found {type(data).__name__}",
+            hint="start the file with keys such as `fields:` or `publish:`",
+        )
+    if "vault" in data:
+        raise ConfigError(
+            "`vault` cannot be set in the config file",
+            where=where,
+            why="the vault is the folder that holds the file (or --vault)",
+            hint="remove the key",
+        )
+    values = _build(Config, {**data, "vault": vault.resolve()}, path="", where=where)
+    assert isinstance(values, Config)
+    return values
+
+
+def _build(cls: type, data: Mapping[str, Any], *, path: str, where: str) -> object:
+    hints = get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    for key in data:
+        if key not in names:
+            full = f"{path}{key}"
+            close = difflib.get_close_matches(str(key), names, n=1)
+            tip = f"; did you mean `{path}{close[0]}`?" if close else ""
+            warnings.warn(f"{where}: unknown key `{full}` is ignored{tip}", ConfigWarning, stacklevel=3)
+    kwargs = {name: _convert(hints[name], data[name], path=f"{path}{name}", where=where) for name in names if name in data}
+    return cls(**kwargs)
+
+
+def _describe(tp: Any) -> str:
+    origin = get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(tp))
+    if origin in (Union, types.UnionType):
+        return " or ".join(_describe(a) for a in get_args(tp))
+    if origin is tuple:
+        return "a list of text values"
+    if dataclasses.is_dataclass(tp):
+        return "a mapping"
+    return {str: "text", bool: "true or false", int: "a whole number", float: "a number", Path: "a path"}.get(
+        tp, "null" if tp is type(None) else str(tp)
+    )
+
+
+def _convert(tp: Any, value: Any, *, path: str, where: str) -> Any:
+    def fail() -> ConfigError:
+        return ConfigError(
+            f"invalid value for `{path}`",
+            where=where,
+            why=f"expected {_describe(tp)}, got {value!r}",
+            hint=f"set `{path}` to {_describe(tp)} (see config.example.yaml)",
+        )
+
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _convert(arg, value, path=path, where=where)
+            except ConfigError:
+                continue
+        raise fail()
+    if origin is Literal:
+        if value not in get_args(tp):
+            raise fail()
+        return value
+    if origin is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail()
+        return tuple(value)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, Mapping):
+            raise fail()
+        return _build(tp, value, path=f"{path}.", where=where)  # type: ignore[arg-type]
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise fail()
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise fail()
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise fail()
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise fail()
+        return value
+    if tp is Path:
+        return value
+    raise fail()  # pragma: no cover - every field type above is handled

@@ -1,0 +1,103 @@
+"""A note as read from disk: its bytes, its frontmatter, and the fingerprints that decide what is a revision."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from vaultsync.frontmatter import Frontmatter, parse_frontmatter
+
+PublishFlag = Literal["true", "false", "ambiguous"]
+
+_TRAILING_WS = re.compile(rb"[ \t\r\f\v]+$", re.MULTILINE)
+
+
+def fingerprint_body(body: bytes) -> str:
+    """sha256 of the body normalised for line endings, trailing whitespace and trailing blank lines.
+
+    A CRLF checkout or an editor trimming spaces is not a revision, so neither changes this value.
+    """
+    normal = _TRAILING_WS.sub(b"", body.replace(b"\r\n", b"\n")).rstrip(b"\n")
+    return hashlib.sha256(normal).hexdigest()
+
+
+def fingerprint_meta(data: Mapping[str, Any] | None, managed: Iterable[str]) -> str:
+    """sha256 of the frontmatter keys other than the managed ones: tells a metadata-only change."""
+    if data is None:
+        return "invalid"
+    skip = set(managed)
+    rest = {str(k): v for k, v in data.items() if str(k) not in skip}
+    text = json.dumps(rest, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def publish_flag(frontmatter: Frontmatter, key: str) -> PublishFlag:
+    """Read the publish flag strictly, from the raw scalar (PyYAML's 1.1 rules would turn `yes` into True).
+
+    "true": a plain YAML 1.2 boolean true in any case, or exactly the quoted string "true".
+    "false": no frontmatter, invalid frontmatter, no such key, plain `false` or quoted "false".
+    "ambiguous": anything else (`yes`, `1`, `"True "`, empty, a list, a duplicate key): private, and `check` says so.
+    """
+    if not frontmatter.ok:
+        return "false"
+    entry = frontmatter.entry(key)
+    if entry is None:
+        return "false"
+    if key in frontmatter.duplicates or not entry.is_plain_scalar:
+        return "ambiguous"
+    if entry.style == "":
+        word = entry.value.lower()
+        if word == "true":
+            return "true"
+        if word == "false":
+            return "false"
+        return "ambiguous"
+    if entry.value == "true":
+        return "true"
+    if entry.value == "false":
+        return "false"
+    return "ambiguous"
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note's vault-relative POSIX path and its exact bytes, with everything derived from them."""
+
+    path: str
+    raw: bytes
+
+    @cached_property
+    def frontmatter(self) -> Frontmatter:
+        return parse_frontmatter(self.raw)
+
+    @property
+    def body(self) -> bytes:
+        return self.raw[self.frontmatter.body_start(self.raw) :]
+
+    @cached_property
+    def body_fingerprint(self) -> str:
+        return fingerprint_body(self.body)
+
+    def meta_fingerprint(self, managed: Iterable[str]) -> str:
+        return fingerprint_meta(self.frontmatter.data, managed)
+
+    def scalar(self, key: str) -> str | None:
+        """The raw text of a one-line scalar value (quotes stripped), or None when absent or not a scalar."""
+        entry = self.frontmatter.entry(key)
+        if entry is None or not entry.is_plain_scalar:
+            return None
+        return entry.value
+
+    def is_published(self, key: str) -> bool:
+        return publish_flag(self.frontmatter, key) == "true"
+
+
+def load_note(vault: Path, path: str) -> Note:
+    """Read a note's bytes. OSError propagates: the caller reports it for that file."""
+    return Note(path=path, raw=(vault / path).read_bytes())

@@ -1,0 +1,130 @@
+"""What can be wrong with one note's frontmatter, as `Problem` records (the per-file half of `check`)."""
+
+from __future__ import annotations
+
+import re
+
+from vaultsync.config import Config
+from vaultsync.errors import NoteError, Problem, VersionError
+from vaultsync.frontmatter import Entry
+from vaultsync.note import Note, publish_flag
+
+# Kinds are part of `check --json`: add new ones, never rename.
+INVALID_FRONTMATTER = "invalid-frontmatter"
+DUPLICATE_KEY = "duplicate-key"
+MALFORMED_VERSION = "malformed-version"
+NUMERIC_VERSION = "numeric-version"
+MALFORMED_DATE = "malformed-date"
+AMBIGUOUS_PUBLISH = "ambiguous-publish"
+DUPLICATE_UUID = "duplicate-uuid"
+DUPLICATE_SLUG = "duplicate-slug"
+UNREADABLE = "unreadable"
+SYMLINK_OUTSIDE = "symlink-outside"
+
+_NUMBER = re.compile(r"[-+]?(\d[\d_]*)?(\.\d*)?([eE][-+]?\d+)?")
+
+
+def _line(note_fm_first_line: int, entry: Entry) -> int:
+    return note_fm_first_line + entry.line
+
+
+def note_problems(note: Note, config: Config) -> list[Problem]:
+    """Every problem of one note that needs no other note to see. Pure: reads only `note.raw`."""
+    from vaultsync.dates import parse_date_text
+    from vaultsync.version import Version
+
+    fm = note.frontmatter
+    problems: list[Problem] = []
+    if fm.error is not None:
+        problems.append(
+            Problem(
+                note.path,
+                INVALID_FRONTMATTER,
+                fm.error,
+                line=fm.error_line,
+                hint="fix the frontmatter; until then the note is private and never stamped",
+            )
+        )
+        return problems
+    if fm.block is None:
+        return problems
+    first = fm.block.first_line
+    for key in sorted(fm.duplicates):
+        entry = fm.entry(key)
+        problems.append(
+            Problem(
+                note.path,
+                DUPLICATE_KEY,
+                f"`{key}` appears more than once; YAML keeps only the last",
+                line=_line(first, entry) if entry else None,
+                hint=f"keep one `{key}:` line",
+            )
+        )
+    fields = config.fields
+    version = fm.entry(fields.version)
+    if version is not None and not version.is_null:
+        if not version.is_plain_scalar:
+            problems.append(
+                Problem(
+                    note.path,
+                    MALFORMED_VERSION,
+                    f"`{fields.version}` is not a one-line text value ({version.raw.strip()[:40]!r})",
+                    line=_line(first, version),
+                    hint=f"write it as `{fields.version}: {config.versioning.initial}`",
+                )
+            )
+        else:
+            try:
+                Version.parse(version.value)
+            except VersionError:
+                problems.append(
+                    Problem(
+                        note.path,
+                        MALFORMED_VERSION,
+                        f"`{fields.version}: {version.raw}` is not a dotted numeric version",
+                        line=_line(first, version),
+                        hint="use 4 parts like 0.0.0.1 or SemVer like 1.2.3; vaultsync never guesses",
+                    )
+                )
+            else:
+                if version.style == "" and _NUMBER.fullmatch(version.value):
+                    problems.append(
+                        Problem(
+                            note.path,
+                            NUMERIC_VERSION,
+                            f"`{fields.version}: {version.raw}` reads as a number in YAML, not as text",
+                            line=_line(first, version),
+                            hint=f'quote it: `{fields.version}: "{version.value}"` (vaultsync writes it quoted)',
+                        )
+                    )
+    date = fm.entry(fields.date_modified)
+    if date is not None and not date.is_null:
+        bad = not date.is_plain_scalar
+        if not bad:
+            try:
+                parse_date_text(date.value)
+            except NoteError:
+                bad = True
+        if bad:
+            problems.append(
+                Problem(
+                    note.path,
+                    MALFORMED_DATE,
+                    f"`{fields.date_modified}: {date.raw.strip()[:40]}` is not a date vaultsync can update",
+                    line=_line(first, date),
+                    hint="use YYYY-MM-DD or an ISO 8601 date-time",
+                )
+            )
+    if publish_flag(fm, fields.publish) == "ambiguous":
+        entry = fm.entry(fields.publish)
+        assert entry is not None
+        problems.append(
+            Problem(
+                note.path,
+                AMBIGUOUS_PUBLISH,
+                f"`{fields.publish}: {entry.raw.strip()[:40]}` is neither true nor false; the note stays private",
+                line=_line(first, entry),
+                hint=f"write `{fields.publish}: true` to publish it, `{fields.publish}: false` to keep it private",
+            )
+        )
+    return problems

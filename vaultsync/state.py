@@ -1,0 +1,193 @@
+"""vaultsync's own memory of a vault, in SQLite: per-note baselines and a scan cache keyed by stat.
+
+The database lives outside the vault by default (a per-user state folder keyed by the vault's real path),
+because sync tools (Obsidian Sync, iCloud, Syncthing) corrupt live database files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from vaultsync.config import Config
+from vaultsync.errors import VaultsyncError
+from vaultsync.vault import FileStat
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS baselines (
+    path TEXT PRIMARY KEY,
+    body_fp TEXT NOT NULL,
+    meta_fp TEXT NOT NULL,
+    version TEXT,
+    bumped_at REAL
+);
+CREATE TABLE IF NOT EXISTS scan_cache (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    info TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What a note looked like when vaultsync last accepted it (adopted or stamped)."""
+
+    path: str
+    body_fp: str
+    meta_fp: str
+    version: str | None
+    bumped_at: float | None = None
+
+
+def default_state_dir(vault: Path) -> Path:
+    """Per-user state folder for one vault, keyed by the vault's real path."""
+    import platformdirs  # imported here: start-up time of short commands matters
+
+    key = hashlib.sha256(str(vault.resolve()).encode()).hexdigest()[:16]
+    return Path(platformdirs.user_state_dir("vaultsync")) / "vaults" / f"{vault.resolve().name}-{key}"
+
+
+def state_dir_for(config: Config) -> Path:
+    if config.state_dir:
+        return (config.vault / Path(config.state_dir).expanduser()).resolve()
+    return default_state_dir(config.vault)
+
+
+class State:
+    """An open state database. Use as a context manager; writes are grouped with `transaction()`."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise VaultsyncError(
+                "cannot open the state database",
+                where=str(path),
+                why=str(exc),
+                hint="delete the file: vaultsync rebuilds it and adopts every note as it is",
+            ) from exc
+        self._depth = 0
+
+    @classmethod
+    def open(cls, config: Config) -> State:
+        return cls(state_dir_for(config) / "state.db")
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    # -- meta ---------------------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def initialized(self) -> bool:
+        return self.get_meta("initialized") is not None
+
+    def mark_initialized(self) -> None:
+        self.set_meta("initialized", "1")
+
+    # -- baselines ----------------------------------------------------------------------------------------
+
+    def baselines(self) -> dict[str, Baseline]:
+        rows = self._db.execute("SELECT path, body_fp, meta_fp, version, bumped_at FROM baselines")
+        return {row[0]: Baseline(*row) for row in rows}
+
+    def baseline(self, path: str) -> Baseline | None:
+        row = self._db.execute(
+            "SELECT path, body_fp, meta_fp, version, bumped_at FROM baselines WHERE path = ?", (path,)
+        ).fetchone()
+        return None if row is None else Baseline(*row)
+
+    def set_baseline(self, baseline: Baseline) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO baselines (path, body_fp, meta_fp, version, bumped_at) VALUES (?, ?, ?, ?, ?)",
+            (baseline.path, baseline.body_fp, baseline.meta_fp, baseline.version, baseline.bumped_at),
+        )
+
+    def forget(self, path: str) -> None:
+        self._db.execute("DELETE FROM baselines WHERE path = ?", (path,))
+        self._db.execute("DELETE FROM scan_cache WHERE path = ?", (path,))
+
+    def rename(self, old: str, new: str) -> None:
+        """Re-key a note's baseline after a move: a rename is not a revision."""
+        self._db.execute("DELETE FROM baselines WHERE path = ?", (new,))
+        self._db.execute("UPDATE baselines SET path = ? WHERE path = ?", (new, old))
+        self._db.execute("DELETE FROM scan_cache WHERE path = ?", (old,))
+
+    # -- scan cache ---------------------------------------------------------------------------------------
+
+    def cached_infos(self) -> dict[str, tuple[FileStat, dict[str, Any]]]:
+        """The whole cache in one query: a warm scan compares stats against it without touching files."""
+        out: dict[str, tuple[FileStat, dict[str, Any]]] = {}
+        for path, size, mtime_ns, inode, info in self._db.execute(
+            "SELECT path, size, mtime_ns, inode, info FROM scan_cache"
+        ):
+            out[path] = (FileStat(size=size, mtime_ns=mtime_ns, inode=inode), json.loads(info))
+        return out
+
+    def put_cache(self, path: str, stat: FileStat, info: dict[str, Any]) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO scan_cache (path, size, mtime_ns, inode, info) VALUES (?, ?, ?, ?, ?)",
+            (path, stat.size, stat.mtime_ns, stat.inode, json.dumps(info, ensure_ascii=False)),
+        )
+
+    def drop_cache(self, paths: list[str]) -> None:
+        self._db.executemany("DELETE FROM scan_cache WHERE path = ?", [(p,) for p in paths])
+
+
+def same_stat(a: FileStat, b: FileStat) -> bool:
+    """A cache hit: size, mtime and inode all unchanged (an atomic save changes the inode)."""
+    return a.size == b.size and a.mtime_ns == b.mtime_ns and a.inode == b.inode
+
+
+def baseline_dict(b: Baseline) -> dict[str, Any]:
+    return asdict(b)

@@ -1,0 +1,176 @@
+"""Walk a vault with one stat per entry: notes, attachments, conflict copies, and what was skipped and why.
+
+Ignore rules live here so the scan, the watcher and the hook agree on what is a note.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import stat as stat_module
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from vaultsync.errors import Problem
+
+NOTE_SUFFIX = ".md"
+
+# Folders that are never part of the vault's content, whatever the config says.
+_IGNORED_DIRS = frozenset({".obsidian", ".trash", ".git", ".stversions", ".stfolder", "node_modules"})
+_TEMP_NAME = re.compile(
+    r"""(
+        ^4913$                              # vim's write test file
+      | ~$ | \.swp$ | \.swx$ | \.tmp$ | \.bak$    # editor backups and temp files
+      | ___jb_(tmp|old)___$                 # JetBrains safe-write
+      | \.icloud$                           # iCloud placeholders
+      | \.crdownload$ | \.part$
+    )""",
+    re.VERBOSE,
+)
+_CONFLICT_NAME = re.compile(r"\.sync-conflict-|\(.*conflicted copy.*\)|\bconflict(ed)? copy\b", re.IGNORECASE)
+
+
+def is_conflict_copy(name: str) -> bool:
+    """Syncthing's `*.sync-conflict-*` and Dropbox/Drive `(… conflicted copy …)` files."""
+    return bool(_CONFLICT_NAME.search(name))
+
+
+def is_ignored_name(name: str) -> bool:
+    """Hidden files, editor and sync temp files: never a note, never an attachment."""
+    return name.startswith(".") or bool(_TEMP_NAME.search(name))
+
+
+def is_ignored_path(relpath: str, globs: Iterable[str] = ()) -> bool:
+    """Whether a vault-relative POSIX path is outside vaultsync's view (same rule for scan, watch and hook)."""
+    parts = PurePosixPath(relpath).parts
+    if not parts or any(part in _IGNORED_DIRS or part.startswith(".") for part in parts[:-1]):
+        return True
+    if is_ignored_name(parts[-1]) or is_conflict_copy(parts[-1]):
+        return True
+    return any(_glob_match(relpath, g) for g in globs)
+
+
+def _glob_match(relpath: str, pattern: str) -> bool:
+    # A pattern without a slash matches a name at any depth (as in .gitignore); `dir/` matches a folder.
+    pattern = pattern.strip()
+    if pattern.endswith("/"):
+        folder = pattern.rstrip("/")
+        return relpath.startswith(folder + "/") or fnmatch.fnmatchcase(relpath, f"{folder}/*")
+    if "/" not in pattern:
+        return any(fnmatch.fnmatchcase(part, pattern) for part in PurePosixPath(relpath).parts)
+    return fnmatch.fnmatchcase(relpath, pattern.lstrip("/"))
+
+
+def is_note_path(relpath: str) -> bool:
+    return relpath.lower().endswith(NOTE_SUFFIX)
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """What one `stat` tells: enough to know whether a file may have changed since last time."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    nlink: int = 1
+    symlink: bool = False
+    mode: int = 0o644
+
+    @classmethod
+    def of(cls, st: os.stat_result, *, symlink: bool = False) -> FileStat:
+        return cls(
+            size=st.st_size,
+            mtime_ns=st.st_mtime_ns,
+            inode=st.st_ino,
+            nlink=st.st_nlink,
+            symlink=symlink,
+            mode=stat_module.S_IMODE(st.st_mode),
+        )
+
+
+@dataclass
+class VaultScan:
+    """Everything a walk found. Paths are vault-relative, POSIX-style, as Obsidian shows them."""
+
+    root: Path
+    notes: dict[str, FileStat] = field(default_factory=dict)
+    attachments: dict[str, FileStat] = field(default_factory=dict)
+    conflicts: list[str] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+    attachment_folder: str | None = None
+
+
+def read_attachment_folder(vault: Path) -> str | None:
+    """Obsidian's "Default location for new attachments" (`attachmentFolderPath` in `.obsidian/app.json`)."""
+    try:
+        settings = json.loads((vault / ".obsidian" / "app.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = settings.get("attachmentFolderPath") if isinstance(settings, dict) else None
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def scan_vault(root: Path, *, ignore: Iterable[str] = ()) -> VaultScan:
+    """Walk the vault: one `stat` per entry, no file read. Symlinks are followed only inside the vault."""
+    root = root.resolve()
+    globs = tuple(ignore)
+    scan = VaultScan(root=root, attachment_folder=read_attachment_folder(root))
+    seen_dirs = {root}
+    stack: list[tuple[Path, str]] = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            scan.skipped.append(Problem(prefix or ".", "unreadable folder", exc.strerror or str(exc)))
+            continue
+        for entry in entries:
+            rel = f"{prefix}{entry.name}"
+            if entry.name in _IGNORED_DIRS or entry.name.startswith("."):
+                continue
+            try:
+                is_link = entry.is_symlink()
+                st = entry.stat(follow_symlinks=True)
+            except OSError as exc:
+                scan.skipped.append(Problem(rel, "unreadable", exc.strerror or str(exc)))
+                continue
+            if is_link:
+                target = Path(os.path.realpath(entry.path))
+                if not target.is_relative_to(root) or any(p.startswith(".") for p in target.relative_to(root).parts):
+                    scan.skipped.append(
+                        Problem(
+                            rel,
+                            "symlink outside the vault",
+                            f"points to {target}; not followed",
+                            hint="move the target into the vault, or remove the link",
+                        )
+                    )
+                    continue
+            if stat_module.S_ISDIR(st.st_mode):
+                real = Path(os.path.realpath(entry.path))
+                if real in seen_dirs or any(_glob_match(rel + "/", g) or _glob_match(rel, g) for g in globs):
+                    continue
+                seen_dirs.add(real)
+                stack.append((Path(entry.path), rel + "/"))
+                continue
+            if not stat_module.S_ISREG(st.st_mode):
+                continue
+            if is_conflict_copy(entry.name):
+                scan.conflicts.append(rel)
+                continue
+            if is_ignored_path(rel, globs):
+                continue
+            target_map = scan.notes if is_note_path(rel) else scan.attachments
+            target_map[rel] = FileStat.of(st, symlink=is_link)
+    scan.conflicts.sort()
+    return scan
+
+
+def resolve_inside(root: Path, relpath: str) -> Path | None:
+    """The real path of a vault-relative file if it stays inside the vault, else None (never leave the vault)."""
+    real = Path(os.path.realpath(root / relpath))
+    root_real = Path(os.path.realpath(root))
+    return real if real.is_relative_to(root_real) else None
