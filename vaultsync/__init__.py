@@ -35,7 +35,18 @@ if TYPE_CHECKING:
     from vaultsync.note import Note
     from vaultsync.vault import scan_vault
 
-__all__ = [*_EXPORTS, "__version__"]
+__all__ = [
+    "Config",
+    "Note",
+    "Problem",
+    "VaultsyncError",
+    "__version__",
+    "check_vault",
+    "load_config",
+    "parse_config",
+    "parse_frontmatter",
+    "scan_vault",
+]
 
 
 def __getattr__(name: str) -> Any:

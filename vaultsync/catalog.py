@@ -89,9 +89,7 @@ class Catalog:
     read: int = 0
 
 
-def load_catalog(
-    config: Config, scan: VaultScan, state: State | None, *, only: Iterable[str] | None = None
-) -> Catalog:
+def load_catalog(config: Config, scan: VaultScan, state: State | None, *, only: Iterable[str] | None = None) -> Catalog:
     """Describe the scan's notes, re-reading only those whose stat changed since the cache saw them."""
     cache = state.cached_infos() if state is not None else {}
     wanted = scan.notes if only is None else {p: scan.notes[p] for p in only if p in scan.notes}

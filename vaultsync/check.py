@@ -58,7 +58,7 @@ def _duplicates(infos: dict[str, NoteInfo], attr: str, kind: str, field: str) ->
 def check_catalog(config: Config, scan: VaultScan, catalog: Catalog) -> CheckReport:
     """Pure: turn a scan and its catalog into a report, sorted by file then kind."""
     problems: list[Problem] = []
-    for path, info in catalog.infos.items():
+    for info in catalog.infos.values():
         problems.extend(info.problems)
     for path, why in catalog.unreadable.items():
         problems.append(Problem(path, UNREADABLE, why, hint="check the file's permissions"))

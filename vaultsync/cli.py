@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -51,6 +53,32 @@ class Context:
 
 
 pass_context = click.make_pass_decorator(Context)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _override_global(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is not None and param.name is not None:
+        setattr(ctx.find_object(Context), param.name, value)
+
+
+def vault_options(command: _F) -> _F:
+    """Accept `--config`/`--vault` after the command name too, as in `vaultsync check --vault DIR`."""
+    command = click.option(
+        "--vault",
+        type=click.Path(path_type=Path, file_okay=False, exists=True),
+        expose_value=False,
+        callback=_override_global,
+        help="The vault folder (same as the global --vault).",
+    )(command)
+    return click.option(
+        "--config",
+        "config_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        expose_value=False,
+        callback=_override_global,
+        help="Config file (same as the global --config).",
+    )(command)
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
@@ -115,6 +143,7 @@ def cli(ctx: click.Context, config_file: Path | None, vault: Path | None, verbos
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (stable keys, see README).")
+@vault_options
 @pass_context
 def check(ctx: Context, as_json: bool) -> None:
     """Report frontmatter problems; exit 1 if there are any.
@@ -141,6 +170,231 @@ def check(ctx: Context, as_json: bool) -> None:
         click.echo(summary, err=True)
     if not report.ok:
         raise SystemExit(EXIT_ERROR)
+
+
+def vault_relative(config: Config, paths: tuple[Path, ...]) -> list[str]:
+    """Turn PATH arguments (relative to the current folder, or absolute) into vault-relative POSIX paths."""
+    out = []
+    root = config.vault.resolve()
+    for path in paths:
+        full = (Path.cwd() / path).absolute()
+        try:
+            rel = Path(os.path.normpath(full)).relative_to(root)
+        except ValueError:
+            try:
+                rel = full.resolve().relative_to(root)
+            except ValueError:
+                raise VaultsyncError(
+                    "path is outside the vault",
+                    where=str(path),
+                    why=f"the vault is {root}",
+                    hint="use --vault",
+                ) from None
+        out.append(rel.as_posix())
+    return out
+
+
+def refuse_on_ci(config: Config) -> None:
+    """CI runners run in UTC: a stamp at 17:00 in California would carry tomorrow's date."""
+    if os.environ.get("CI", "").lower() in ("", "0", "false") or config.versioning.stamp_on_ci:
+        return
+    raise VaultsyncError(
+        "not stamping on a CI runner",
+        why="the CI environment variable is set (runners use UTC and would stamp the wrong day)",
+        hint="set `versioning.stamp_on_ci: true` in .vaultsync.yaml to stamp anyway",
+    )
+
+
+def _now(config: Config) -> datetime:
+    from vaultsync.dates import now_in
+
+    return now_in(config.versioning.timezone)
+
+
+STARTER_CONFIG = """\
+# vaultsync settings for this vault. Every key is optional; config.example.yaml in the vaultsync
+# repository documents them all with their defaults.
+fields:
+  publish: publish
+  version: at_semantic_version
+  date_modified: date_modified
+publish:
+  repo: null        # the publication git repository, e.g. ../my-site
+  folder: ""
+"""
+
+
+@cli.command()
+@pass_context
+def init(ctx: Context) -> None:
+    """Write .vaultsync.yaml (if absent) and adopt every note as it is.
+
+    Records each note's current content as its baseline, so only later edits count as revisions.
+    Changes no note.
+    """
+    from vaultsync.config import CONFIG_NAME
+    from vaultsync.state import State
+    from vaultsync.versioner import apply_stamps, plan_vault_stamps
+
+    config = ctx.config
+    target = ctx.config_file or config.vault / CONFIG_NAME
+    if not target.exists():
+        target.write_text(STARTER_CONFIG, encoding="utf-8")
+        log.info("wrote %s", target)
+    with State.open(config) as state, _vault_lock(config):
+        plan = plan_vault_stamps(config, state, now=_now(config), first_sight=True)
+        apply_stamps(config, plan, state)
+    log.info("adopted %d notes as they are; state in %s", len(plan.adopt), state.path.parent)
+    for problem in plan.problems:
+        log.warning("%s", problem)
+
+
+@contextmanager
+def _vault_lock(config: Config) -> Iterator[None]:
+    from vaultsync.locks import hold_lock
+    from vaultsync.state import state_dir_for
+
+    with hold_lock(state_dir_for(config) / "vault.lock", what="the vault"):
+        yield
+
+
+def _report_stamps(plan: Any, result: Any, *, as_json: bool, dry_run: bool) -> int:
+    problems = list(plan.problems) if result is None else list(result.problems)
+    if as_json:
+        data = plan.as_dict()
+        data["dry_run"] = dry_run
+        if result is not None:
+            data.update(result.as_dict())
+        emit_json(data)
+    else:
+        stamps = plan.stamps if result is None else result.written
+        verb = "would stamp" if dry_run else "stamped"
+        for stamp in stamps:
+            log.info("%s %s", verb, stamp.describe())
+        if result is not None:
+            for path in result.changed:
+                log.warning("%s changed while being stamped; left as the user wrote it, will retry", path)
+            for path in result.restored:
+                log.warning("%s was written by the user right after our stamp; their bytes were restored", path)
+        for problem in problems:
+            log.warning("%s%s", problem, f" (hint: {problem.hint})" if problem.hint else "")
+        if plan.first_sight:
+            log.info("first run on this vault: adopted %d notes as they are (nothing bumped)", len(plan.adopt))
+        log.info(
+            "%d notes examined, %d %s, %d skipped",
+            plan.examined,
+            len(stamps),
+            verb,
+            len(problems),
+        )
+    return EXIT_ERROR if problems else EXIT_OK
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show each note's old -> new version and date; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan (and result) as JSON.")
+@pass_context
+def stamp(ctx: Context, paths: tuple[Path, ...], dry_run: bool, as_json: bool) -> None:
+    """Version every note changed since its baseline (or only PATHS).
+
+    A note whose body changed gets its version bumped (last part) and date_modified set; a note new since
+    the last run gets the initial version if it has none; a version changed on disk (a pull, another machine,
+    a hand edit) is adopted, not bumped again. Exit 1 when some notes were skipped (each is named).
+    """
+    from vaultsync.journal import Journal
+    from vaultsync.state import State, state_dir_for
+    from vaultsync.versioner import apply_stamps, plan_vault_stamps
+
+    config = ctx.config
+    if not dry_run:
+        refuse_on_ci(config)
+    only = vault_relative(config, paths) if paths else None
+    with State.open(config) as state, _vault_lock(config):
+        plan = plan_vault_stamps(config, state, now=_now(config), only=only)
+        result = None
+        if not dry_run:
+            journal = Journal(state_dir_for(config) / "journal", keep=config.watch.journal_keep)
+            result = apply_stamps(config, plan, state, journal=journal.save)
+    raise SystemExit(_report_stamps(plan, result, as_json=as_json, dry_run=dry_run))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--part",
+    required=True,
+    type=click.Choice(["epoch", "major", "minor", "patch"]),
+    help="Part to increment; lower parts reset to 0 (SemVer has no epoch).",
+)
+@click.option("--dry-run", is_flag=True, help="Show the new versions; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan (and result) as JSON.")
+@pass_context
+def bump(ctx: Context, paths: tuple[Path, ...], part: str, dry_run: bool, as_json: bool) -> None:
+    """Bump the version of PATHS by hand: `--part minor` turns 0.0.1.5 into 0.0.2.0."""
+    from vaultsync.catalog import load_catalog
+    from vaultsync.journal import Journal
+    from vaultsync.state import State, state_dir_for
+    from vaultsync.vault import scan_vault
+    from vaultsync.versioner import apply_stamps, plan_bump
+
+    config = ctx.config
+    if not dry_run:
+        refuse_on_ci(config)
+    targets = vault_relative(config, paths)
+    with State.open(config) as state, _vault_lock(config):
+        scan = scan_vault(config.vault, ignore=config.ignore)
+        catalog = load_catalog(config, scan, state, only=targets)
+        plan = plan_bump(config, catalog, state.baselines(), targets, part=part, now=_now(config))
+        result = None
+        if not dry_run:
+            journal = Journal(state_dir_for(config) / "journal", keep=config.watch.journal_keep)
+            result = apply_stamps(config, plan, state, journal=journal.save)
+    raise SystemExit(_report_stamps(plan, result, as_json=as_json, dry_run=dry_run))
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--list", "list_only", is_flag=True, help="List the kept pre-stamp copies instead.")
+@pass_context
+def restore(ctx: Context, path: Path, list_only: bool) -> None:
+    """Give back PATH's bytes from just before vaultsync's last rewrite of it."""
+    from vaultsync.journal import Journal
+    from vaultsync.state import State, state_dir_for
+    from vaultsync.writes import real_target, sha256, write_if_unchanged
+
+    config = ctx.config
+    (rel,) = vault_relative(config, (path,))
+    journal = Journal(state_dir_for(config) / "journal", keep=config.watch.journal_keep)
+    if list_only:
+        for entry in journal.entries(rel):
+            click.echo(f"{entry.saved_at_ns}\t{entry.file.stat().st_size} bytes")
+        return
+    entry = journal.latest(rel)
+    with State.open(config) as state, _vault_lock(config):
+        target = real_target(config.vault, rel)
+        current = target.read_bytes()
+        result = write_if_unchanged(target, sha256(current), entry.read(), relpath=rel)
+        if result.outcome != "written":
+            raise VaultsyncError("the note changed while restoring", where=rel, hint="run restore again")
+        state.forget(rel)  # the restored bytes are adopted as they are on the next run
+    log.info("restored %s to its bytes of before the stamp", rel)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (stable keys, see README).")
+@pass_context
+def status(ctx: Context, as_json: bool) -> None:
+    """Show what `stamp` would do, problems, conflict copies, the publish plan and the daemon's state."""
+    from vaultsync.status import collect_status, format_status
+
+    config = ctx.config
+    report = collect_status(config, now=_now(config))
+    if as_json:
+        emit_json(report)
+    else:
+        for line in format_status(report):
+            click.echo(line)
 
 
 @contextmanager

@@ -173,7 +173,9 @@ def _build(cls: type, data: Mapping[str, Any], *, path: str, where: str) -> obje
             close = difflib.get_close_matches(str(key), names, n=1)
             tip = f"; did you mean `{path}{close[0]}`?" if close else ""
             warnings.warn(f"{where}: unknown key `{full}` is ignored{tip}", ConfigWarning, stacklevel=3)
-    kwargs = {name: _convert(hints[name], data[name], path=f"{path}{name}", where=where) for name in names if name in data}
+    kwargs = {
+        name: _convert(hints[name], data[name], path=f"{path}{name}", where=where) for name in names if name in data
+    }
     return cls(**kwargs)
 
 

@@ -66,4 +66,10 @@ class Problem:
         return f"{where}: {self.kind}: {self.message}"
 
     def as_dict(self) -> dict[str, object]:
-        return {"path": self.path, "kind": self.kind, "message": self.message, "line": self.line, "hint": self.hint}
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "message": self.message,
+            "line": self.line,
+            "hint": self.hint,
+        }

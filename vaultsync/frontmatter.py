@@ -120,7 +120,7 @@ class Frontmatter:
         return len(BOM) if raw.startswith(BOM) else 0
 
 
-def find_block(raw: bytes) -> Block | None | str:
+def find_block(raw: bytes) -> Block | str | None:
     """Find the block: a ``---`` first line, then a closing ``---`` line. Returns the block, None, or why not."""
     bom = raw.startswith(BOM)
     offset = len(BOM) if bom else 0
@@ -143,9 +143,7 @@ def find_block(raw: bytes) -> Block | None | str:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, text_start + exc.start) + 1
         return f"the frontmatter is not valid UTF-8 (line {line})"
-    return Block(
-        text=text, start=text_start, end=closing.start(), body_start=closing.end(), newline=newline, bom=bom
-    )
+    return Block(text=text, start=text_start, end=closing.start(), body_start=closing.end(), newline=newline, bom=bom)
 
 
 def _node_kind(node: yaml.Node) -> EntryKind:
@@ -234,9 +232,21 @@ def _entries(text: str, node: yaml.MappingNode) -> tuple[tuple[Entry, ...], set[
         if kind != "scalar":
             # Block collections end at the next key's line; trim so the span holds only the value's text.
             end = start + len(text[start:end].rstrip())
+            end = _trim_comment_lines(text, start, end, _content_end(value_node))
+        elif start == end:
+            # libyaml marks an empty value in a flow mapping at the next token; pull it back to the colon.
+            while start > 0 and text[start - 1] in " \t":
+                start -= 1
+            end = start
         # An alias composes to the anchored node itself, whose marks point at the anchor, not at `*name`:
-        # only the source text after the colon tells. Anchors are refused too (a splice would drop them).
-        is_alias = text.startswith(("*", "&"), _value_text_start(text, key_node.end_mark.index))
+        # only the source text after the colon, or a node that starts before its own key, tells. Anchors are
+        # refused too (a splice would drop them).
+        key_end = key_node.end_mark.index
+        is_alias = (
+            start < key_end
+            or text.startswith(("*", "&"), _value_text_start(text, key_end))
+            or text.startswith("&", start)
+        )
         style = getattr(value_node, "style", None) or ""
         entries.append(
             Entry(
@@ -255,6 +265,23 @@ def _entries(text: str, node: yaml.MappingNode) -> tuple[tuple[Entry, ...], set[
             )
         )
     return tuple(entries), duplicates
+
+
+def _content_end(node: yaml.Node) -> int:
+    """Where a collection's last item ends (a lower bound when that item is an alias)."""
+    while isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) and not node.flow_style and node.value:
+        last = node.value[-1]
+        node = last[1] if isinstance(last, tuple) else last
+    return int(node.end_mark.index)
+
+
+def _trim_comment_lines(text: str, start: int, end: int, content_end: int) -> int:
+    """Drop comment-only lines that follow a block collection's last item: they are not its value."""
+    while True:
+        line_start = text.rfind("\n", start, end) + 1
+        if line_start <= content_end or not text[line_start:end].lstrip().startswith("#"):
+            return end
+        end = start + len(text[start:line_start].rstrip())
 
 
 def _value_text_start(text: str, after_key: int) -> int:

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS baselines (
     body_fp TEXT NOT NULL,
     meta_fp TEXT NOT NULL,
     version TEXT,
+    date_modified TEXT,
     bumped_at REAL
 );
 CREATE TABLE IF NOT EXISTS scan_cache (
@@ -48,6 +49,7 @@ class Baseline:
     body_fp: str
     meta_fp: str
     version: str | None
+    date_modified: str | None = None
     bumped_at: float | None = None
 
 
@@ -138,19 +140,28 @@ class State:
     # -- baselines ----------------------------------------------------------------------------------------
 
     def baselines(self) -> dict[str, Baseline]:
-        rows = self._db.execute("SELECT path, body_fp, meta_fp, version, bumped_at FROM baselines")
+        rows = self._db.execute("SELECT path, body_fp, meta_fp, version, date_modified, bumped_at FROM baselines")
         return {row[0]: Baseline(*row) for row in rows}
 
     def baseline(self, path: str) -> Baseline | None:
         row = self._db.execute(
-            "SELECT path, body_fp, meta_fp, version, bumped_at FROM baselines WHERE path = ?", (path,)
+            "SELECT path, body_fp, meta_fp, version, date_modified, bumped_at FROM baselines WHERE path = ?",
+            (path,),
         ).fetchone()
         return None if row is None else Baseline(*row)
 
     def set_baseline(self, baseline: Baseline) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO baselines (path, body_fp, meta_fp, version, bumped_at) VALUES (?, ?, ?, ?, ?)",
-            (baseline.path, baseline.body_fp, baseline.meta_fp, baseline.version, baseline.bumped_at),
+            "INSERT OR REPLACE INTO baselines (path, body_fp, meta_fp, version, date_modified, bumped_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                baseline.path,
+                baseline.body_fp,
+                baseline.meta_fp,
+                baseline.version,
+                baseline.date_modified,
+                baseline.bumped_at,
+            ),
         )
 
     def forget(self, path: str) -> None:

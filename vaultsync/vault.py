@@ -149,6 +149,10 @@ def scan_vault(root: Path, *, ignore: Iterable[str] = ()) -> VaultScan:
                         )
                     )
                     continue
+                if stat_module.S_ISDIR(st.st_mode):
+                    # Its target is inside the vault and walked under its real path; descending here too
+                    # would list the same notes under whichever path the walk happened to reach first.
+                    continue
             if stat_module.S_ISDIR(st.st_mode):
                 real = Path(os.path.realpath(entry.path))
                 if real in seen_dirs or any(_glob_match(rel + "/", g) or _glob_match(rel, g) for g in globs):

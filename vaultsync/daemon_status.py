@@ -1,0 +1,67 @@
+"""The daemon's status file (outside the vault): heartbeat, state, recent actions, errors, degraded reasons."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from vaultsync.config import Config
+
+HEARTBEAT_SECONDS = 5.0
+STALE_AFTER = 4 * HEARTBEAT_SECONDS
+
+
+def status_file(config: Config) -> Path:
+    from vaultsync.state import state_dir_for
+
+    return state_dir_for(config) / "daemon.json"
+
+
+def write_daemon_status(path: Path, data: dict[str, Any]) -> None:
+    """Atomic replace, so `status` never reads half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+    os.replace(temp, path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_daemon_status(config: Config, *, now: datetime) -> dict[str, Any]:
+    """`state` is one of: not running, running, degraded, stale (alive but no heartbeat: stopped or hung)."""
+    path = status_file(config)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"state": "not running"}
+    pid = int(data.get("pid", 0))
+    if not pid or not _alive(pid) or data.get("state") == "stopped":
+        return {"state": "not running", "last": data}
+    age = now.timestamp() - float(data.get("heartbeat", 0))
+    out: dict[str, Any] = {"state": data.get("state", "running"), "pid": pid, "heartbeat_age": round(age, 1)}
+    out.update({k: data[k] for k in ("degraded", "errors", "recent", "started") if k in data})
+    if age > STALE_AFTER:
+        out["state"] = "stale"
+        out["detail"] = f"no heartbeat for {age:.0f} s: the daemon (pid {pid}) is stopped or hung"
+    elif out["state"] == "degraded":
+        out["detail"] = "; ".join(str(r) for r in data.get("degraded", []))
+    else:
+        out["detail"] = f"pid {pid}, heartbeat {age:.0f} s ago"
+    return out
+
+
+def clear_daemon_status(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()

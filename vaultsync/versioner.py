@@ -1,0 +1,455 @@
+"""Decide which notes get a new version (plan), then write the stamps with compare-and-swap writes (apply).
+
+The revision rules (DESIGN.md): a note gets a new version when its body fingerprint differs from its baseline;
+a version changed on disk since our record is adopted, not bumped again; first sight adopts everything; the
+tool's own writes change neither fingerprint, so they can never cause another bump.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid as uuid_module
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from vaultsync.catalog import Catalog, NoteInfo, describe_note
+from vaultsync.config import Config
+from vaultsync.dates import has_time, stamp_date
+from vaultsync.edit import FieldEdit, set_fields
+from vaultsync.errors import NoteError, Problem, VersionError
+from vaultsync.note import Note
+from vaultsync.problems import INVALID_FRONTMATTER, MALFORMED_DATE, MALFORMED_VERSION
+from vaultsync.state import Baseline, State
+from vaultsync.vault import FileStat
+from vaultsync.version import Version
+from vaultsync.writes import WriteResult, real_target, sha256, write_if_unchanged
+
+Reason = Literal["edited", "new note", "metadata changed", "same revision", "version set by hand", "manual bump"]
+
+# Problems that make a note unstampable; the others (`ambiguous-publish`, duplicates across notes) do not.
+_BLOCKING = {INVALID_FRONTMATTER, MALFORMED_VERSION, MALFORMED_DATE}
+
+SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """One planned write: the note's bytes before (by hash) and after, and what changes in its frontmatter."""
+
+    path: str
+    reason: Reason
+    old_version: str | None
+    new_version: str | None
+    old_date: str | None
+    new_date: str | None
+    expected_sha: str
+    old_raw: bytes = field(repr=False)
+    new_raw: bytes = field(repr=False)
+    baseline: Baseline = field(repr=False)
+
+    @property
+    def bumped(self) -> bool:
+        return self.new_version is not None and self.new_version != self.old_version
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "reason": self.reason,
+            "version": {"old": self.old_version, "new": self.new_version or self.old_version},
+            "date_modified": {"old": self.old_date, "new": self.new_date or self.old_date},
+        }
+
+    def describe(self) -> str:
+        parts = []
+        if self.bumped:
+            parts.append(f"{self.old_version or '(none)'} -> {self.new_version}")
+        if self.new_date is not None and self.new_date != self.old_date:
+            parts.append(f"date {self.old_date or '(none)'} -> {self.new_date}")
+        return f"{self.path}: " + ", ".join(parts) + f" ({self.reason})"
+
+
+@dataclass(frozen=True)
+class StampPlan:
+    """Everything a stamp run would do. `adopt` records baselines without writing a note."""
+
+    stamps: tuple[Stamp, ...] = ()
+    adopt: tuple[Baseline, ...] = ()
+    renames: tuple[tuple[str, str], ...] = ()
+    forget: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    examined: int = 0
+    first_sight: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "examined": self.examined,
+            "first_sight": self.first_sight,
+            "stamps": [s.as_dict() for s in self.stamps],
+            "adopted": sorted(b.path for b in self.adopt),
+            "renamed": [{"from": a, "to": b} for a, b in self.renames],
+            "forgotten": list(self.forget),
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+@dataclass
+class StampResult:
+    written: list[Stamp] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "stamped": [s.as_dict() for s in self.written],
+            "changed_while_stamping": self.changed,
+            "user_bytes_restored": self.restored,
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+def baseline_of(path: str, info: NoteInfo, *, bumped_at: float | None = None) -> Baseline:
+    return Baseline(
+        path=path,
+        body_fp=info.body_fp,
+        meta_fp=info.meta_fp,
+        version=info.version,
+        date_modified=info.date_modified,
+        bumped_at=bumped_at,
+    )
+
+
+def _is_ahead(new: str | None, old: str | None) -> bool:
+    if new is None:
+        return False
+    if old is None:
+        return True
+    try:
+        return Version.parse(new).is_ahead_of(Version.parse(old))
+    except VersionError:
+        return False
+
+
+def _match_renames(
+    infos: Mapping[str, NoteInfo], baselines: Mapping[str, Baseline], candidates: Iterable[str]
+) -> dict[str, str]:
+    """New path -> old path, for notes whose body is unchanged but whose path vanished: a move, not a revision."""
+    vanished: dict[str, list[str]] = {}
+    for path, base in baselines.items():
+        if path not in infos:
+            vanished.setdefault(base.body_fp, []).append(path)
+    moves: dict[str, str] = {}
+    for path in candidates:
+        olds = vanished.get(infos[path].body_fp)
+        if olds:
+            moves[path] = olds.pop(0)
+    return moves
+
+
+def plan_stamps(
+    config: Config,
+    catalog: Catalog,
+    baselines: Mapping[str, Baseline],
+    *,
+    now: datetime,
+    first_sight: bool = False,
+    only: Iterable[str] | None = None,
+    revision_window: float = 0.0,
+    read: Callable[[str], bytes] | None = None,
+) -> StampPlan:
+    """Decide, for each note of the catalog (or only the given paths), whether to stamp, adopt or skip it.
+
+    Reads only the notes that will be stamped (to compute their new bytes); writes nothing.
+    """
+    read = read or (lambda path: (config.vault / path).read_bytes())
+    infos = catalog.infos
+    paths = sorted(infos) if only is None else sorted(p for p in set(only) if p in infos)
+    stamps: list[Stamp] = []
+    adopt: list[Baseline] = []
+    problems: list[Problem] = [
+        Problem(p, "unreadable", why, hint="check the file's permissions") for p, why in catalog.unreadable.items()
+    ]
+    new_paths = [p for p in paths if p not in baselines]
+    moves = {} if first_sight else _match_renames(infos, baselines, new_paths)
+    forget = (
+        () if only is not None else tuple(sorted(p for p in baselines if p not in infos and p not in moves.values()))
+    )
+    now_ts = now.timestamp()
+    for path in paths:
+        info = infos[path]
+        blocking = [p for p in info.problems if p.kind in _BLOCKING]
+        if not info.has_frontmatter and info.error is None:
+            continue  # a note without frontmatter is left alone (creating a block is never implicit)
+        base = baselines.get(path)
+        if path in moves:
+            base = baselines[moves[path]]
+        decision = _decide(config, info, base, first_sight=first_sight, now_ts=now_ts, window=revision_window)
+        if decision is None:
+            if base is not None and (base.version, base.date_modified) != (info.version, info.date_modified):
+                adopt.append(baseline_of(path, info, bumped_at=base.bumped_at))
+            continue
+        if decision == "adopt":
+            if info.error is None:  # an invalid note gets its baseline once it is fixed
+                adopt.append(baseline_of(path, info, bumped_at=base.bumped_at if base else None))
+            continue
+        if blocking:
+            problems.extend(blocking)
+            continue
+        reason, bump = decision
+        try:
+            stamps.append(_make_stamp(config, path, read(path), info, reason=reason, bump=bump, now=now, base=base))
+        except OSError as exc:
+            problems.append(Problem(path, "unreadable", exc.strerror or str(exc)))
+        except (NoteError, VersionError) as exc:
+            problems.append(_problem_from(path, exc))
+    return StampPlan(
+        stamps=tuple(stamps),
+        adopt=tuple(adopt),
+        renames=tuple(sorted((old, new) for new, old in moves.items())),
+        forget=forget,
+        problems=tuple(problems),
+        examined=len(paths),
+        first_sight=first_sight,
+    )
+
+
+def _problem_from(path: str, exc: NoteError | VersionError) -> Problem:
+    kind = MALFORMED_VERSION if isinstance(exc, VersionError) else SKIPPED
+    message = exc.what + (f": {exc.why}" if exc.why else "")
+    return Problem(path, kind, message, hint=exc.hint)
+
+
+def _decide(
+    config: Config,
+    info: NoteInfo,
+    base: Baseline | None,
+    *,
+    first_sight: bool,
+    now_ts: float,
+    window: float,
+) -> Literal["adopt"] | tuple[Reason, bool] | None:
+    """None: nothing to do; "adopt": record as is; (reason, bump): write a stamp, bumping or not."""
+    if first_sight:
+        return "adopt"
+    if base is None:
+        return ("new note", True) if info.version is None else "adopt"
+    body_changed = info.body_fp != base.body_fp
+    meta_changed = info.meta_fp != base.meta_fp
+    if not body_changed and not meta_changed:
+        return None
+    if info.version != base.version:
+        # Bumped elsewhere (a pull, another machine, the daemon, a hand edit): never a second bump. A hand bump
+        # that left the date alone still gets the date.
+        if body_changed and info.date_modified == base.date_modified and _is_ahead(info.version, base.version):
+            return ("version set by hand", False)
+        return "adopt"
+    if not body_changed:
+        policy = config.versioning.metadata_change
+        if policy == "none":
+            return "adopt"
+        return ("metadata changed", policy == "bump")
+    if window > 0 and base.bumped_at is not None and now_ts - base.bumped_at < window:
+        # Still the same revision (autosave while typing): absorb it; a date with a time of day is refreshed.
+        if info.date_modified is not None and has_time(info.date_modified):
+            return ("same revision", False)
+        return "adopt"
+    return ("edited", True)
+
+
+def _make_stamp(
+    config: Config,
+    path: str,
+    raw: bytes,
+    info: NoteInfo,
+    *,
+    reason: Reason,
+    bump: bool,
+    now: datetime,
+    base: Baseline | None,
+    part: str | None = None,
+) -> Stamp:
+    note = Note(path=path, raw=raw)
+    fields = config.fields
+    current = describe_note(note, config)
+    old_version = note.scalar(fields.version)
+    old_version = None if old_version in ("", "~", "null", "Null", "NULL") else old_version
+    edits: list[FieldEdit] = []
+    new_version: str | None = None
+    if bump:
+        new_version = config.versioning.initial if old_version is None else str(Version.parse(old_version).bump(part))
+        edits.append(FieldEdit(fields.version, new_version, quote_if_typed=True))
+    old_date = note.scalar(fields.date_modified)
+    new_date = stamp_date(
+        old_date,
+        now,
+        created=note.scalar(fields.date_created),
+        default_format=config.versioning.date_format,
+    )
+    if new_date is not None:
+        edits.append(FieldEdit(fields.date_modified, new_date))
+    fm = note.frontmatter
+    if config.versioning.fill_date_created and fm.entry(fields.date_created) is None:
+        edits.append(FieldEdit(fields.date_created, now.strftime("%Y-%m-%d")))
+    if config.versioning.fill_uuid and fm.entry(fields.uuid) is None:
+        edits.append(FieldEdit(fields.uuid, str(uuid_module.uuid4())))
+    new_raw = set_fields(raw, edits, path=path) if edits else raw
+    bumped_at = now.timestamp() if bump else (base.bumped_at if base else None)
+    after = Baseline(
+        path=path,
+        body_fp=current.body_fp,
+        meta_fp=current.meta_fp,
+        version=new_version or old_version,
+        date_modified=new_date or old_date,
+        bumped_at=bumped_at,
+    )
+    return Stamp(
+        path=path,
+        reason=reason,
+        old_version=old_version,
+        new_version=new_version,
+        old_date=old_date,
+        new_date=new_date,
+        expected_sha=sha256(raw),
+        old_raw=raw,
+        new_raw=new_raw,
+        baseline=after,
+    )
+
+
+def plan_bump(
+    config: Config,
+    catalog: Catalog,
+    baselines: Mapping[str, Baseline],
+    paths: Iterable[str],
+    *,
+    part: str,
+    now: datetime,
+) -> StampPlan:
+    """A manual bump of the given notes' `part` (lower parts reset), with the date stamped too."""
+    stamps: list[Stamp] = []
+    problems: list[Problem] = []
+    for path in paths:
+        info = catalog.infos.get(path)
+        if info is None:
+            why = catalog.unreadable.get(path, "not a note of this vault")
+            problems.append(Problem(path, SKIPPED, why, hint="give the path of a .md note inside the vault"))
+            continue
+        blocking = [p for p in info.problems if p.kind in _BLOCKING]
+        if blocking:
+            problems.extend(blocking)
+            continue
+        try:
+            raw = (config.vault / path).read_bytes()
+            stamps.append(
+                _make_stamp(
+                    config,
+                    path,
+                    raw,
+                    info,
+                    reason="manual bump",
+                    bump=True,
+                    now=now,
+                    base=baselines.get(path),
+                    part=part,
+                )
+            )
+        except OSError as exc:
+            problems.append(Problem(path, "unreadable", exc.strerror or str(exc)))
+        except (NoteError, VersionError) as exc:
+            problems.append(_problem_from(path, exc))
+    return StampPlan(stamps=tuple(stamps), problems=tuple(problems), examined=len(stamps) + len(problems))
+
+
+def apply_stamps(
+    config: Config,
+    plan: StampPlan,
+    state: State,
+    *,
+    grace: float = 0.0,
+    journal: Callable[[str, bytes], None] | None = None,
+    on_written: Callable[[Stamp], None] | None = None,
+) -> StampResult:
+    """Write each stamp with compare-and-swap, then record baselines. A note changed under us is skipped."""
+    result = StampResult(problems=list(plan.problems))
+    with state.transaction():
+        for old, new in plan.renames:
+            state.rename(old, new)
+        for path in plan.forget:
+            state.forget(path)
+        for baseline in plan.adopt:
+            state.set_baseline(baseline)
+        if plan.first_sight:
+            state.mark_initialized()
+    for stamp in plan.stamps:
+        if stamp.new_raw == stamp.old_raw:
+            state.set_baseline(stamp.baseline)
+            continue
+        try:
+            target = real_target(config.vault, stamp.path)
+            if journal is not None:
+                journal(stamp.path, stamp.old_raw)
+            outcome: WriteResult = write_if_unchanged(
+                target, stamp.expected_sha, stamp.new_raw, relpath=stamp.path, grace=grace
+            )
+        except NoteError as exc:
+            result.problems.append(_problem_from(stamp.path, exc))
+            continue
+        except OSError as exc:
+            result.problems.append(Problem(stamp.path, SKIPPED, exc.strerror or str(exc)))
+            continue
+        if outcome.outcome == "written":
+            with state.transaction():
+                state.set_baseline(stamp.baseline)
+                _cache_written(config, state, stamp, target)
+            result.written.append(stamp)
+            if on_written is not None:
+                on_written(stamp)
+        elif outcome.outcome == "restored":
+            result.restored.append(stamp.path)
+        else:
+            result.changed.append(stamp.path)
+    return result
+
+
+def _cache_written(config: Config, state: State, stamp: Stamp, target: Path) -> None:
+    # Saves the next scan a re-read of a file we just wrote (its stat changed, its content is known).
+    try:
+        st = os.stat(target)
+    except OSError:
+        return
+    info = describe_note(Note(path=stamp.path, raw=stamp.new_raw), config)
+    state.put_cache(stamp.path, FileStat.of(st), info.as_dict())
+
+
+def plan_vault_stamps(
+    config: Config,
+    state: State,
+    *,
+    now: datetime,
+    only: Iterable[str] | None = None,
+    revision_window: float = 0.0,
+    first_sight: bool | None = None,
+) -> StampPlan:
+    """Scan the vault (a stat per file; only changed notes are read) and plan the stamps against the state."""
+    from vaultsync.catalog import load_catalog
+    from vaultsync.vault import scan_vault
+
+    scan = scan_vault(config.vault, ignore=config.ignore)
+    catalog = load_catalog(config, scan, state)
+    first = (not state.initialized) if first_sight is None else first_sight
+    return plan_stamps(
+        config,
+        catalog,
+        state.baselines(),
+        now=now,
+        first_sight=first,
+        only=None if first else only,  # first sight adopts the whole vault, whatever paths were named
+        revision_window=revision_window,
+    )

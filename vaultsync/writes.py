@@ -1,0 +1,205 @@
+"""Compare-and-swap, atomic writes of a user's note: the user's bytes always win.
+
+A write reads the file, checks it still holds the bytes the edit was computed from, writes a temp file in the
+same folder, fsyncs, re-checks, and `os.replace`s it in. A crash at any instant leaves the old or the new file,
+never a torn one. With a grace period, the old inode is watched after the swap: an editor that still held it
+open and wrote late gets its bytes put back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from vaultsync.errors import NoteError
+
+TEMP_MARK = ".vaultsync-tmp-"
+
+WriteOutcome = Literal["written", "changed", "restored"]
+
+
+def temp_name(target: Path) -> Path:
+    """A hidden name in the target's folder: scans, the watcher and the publisher all ignore it."""
+    return target.with_name(f".{target.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def is_temp_name(name: str) -> bool:
+    return name.startswith(".") and TEMP_MARK in name
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """`written`: the new bytes are in place. `changed`: the file changed under us; nothing written, retry later.
+    `restored`: the user wrote to the old file right after our swap; their bytes were put back."""
+
+    outcome: WriteOutcome
+    path: str
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every file system lets a folder be opened for fsync
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _snapshot(fd: int) -> tuple[int, int, int]:
+    st = os.fstat(fd)
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _read_all(fd: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def real_target(vault: Path, relpath: str) -> Path:
+    """The file a write must replace: a symlinked note is edited at its target, which must be inside the vault.
+
+    Raises NoteError for a link that leaves the vault or a hard-linked file (a replace would split the link).
+    """
+    link = vault / relpath
+    target = Path(os.path.realpath(link))
+    root = Path(os.path.realpath(vault))
+    if not target.is_relative_to(root):
+        raise NoteError(
+            "not writing through a symlink that leaves the vault",
+            where=relpath,
+            why=f"it points to {target}",
+            hint="move the note into the vault",
+        )
+    st = os.stat(target)
+    if st.st_nlink > 1:
+        raise NoteError(
+            "not writing a hard-linked note",
+            where=relpath,
+            why=f"the file has {st.st_nlink} links; replacing it would split them",
+            hint="replace the hard link with a copy or a symlink",
+        )
+    return target
+
+
+def write_if_unchanged(
+    target: Path,
+    expected_sha: str,
+    new: bytes,
+    *,
+    relpath: str,
+    grace: float = 0.0,
+    before_replace: Callable[[], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> WriteResult:
+    """Replace `target` with `new` only if it still holds the bytes whose sha256 is `expected_sha`.
+
+    `before_replace` is a fault-injection point for tests (runs between the last check and the swap).
+    Raises NoteError when the write itself fails (disk full, read-only): the original is intact, no temp left.
+    """
+    try:
+        fd = os.open(target, os.O_RDONLY)
+    except FileNotFoundError:
+        return WriteResult("changed", relpath)
+    try:
+        before = _snapshot(fd)
+        if sha256(_read_all(fd)) != expected_sha:
+            return WriteResult("changed", relpath)
+        mode = os.fstat(fd).st_mode & 0o7777
+        temp = temp_name(target)
+        try:
+            _write_temp(temp, new, mode)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise NoteError(
+                "cannot write the note",
+                where=relpath,
+                why=os.strerror(exc.errno) if exc.errno else str(exc),
+                hint="free disk space or fix permissions; the note is unchanged and will be retried",
+            ) from exc
+        try:
+            # The last look before the swap: an editor that saved since our read wins, and we retry later.
+            if before_replace is not None:
+                before_replace()
+            if _snapshot(fd) != before or _path_inode(target) != before[2] or sha256(_read_all(fd)) != expected_sha:
+                temp.unlink()
+                return WriteResult("changed", relpath)
+            os.replace(temp, target)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise NoteError(
+                "cannot replace the note", where=relpath, why=str(exc), hint="check the folder's permissions"
+            ) from exc
+        _fsync_dir(target.parent)
+        if grace > 0:
+            sleep(grace)
+            # An editor holding the old inode may have written after our swap: its bytes are the truth.
+            if _snapshot(fd) != before:
+                late = _read_all(fd)
+                if _current_sha(target) == sha256(new):
+                    temp = temp_name(target)
+                    _write_temp(temp, late, mode)
+                    os.replace(temp, target)
+                    _fsync_dir(target.parent)
+                return WriteResult("restored", relpath)
+        return WriteResult("written", relpath)
+    finally:
+        os.close(fd)
+
+
+def _path_inode(path: Path) -> int:
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return -1
+
+
+def _current_sha(path: Path) -> str | None:
+    try:
+        return sha256(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _write_temp(temp: Path, data: bytes, mode: int) -> None:
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fchmod(fd, mode)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temps(paths: list[Path]) -> list[Path]:
+    """Delete temp files left by a killed run (they are ours by name); returns what was removed."""
+    removed = []
+    for path in paths:
+        if not is_temp_name(path.name):
+            continue
+        try:
+            path.unlink()
+            removed.append(path)
+        except OSError as exc:
+            if exc.errno != errno.ENOENT:
+                continue
+    return removed
