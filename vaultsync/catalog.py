@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from vaultsync import __version__
 from vaultsync.config import Config
 from vaultsync.errors import Problem
 from vaultsync.links import extract_links
@@ -89,9 +90,27 @@ class Catalog:
     read: int = 0
 
 
+_CACHE_KEY = "scan_cache_key"
+
+
+def _usable_cache(config: Config, state: State | None) -> dict[str, tuple[FileStat, dict[str, Any]]]:
+    """The scan cache, emptied first when it was filled under other field names or another vaultsync."""
+    if state is None:
+        return {}
+    cache = state.cached_infos()
+    # A NoteInfo depends on the configured field names (and on this code), not only on the note's bytes.
+    key = hashlib.sha256(repr((__version__, config.fields, config.versioning)).encode()).hexdigest()
+    if state.get_meta(_CACHE_KEY) != key:
+        with state.transaction():
+            state.drop_cache(list(cache))
+            state.set_meta(_CACHE_KEY, key)
+        return {}
+    return cache
+
+
 def load_catalog(config: Config, scan: VaultScan, state: State | None, *, only: Iterable[str] | None = None) -> Catalog:
     """Describe the scan's notes, re-reading only those whose stat changed since the cache saw them."""
-    cache = state.cached_infos() if state is not None else {}
+    cache = _usable_cache(config, state)
     wanted = scan.notes if only is None else {p: scan.notes[p] for p in only if p in scan.notes}
     infos: dict[str, NoteInfo] = {}
     unreadable: dict[str, str] = {}

@@ -1,0 +1,98 @@
+"""The documentation is tested: every command has `--help` and is in the README; config.example.yaml is the
+defaults, key for key."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import yaml
+from helpers_vault import EXAMPLE_CONFIG, EXAMPLE_VAULT, REPO_ROOT
+
+import vaultsync
+from vaultsync.cli import cli, run
+from vaultsync.config import Config, ConfigWarning, load_config
+
+
+def _command_paths(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = [path]
+    if isinstance(command, click.Group):
+        for name, sub in sorted(command.commands.items()):
+            paths += _command_paths(sub, (*path, name))
+    return paths
+
+
+COMMANDS = _command_paths(cli)
+
+
+@pytest.fixture(autouse=True)
+def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+def test_the_cli_has_commands_to_document() -> None:
+    assert ("check",) in COMMANDS
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "vaultsync")
+def test_every_command_has_help_that_exits_0(path: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> None:
+    assert run([*path, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Usage: vaultsync {' '.join(path)}".rstrip())
+    # A docstring, not just the option list: the first line after the usage says what the command does.
+    assert len(out.split("\n\n")[1].strip()) > 10
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--version"]) == 0
+    assert vaultsync.__version__ in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_top_level_command_is_in_the_readme(name: str) -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    # As a command line (`vaultsync check`, `vaultsync --vault DIR check`) or a reference entry (`check`).
+    assert re.search(rf"(vaultsync(\s+-\S+(\s+[^-\s]\S*)?)*\s+|`){re.escape(name)}\b", readme), name
+
+
+def test_the_example_config_loads_to_exactly_the_defaults_without_a_warning(tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConfigWarning)
+        config = load_config(vault=tmp_path, config_file=EXAMPLE_CONFIG)
+    assert config == Config(vault=tmp_path.resolve())
+
+
+def _keys(cls: type, prefix: str = "") -> set[str]:
+    keys: set[str] = set()
+    for f in dataclasses.fields(cls):
+        keys.add(prefix + f.name)
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if dataclasses.is_dataclass(default):
+            keys |= _keys(type(default), f"{prefix}{f.name}.")
+    return keys
+
+
+def _yaml_keys(data: dict[str, Any], prefix: str = "") -> set[str]:
+    keys: set[str] = set()
+    for key, value in data.items():
+        keys.add(prefix + key)
+        if isinstance(value, dict):
+            keys |= _yaml_keys(value, f"{prefix}{key}.")
+    return keys
+
+
+def test_the_example_config_documents_every_key() -> None:
+    data = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    assert _yaml_keys(data) == _keys(Config) - {"vault"}
+
+
+def test_the_readme_library_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    config = vaultsync.load_config(vault=EXAMPLE_VAULT)
+    assert len(vaultsync.check_vault(config).problems) == 3
