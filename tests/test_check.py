@@ -69,6 +69,7 @@ def test_a_clean_vault_has_no_problems(tmp_path: Path) -> None:
         ("title: x\ndate_modified: yesterday\n", "malformed-date", 3),
         ("title: x\ndate_modified: 10/10/2025\n", "malformed-date", 3),
         ("title: x\ndate_modified: '2025-13-01'\n", "malformed-date", 3),
+        ("title: x\ndate_modified: 2025-13-01\n", "malformed-date", 3),  # unquoted: YAML would reject the note
         ("title: x\ndate_modified: 2025-10-10 at noon\n", "malformed-date", 3),
         ("title: x\ndate_modified: [2025-01-01]\n", "malformed-date", 3),
         ("title: x\npublish: yes\n", "ambiguous-publish", 3),

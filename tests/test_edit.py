@@ -291,7 +291,7 @@ def test_a_kept_block_scalar_keeps_its_trailing_blank_lines() -> None:  # shape 
     raw = b"---\nnote: |+\n  kept\n\n\n---\n"
     result = stamp(raw)
     assert result == b"---\nnote: |+\n  kept\n\n\nat_semantic_version: 0.0.0.2\ndate_modified: 2025-11-25\n---\n"
-    assert parse_frontmatter(result).data == {"note": "kept\n\n\n", V: "0.0.0.2", D: datetime.date(2025, 11, 25)}
+    assert parse_frontmatter(result).data == {"note": "kept\n\n\n", V: "0.0.0.2", D: "2025-11-25"}
 
 
 def test_keys_of_an_indented_mapping_are_inserted_at_its_indent() -> None:  # shape 13

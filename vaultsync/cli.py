@@ -225,6 +225,7 @@ publish:
 
 
 @cli.command()
+@vault_options
 @pass_context
 def init(ctx: Context) -> None:
     """Write .vaultsync.yaml (if absent) and adopt every note as it is.
@@ -294,6 +295,7 @@ def _report_stamps(plan: Any, result: Any, *, as_json: bool, dry_run: bool) -> i
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show each note's old -> new version and date; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan (and result) as JSON.")
+@vault_options
 @pass_context
 def stamp(ctx: Context, paths: tuple[Path, ...], dry_run: bool, as_json: bool) -> None:
     """Version every note changed since its baseline (or only PATHS).
@@ -329,6 +331,7 @@ def stamp(ctx: Context, paths: tuple[Path, ...], dry_run: bool, as_json: bool) -
 )
 @click.option("--dry-run", is_flag=True, help="Show the new versions; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan (and result) as JSON.")
+@vault_options
 @pass_context
 def bump(ctx: Context, paths: tuple[Path, ...], part: str, dry_run: bool, as_json: bool) -> None:
     """Bump the version of PATHS by hand: `--part minor` turns 0.0.1.5 into 0.0.2.0."""
@@ -356,6 +359,7 @@ def bump(ctx: Context, paths: tuple[Path, ...], part: str, dry_run: bool, as_jso
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--list", "list_only", is_flag=True, help="List the kept pre-stamp copies instead.")
+@vault_options
 @pass_context
 def restore(ctx: Context, path: Path, list_only: bool) -> None:
     """Give back PATH's bytes from just before vaultsync's last rewrite of it."""
@@ -383,6 +387,7 @@ def restore(ctx: Context, path: Path, list_only: bool) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (stable keys, see README).")
+@vault_options
 @pass_context
 def status(ctx: Context, as_json: bool) -> None:
     """Show what `stamp` would do, problems, conflict copies, the publish plan and the daemon's state."""

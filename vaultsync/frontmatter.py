@@ -15,9 +15,20 @@ from typing import Any, Literal
 import yaml
 
 try:  # the C loader is ~5x faster on real vaults; fall back to pure Python where libyaml is missing
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class _Loader(_BaseLoader):
+    """Safe loading without timestamp resolution: Obsidian reads `2025-13-01` as text, and so do we (PyYAML
+    would reject the whole note). Dates stay strings; vaultsync compares them through `dates.py`."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
 
 BOM = b"\xef\xbb\xbf"
 _FENCE = re.compile(rb"---[ \t]*(\r\n|\n|\Z)")
