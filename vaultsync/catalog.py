@@ -13,7 +13,7 @@ from typing import Any
 from vaultsync import __version__
 from vaultsync.config import Config
 from vaultsync.errors import Problem
-from vaultsync.links import extract_links
+from vaultsync.links import extract_note_links
 from vaultsync.note import Note, PublishFlag, publish_flag
 from vaultsync.problems import note_problems
 from vaultsync.state import State, same_stat
@@ -61,6 +61,11 @@ def managed_keys(config: Config) -> tuple[str, ...]:
     return (f.version, f.date_modified, f.date_created, f.uuid)
 
 
+def _present(value: str | None) -> str | None:
+    """An empty, `~` or `null` value counts as absent: such a note gets the initial version."""
+    return None if value is None or value in ("", "~", "null", "Null", "NULL") else value
+
+
 def describe_note(note: Note, config: Config) -> NoteInfo:
     fm = note.frontmatter
     f = config.fields
@@ -68,12 +73,12 @@ def describe_note(note: Note, config: Config) -> NoteInfo:
         sha256=hashlib.sha256(note.raw).hexdigest(),
         body_fp=note.body_fingerprint,
         meta_fp=note.meta_fingerprint(managed_keys(config)),
-        version=note.scalar(f.version),
-        date_modified=note.scalar(f.date_modified),
+        version=_present(note.scalar(f.version)),
+        date_modified=_present(note.scalar(f.date_modified)),
         publish=publish_flag(fm, f.publish),
         uuid=note.scalar(f.uuid),
         slug=note.scalar(f.slug),
-        links=extract_links(note.body),
+        links=extract_note_links(note),
         has_frontmatter=fm.block is not None,
         error=fm.error,
         error_line=fm.error_line,

@@ -1,0 +1,259 @@
+"""The git module against real repositories: commits of our paths only, identity, busy states and pushes."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import GitRunner
+
+from vaultsync import gitrepo
+from vaultsync.config import Identity
+from vaultsync.errors import BusyError, GitError
+
+IDENTITY = Identity(name="Fallback Bot", email="bot@fallback.test")
+
+RepoFactory = Callable[..., Path]
+
+
+def write(repo: Path, relpath: str, text: str) -> None:
+    path = repo / relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_ensure_repo_creates_the_folder_and_a_repository_on_the_branch(tmp_path: Path, git: GitRunner) -> None:
+    repo = tmp_path / "new" / "site"
+    gitrepo.ensure_repo(repo, branch="pages")
+    assert git(repo, "symbolic-ref", "HEAD").strip() == "refs/heads/pages"
+    gitrepo.ensure_repo(repo, branch="pages")  # idempotent
+    assert gitrepo.head_commit(repo) is None
+
+
+def test_ensure_repo_points_an_empty_repository_at_the_configured_branch(git_repo: RepoFactory, git: GitRunner) -> None:
+    repo = git_repo("site", branch="master")
+    gitrepo.ensure_repo(repo, branch="main")
+    assert git(repo, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
+
+
+def test_ensure_repo_refuses_a_non_empty_folder_inside_another_repository(git_repo: RepoFactory) -> None:
+    outer = git_repo("outer", commit=True)
+    (outer / "content").mkdir()
+    (outer / "content" / "page.md").write_text("x")
+    with pytest.raises(GitError, match="inside another git repository") as err:
+        gitrepo.ensure_repo(outer / "content", branch="main")
+    assert err.value.hint is not None and "publish.folder" in err.value.hint
+    assert not (outer / "content" / ".git").exists()
+
+
+def test_commit_paths_commits_only_our_paths_and_leaves_the_users_staging_and_edits_alone(
+    git_repo: RepoFactory, git: GitRunner
+) -> None:
+    repo = git_repo(commit=True)
+    write(repo, "theirs-staged.txt", "staged by the user\n")
+    git(repo, "add", "theirs-staged.txt")
+    write(repo, "README.md", "unstaged edit by the user\n")
+    write(repo, "pub/a.md", "published a\n")
+    write(repo, "pub/b.md", "published b\n")
+    status_before = git(repo, "status", "--porcelain=v1", "--", "theirs-staged.txt", "README.md")
+
+    sha = gitrepo.commit_paths(repo, ["pub/a.md", "pub/b.md"], "vaultsync: publish +2\n", identity=IDENTITY)
+
+    assert sha is not None and git(repo, "rev-parse", "HEAD").strip() == sha
+    assert git(repo, "show", "--name-status", "--format=", "HEAD").split() == ["A", "pub/a.md", "A", "pub/b.md"]
+    assert git(repo, "status", "--porcelain=v1", "--", "theirs-staged.txt", "README.md") == status_before
+    assert git(repo, "diff", "--cached", "--name-only").split() == ["theirs-staged.txt"]
+    assert git(repo, "status", "--porcelain=v1", "--", "pub").strip() == ""  # our files look committed
+    assert (repo / "README.md").read_text() == "unstaged edit by the user\n"
+
+
+def test_commit_paths_records_deletions_and_returns_none_when_nothing_changed(
+    git_repo: RepoFactory, git: GitRunner
+) -> None:
+    repo = git_repo(commit=True)
+    write(repo, "pub/a.md", "a\n")
+    assert gitrepo.commit_paths(repo, ["pub/a.md"], "add\n", identity=IDENTITY) is not None
+    head = git(repo, "rev-parse", "HEAD").strip()
+    assert gitrepo.commit_paths(repo, ["pub/a.md"], "again\n", identity=IDENTITY) is None
+    assert git(repo, "rev-parse", "HEAD").strip() == head
+    (repo / "pub/a.md").unlink()
+    assert gitrepo.commit_paths(repo, ["pub/a.md", "pub/never-existed.md"], "rm\n", identity=IDENTITY)
+    assert git(repo, "show", "--name-status", "--format=", "HEAD").split() == ["D", "pub/a.md"]
+    assert git(repo, "status", "--porcelain").strip() == ""
+
+
+def test_a_user_staged_change_on_one_of_our_paths_keeps_its_staging(git_repo: RepoFactory, git: GitRunner) -> None:
+    repo = git_repo(commit=True)
+    write(repo, "pub/a.md", "v1\n")
+    gitrepo.commit_paths(repo, ["pub/a.md"], "v1\n", identity=IDENTITY)
+    write(repo, "pub/a.md", "user's version\n")
+    git(repo, "add", "pub/a.md")
+    staged = git(repo, "ls-files", "-s", "pub/a.md")
+    write(repo, "pub/a.md", "v2\n")
+    gitrepo.commit_paths(repo, ["pub/a.md"], "v2\n", identity=IDENTITY)
+    assert git(repo, "show", "HEAD:pub/a.md") == "v2\n"
+    assert git(repo, "ls-files", "-s", "pub/a.md") == staged
+
+
+def test_the_first_commit_of_an_empty_repository_has_no_parent(tmp_path: Path, git: GitRunner) -> None:
+    repo = tmp_path / "site"
+    gitrepo.ensure_repo(repo, branch="main")
+    assert gitrepo.commit_paths(repo, ["x.md"], "nothing\n", identity=IDENTITY) is None
+    write(repo, "x.md", "x\n")
+    sha = gitrepo.commit_paths(repo, ["x.md"], "first\n", identity=IDENTITY)
+    assert sha is not None
+    assert git(repo, "rev-list", "--parents", "-1", "HEAD").split() == [sha]
+    assert git(repo, "status", "--porcelain").strip() == ""
+
+
+def test_identity_comes_from_the_repository_config_else_the_fallback(git_repo: RepoFactory, git: GitRunner) -> None:
+    repo = git_repo()
+    write(repo, "a.md", "a\n")
+    gitrepo.commit_paths(repo, ["a.md"], "a\n", identity=IDENTITY)
+    # The test environment sets GIT_AUTHOR_*; a hook's environment must not decide vaultsync's identity either.
+    assert gitrepo.commit_author(repo) == "Fallback Bot <bot@fallback.test>"
+    git(repo, "config", "user.name", "Site Owner")
+    git(repo, "config", "user.email", "owner@site.test")
+    write(repo, "b.md", "b\n")
+    gitrepo.commit_paths(repo, ["b.md"], "b\n", identity=IDENTITY)
+    assert gitrepo.commit_author(repo) == "Site Owner <owner@site.test>"
+    assert git(repo, "log", "-1", "--format=%cn <%ce>").strip() == "Site Owner <owner@site.test>"
+
+
+def test_a_hostile_git_environment_from_a_hook_is_ignored(
+    git_repo: RepoFactory, git: GitRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    other = git_repo("vault-repo", commit=True)
+    repo = git_repo("site", commit=True)
+    monkeypatch.setenv("GIT_DIR", str(other / ".git"))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(tmp_path / "hook-index"))
+    monkeypatch.setenv("GIT_WORK_TREE", str(other))
+    write(repo, "a.md", "a\n")
+    sha = gitrepo.commit_paths(repo, ["a.md"], "a\n", identity=IDENTITY)
+    monkeypatch.delenv("GIT_DIR")
+    monkeypatch.delenv("GIT_INDEX_FILE")
+    monkeypatch.delenv("GIT_WORK_TREE")
+    assert git(repo, "rev-parse", "HEAD").strip() == sha
+    assert git(other, "log", "--format=%s").split("\n")[0] == "initial"
+    assert not (tmp_path / "hook-index").exists()
+
+
+def test_check_ready_refuses_a_detached_head(git_repo: RepoFactory, git: GitRunner) -> None:
+    repo = git_repo(commit=True)
+    git(repo, "checkout", "-q", "--detach")
+    with pytest.raises(GitError, match="detached") as err:
+        gitrepo.check_ready(repo, branch="main")
+    assert err.value.hint is not None and "switch main" in err.value.hint
+
+
+def test_check_ready_refuses_a_merge_in_progress(git_repo: RepoFactory, git: GitRunner) -> None:
+    repo = git_repo(commit=True)
+    git(repo, "checkout", "-q", "-b", "side")
+    write(repo, "README.md", "side\n")
+    git(repo, "commit", "-qam", "side")
+    git(repo, "checkout", "-q", "main")
+    write(repo, "README.md", "main\n")
+    git(repo, "commit", "-qam", "main")
+    git(repo, "merge", "side", check=False)
+    with pytest.raises(GitError, match="merge is in progress") as err:
+        gitrepo.check_ready(repo, branch="main")
+    assert err.value.hint is not None and "git merge --abort" in err.value.hint
+
+
+def test_check_ready_reports_an_index_lock_as_busy_and_never_deletes_it(git_repo: RepoFactory) -> None:
+    repo = git_repo(commit=True)
+    lock = repo / ".git" / "index.lock"
+    lock.write_text("")
+    with pytest.raises(BusyError, match="busy"):
+        gitrepo.check_ready(repo, branch="main")
+    assert lock.exists()
+
+
+def test_check_ready_refuses_another_branch(git_repo: RepoFactory, git: GitRunner) -> None:
+    repo = git_repo(commit=True)
+    git(repo, "checkout", "-q", "-b", "drafts")
+    with pytest.raises(GitError, match="on branch `drafts`, not `main`"):
+        gitrepo.check_ready(repo, branch="main")
+
+
+def test_read_blob_reads_a_committed_file_or_none(git_repo: RepoFactory) -> None:
+    repo = git_repo(commit=True)
+    assert gitrepo.read_blob(repo, "HEAD", "README.md") == b"The site.\n"
+    assert gitrepo.read_blob(repo, "HEAD", "missing.json") is None
+
+
+def test_push_sends_the_branch_to_a_bare_remote(
+    git_repo: RepoFactory, bare_remote: RepoFactory, git: GitRunner
+) -> None:
+    repo = git_repo(commit=True)
+    remote = bare_remote()
+    git(repo, "remote", "add", "origin", str(remote))
+    gitrepo.push(repo, "origin", "main")
+    assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "HEAD")
+
+
+def test_a_rejected_push_raises_with_git_reason_and_keeps_the_local_commit(
+    git_repo: RepoFactory, bare_remote: RepoFactory, git: GitRunner, tmp_path: Path
+) -> None:
+    remote = bare_remote()
+    repo = git_repo("site", commit=True)
+    git(repo, "remote", "add", "origin", str(remote))
+    gitrepo.push(repo, "origin", "main")
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(remote), str(other))
+    write(other, "theirs.md", "x\n")
+    git(other, "add", "theirs.md")
+    git(other, "commit", "-qm", "theirs")
+    git(other, "push", "-q", "origin", "main")
+    write(repo, "ours.md", "y\n")
+    ours = gitrepo.commit_paths(repo, ["ours.md"], "ours\n", identity=IDENTITY)
+    with pytest.raises(GitError, match="rejected") as err:
+        gitrepo.push(repo, "origin", "main")
+    assert "fetch first" in str(err.value) or "non-fast-forward" in str(err.value)
+    assert err.value.hint is not None and "pull --rebase" in err.value.hint and "never forces" in err.value.hint
+    assert git(repo, "rev-parse", "HEAD").strip() == ours
+    assert git(remote, "log", "--format=%s", "-1", "main").strip() == "theirs"
+
+
+def test_push_without_the_remote_says_how_to_add_one(git_repo: RepoFactory) -> None:
+    repo = git_repo(commit=True)
+    with pytest.raises(GitError, match="no remote `origin`") as err:
+        gitrepo.push(repo, "origin", "main")
+    assert err.value.hint is not None and "remote add origin" in err.value.hint
+
+
+def test_a_push_that_hangs_is_stopped_by_the_timeout_and_leaves_no_process(
+    git_repo: RepoFactory, git: GitRunner, tmp_path: Path
+) -> None:
+    repo = git_repo(commit=True)
+    # The OS edge: an "ssh" that never answers, like a server waiting for a password.
+    fake_ssh = tmp_path / "fake-ssh"
+    pid_file = tmp_path / "ssh.pid"
+    fake_ssh.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 30\n")
+    fake_ssh.chmod(0o755)
+    git(repo, "config", "core.sshCommand", str(fake_ssh))
+    git(repo, "remote", "add", "origin", "ssh://example.invalid/site.git")
+    with pytest.raises(GitError, match="did not finish") as err:
+        gitrepo.push(repo, "origin", "main", timeout=0.5)
+    assert err.value.hint is not None and "credential" in err.value.hint
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie waiting for init to reap it is gone for our purposes.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"
+    except OSError:
+        return False

@@ -1,0 +1,364 @@
+"""The one module that talks to git: small verb-named functions over the `git` command, no long-lived objects.
+
+Every call is a fresh `git` subprocess. GitPython keeps `cat-file` processes and caches alive in long-running
+programs (its README warns of the leaks), commits silently as `user@hostname` without an identity, sweeps the
+user's staged files into commits and reports rejected pushes in flags. A subprocess per call has none of that.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaultsync.config import Identity
+from vaultsync.errors import BusyError, GitError
+
+log = logging.getLogger("vaultsync")
+
+PUSH_TIMEOUT = 60.0
+
+# Environment a git hook (or `git -c`) hands down describes *another* repository: GIT_DIR, GIT_INDEX_FILE and
+# friends would make our commands act on the vault's repo instead of the publication repo. Keep only what
+# configures transport and configuration files (the list pre-commit keeps in `no_git_env`, for the same bug).
+_KEEP_ENV = frozenset(
+    {
+        "GIT_EXEC_PATH",
+        "GIT_SSH",
+        "GIT_SSH_COMMAND",
+        "GIT_SSH_VARIANT",
+        "GIT_SSL_CAINFO",
+        "GIT_SSL_NO_VERIFY",
+        "GIT_ASKPASS",
+        "GIT_HTTP_PROXY_AUTHMETHOD",
+        "GIT_ALLOW_PROTOCOL",
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG_NOSYSTEM",
+        "GIT_CONFIG_COUNT",
+        "GIT_TERMINAL_PROMPT",
+        "GIT_TRACE",
+        "GIT_TRACE_PERFORMANCE",
+    }
+)
+
+
+def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The process environment minus everything that would point git at another repository or identity."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GIT_") or k in _KEEP_ENV or k.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))
+    }
+    if extra:
+        env.update(extra)
+    return env
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", "replace").strip()
+
+
+def run_git(
+    repo: Path,
+    *args: str,
+    stdin: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run `git -C repo args...` and return its output; a failure raises GitError with git's own words.
+
+    With a timeout the command runs in its own session, and the whole group (git, ssh, helpers) is killed
+    when time runs out: nothing is left behind waiting for a password.
+    """
+    cmd = ["git", "-C", str(repo), *args]
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=git_env(env),
+            start_new_session=timeout is not None,
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed", why=str(exc), hint="install git and make sure it is on PATH") from exc
+    try:
+        out, err = proc.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise GitError(
+            f"`git {args[0]}` did not finish in {timeout:g} s",
+            where=str(repo),
+            why="the remote did not answer, or git wanted a password it cannot ask for here",
+            hint="check the remote URL and credentials (a credential helper or an SSH agent), then run again",
+        ) from None
+    result = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    if check and proc.returncode != 0:
+        raise GitError(f"`git {' '.join(args[:2])}` failed", where=str(repo), why=_decode(err) or _decode(out))
+    return result
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        proc.kill()
+    proc.communicate()
+
+
+def _out(repo: Path, *args: str, env: Mapping[str, str] | None = None, stdin: bytes | None = None) -> str:
+    return _decode(run_git(repo, *args, env=env, stdin=stdin).stdout)
+
+
+def is_repo(path: Path) -> bool:
+    """Whether `path` is the top of a git work tree (its own `.git`, not a parent's)."""
+    return (path / ".git").exists()
+
+
+def ensure_repo(path: Path, *, branch: str) -> None:
+    """Create the folder and `git init -b branch` it if it is not a repository yet.
+
+    An existing repository with no commit on another branch name is pointed at `branch` (nothing to lose).
+    A non-empty folder inside another repository is refused: the user most likely meant that repository.
+    """
+    if is_repo(path):
+        if head_commit(path) is None and _ref_sha(path, f"refs/heads/{branch}") is None:
+            run_git(path, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
+        return
+    if path.is_dir() and any(path.iterdir()):
+        inside = run_git(path, "rev-parse", "--show-toplevel", check=False)
+        if inside.returncode == 0:
+            raise GitError(
+                "the publication folder is inside another git repository",
+                where=str(path),
+                why=f"it belongs to {_decode(inside.stdout)}",
+                hint="set publish.repo to that repository and publish.folder to the sub-folder",
+            )
+    path.mkdir(parents=True, exist_ok=True)
+    run_git(path, "init", "-q", "-b", branch)
+
+
+@dataclass(frozen=True)
+class RepoState:
+    """Where HEAD points and whether git is in the middle of something."""
+
+    git_dir: Path
+    ref: str | None  # refs/heads/<branch>, None when HEAD is detached
+    head: str | None  # commit id, None on a branch with no commit yet
+    operation: str | None  # "merge", "rebase", "cherry-pick", "revert" in progress
+    locked: bool  # index.lock exists
+
+
+_OPERATIONS = (
+    ("MERGE_HEAD", "merge"),
+    ("rebase-merge", "rebase"),
+    ("rebase-apply", "rebase"),
+    ("CHERRY_PICK_HEAD", "cherry-pick"),
+    ("REVERT_HEAD", "revert"),
+)
+
+
+def repo_state(repo: Path) -> RepoState:
+    names = ["index.lock", *(name for name, _ in _OPERATIONS)]
+    lines = _out(repo, "rev-parse", "--absolute-git-dir", *(a for n in names for a in ("--git-path", n))).split("\n")
+    git_dir, paths = Path(lines[0]), [repo / p for p in lines[1:]]
+    operation = next((op for (_, op), p in zip(_OPERATIONS, paths[1:], strict=True) if p.exists()), None)
+    symbolic = run_git(repo, "symbolic-ref", "-q", "HEAD", check=False)
+    ref = _decode(symbolic.stdout) if symbolic.returncode == 0 else None
+    return RepoState(git_dir=git_dir, ref=ref, head=head_commit(repo), operation=operation, locked=paths[0].exists())
+
+
+def check_ready(repo: Path, *, branch: str, lock_timeout: float = 0.0) -> RepoState:
+    """The repository's state, if a commit on `branch` can be made now; else a GitError / BusyError saying why.
+
+    An `index.lock` is waited for up to `lock_timeout` seconds, never deleted: it may belong to a live git.
+    """
+    deadline = time.monotonic() + lock_timeout
+    state = repo_state(repo)
+    while state.locked and time.monotonic() < deadline:
+        time.sleep(0.1)
+        state = repo_state(repo)
+    if state.locked:
+        raise BusyError(
+            "git is busy in the publication repository",
+            where=str(repo),
+            why="index.lock exists: another git command is running (or one crashed)",
+            hint=f"wait and publish again; if no git is running, delete {state.git_dir / 'index.lock'}",
+        )
+    if state.operation is not None:
+        raise GitError(
+            f"a {state.operation} is in progress in the publication repository",
+            where=str(repo),
+            why="committing now would mix vaultsync's files into it",
+            hint=f"finish it or abort it (git {state.operation} --abort), then publish again",
+        )
+    if state.ref is None:
+        raise GitError(
+            "HEAD is detached in the publication repository",
+            where=str(repo),
+            why="vaultsync commits on a branch",
+            hint=f"check the branch out again (git -C {repo} switch {branch}), then publish again",
+        )
+    if state.ref != f"refs/heads/{branch}":
+        current = state.ref.removeprefix("refs/heads/")
+        raise GitError(
+            f"the publication repository is on branch `{current}`, not `{branch}`",
+            where=str(repo),
+            hint=f"switch to it (git -C {repo} switch {branch}) or set publish.branch: {current}",
+        )
+    return state
+
+
+def _ref_sha(repo: Path, rev: str) -> str | None:
+    found = run_git(repo, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False)
+    return _decode(found.stdout) if found.returncode == 0 else None
+
+
+def head_commit(repo: Path) -> str | None:
+    """HEAD's commit id, or None when there is no repository or no commit yet."""
+    return _ref_sha(repo, "HEAD") if is_repo(repo) else None
+
+
+def read_blob(repo: Path, rev: str, path: str) -> bytes | None:
+    """The bytes of `path` in commit `rev`, or None when it has no such file."""
+    found = run_git(repo, "cat-file", "--batch", stdin=f"{rev}:{path}\n".encode())
+    header, _, rest = found.stdout.partition(b"\n")
+    parts = header.split()
+    if len(parts) != 3 or parts[1] != b"blob":
+        return None
+    return rest[: int(parts[2])]
+
+
+def commit_author(repo: Path, rev: str = "HEAD") -> str:
+    """`Name <email>` of a commit's author."""
+    return _out(repo, "log", "-1", "--format=%an <%ae>", rev)
+
+
+def identity_env(repo: Path, identity: Identity) -> dict[str, str]:
+    """Author and committer from the repository's git config, else the configured fallback (never user@host)."""
+    found = run_git(repo, "config", "--get-regexp", r"^user\.(name|email)$", check=False)
+    values: dict[str, str] = {}
+    for line in _decode(found.stdout).splitlines():
+        key, _, value = line.partition(" ")
+        values[key] = value
+    env: dict[str, str] = {}
+    if not values.get("user.name"):
+        env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = identity.name
+    if not values.get("user.email"):
+        env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = identity.email
+    return env
+
+
+def commit_paths(repo: Path, paths: Iterable[str], message: str, *, identity: Identity) -> str | None:
+    """Commit the current content of `paths` (deleted ones as deletions) and nothing else; None if no change.
+
+    A temporary index seeded from HEAD gets our paths in one `update-index`; `commit-tree` and a
+    compare-and-swap `update-ref` move the branch. The user's index and their other files are never read
+    into the commit. Afterwards the user's index entries for our paths are brought to the new commit, but
+    only where they still matched the old one (a path the user staged themselves stays as they left it).
+    """
+    wanted = sorted(set(paths))
+    state = repo_state(repo)
+    if state.ref is None:
+        raise GitError("HEAD is detached in the publication repository", where=str(repo))
+    temp_index = state.git_dir / f"vaultsync-index-{os.getpid()}"
+    temp = {"GIT_INDEX_FILE": str(temp_index)}
+    try:
+        temp_index.unlink(missing_ok=True)
+        if state.head is not None:
+            run_git(repo, "read-tree", state.head, env=temp)
+        run_git(repo, "update-index", "--add", "--remove", "-z", "--stdin", env=temp, stdin=_nul(wanted))
+        tree = _out(repo, "write-tree", env=temp)
+        if state.head is not None and tree == _out(repo, "rev-parse", f"{state.head}^{{tree}}"):
+            return None
+        if state.head is None and not _out(repo, "ls-files", env=temp):
+            return None
+        parents = ["-p", state.head] if state.head is not None else []
+        env = identity_env(repo, identity)
+        commit = _out(
+            repo, "commit-tree", tree, *parents, "-F", "-", env=env, stdin=message.encode("utf-8", "surrogateescape")
+        )
+        entries = _index_entries(repo, temp)
+    finally:
+        temp_index.unlink(missing_ok=True)
+    run_git(repo, "update-ref", "-m", message.split("\n", 1)[0], state.ref, commit, state.head or "")
+    _refresh_index(repo, wanted, entries, old_head=state.head, null="0" * len(commit))
+    return commit
+
+
+def _nul(paths: Iterable[str]) -> bytes:
+    # fsencode: a file name that is not UTF-8 arrives from os.scandir with surrogate escapes.
+    return b"".join(os.fsencode(p) + b"\0" for p in paths)
+
+
+def _index_entries(repo: Path, env: Mapping[str, str]) -> dict[str, str]:
+    """path -> "mode sha" for every stage-0 entry of an index."""
+    entries: dict[str, str] = {}
+    for record in run_git(repo, "ls-files", "-s", "-z", env=env).stdout.split(b"\0"):
+        if record:
+            info, _, path = os.fsdecode(record).partition("\t")
+            mode, sha, _stage = info.split(" ")
+            entries[path] = f"{mode} {sha}"
+    return entries
+
+
+def _refresh_index(repo: Path, paths: list[str], entries: dict[str, str], *, old_head: str | None, null: str) -> None:
+    if old_head is not None:
+        listed = run_git(repo, "diff-index", "--cached", "--name-only", "-z", old_head).stdout
+    else:
+        listed = run_git(repo, "ls-files", "-z").stdout
+    touched_by_user = {os.fsdecode(p) for p in listed.split(b"\0") if p}
+    lines = [f"{entries.get(p, f'0 {null}')}\t{p}" for p in paths if p not in touched_by_user]
+    if not lines:
+        return
+    done = run_git(repo, "update-index", "-z", "--index-info", stdin=_nul(lines), check=False)
+    if done.returncode != 0:
+        # The commit is made; a stale index only makes `git status` show our files as staged reversals.
+        log.warning("could not refresh the index of %s: %s", repo, _decode(done.stderr))
+
+
+def remote_names(repo: Path) -> list[str]:
+    return _out(repo, "remote").split()
+
+
+def push(repo: Path, remote: str, branch: str, *, timeout: float = PUSH_TIMEOUT) -> None:
+    """Push `branch` to `remote`, never forced. A rejection, a missing remote or a hang raises GitError."""
+    if remote not in remote_names(repo):
+        raise GitError(
+            f"the publication repository has no remote `{remote}`",
+            where=str(repo),
+            hint=f"add one (git -C {repo} remote add {remote} URL), set publish.remote, or publish without --push",
+        )
+    if _ref_sha(repo, f"refs/heads/{branch}") is None:
+        return  # nothing was ever committed: nothing to push
+    spec = f"refs/heads/{branch}:refs/heads/{branch}"
+    # No terminal (own session, GIT_TERMINAL_PROMPT=0): a credential prompt fails at once instead of hanging.
+    env = {"GIT_TERMINAL_PROMPT": "0"}
+    done = run_git(repo, "push", "--porcelain", remote, spec, env=env, check=False, timeout=timeout)
+    rejected = [line for line in _decode(done.stdout).splitlines() if line.startswith("!")]
+    if rejected:
+        reason = rejected[0].split("\t")[-1]
+        raise GitError(
+            f"the push to `{remote}` was rejected",
+            where=str(repo),
+            why=f"{reason}: {_decode(done.stderr)}".strip(": "),
+            hint=(
+                f"the remote has commits this repository lacks: run `git -C {repo} pull --rebase {remote} "
+                f"{branch}`, then publish again (vaultsync never forces a push; your local commit is kept)"
+            ),
+        )
+    if done.returncode != 0:
+        raise GitError(
+            f"the push to `{remote}` failed",
+            where=str(repo),
+            why=_decode(done.stderr) or _decode(done.stdout),
+            hint="check the remote's URL and your access to it; the local commit is kept and the next publish "
+            "pushes it",
+        )

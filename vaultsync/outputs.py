@@ -1,0 +1,148 @@
+"""Where published files go in the publication repo, and writing them there without ever leaving it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+from pathlib import Path, PurePath
+
+from vaultsync.config import Config
+from vaultsync.errors import ConfigError, Problem, PublishError
+from vaultsync.manifest import is_safe_output
+from vaultsync.writes import temp_name
+
+UNSAFE_SLUG = "unsafe-slug"
+
+_WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+)
+_BAD_SLUG_CHARS = frozenset('/\\:*?"<>|')
+
+
+def output_folder(config: Config) -> str:
+    """`publish.folder` as a normalised repo-relative POSIX folder ("" for the root); refuses escapes."""
+    raw = config.publish.folder.strip().replace("\\", "/")
+    norm = posixpath.normpath(raw.strip("/")) if raw.strip("/") else "."
+    parts = norm.split("/")
+    if PurePath(raw).is_absolute() or raw.startswith("/") or ".." in parts or ".git" in (p.lower() for p in parts):
+        raise ConfigError(
+            "`publish.folder` must be a folder inside the publication repository",
+            why=f"got {config.publish.folder!r}",
+            hint='use a relative path such as "content" ("" for the repository root)',
+        )
+    return "" if norm == "." else norm
+
+
+def slug_problem(slug: str | None) -> str | None:
+    """Why `slug` cannot be one file name on every platform, or None when it can."""
+    if slug is None or not slug.strip():
+        return "has no slug (naming is `slug`)"
+    if slug in (".", ".."):
+        return f"slug `{slug}` is not a file name"
+    bad = sorted({c for c in slug if c in _BAD_SLUG_CHARS or ord(c) < 32})
+    if bad:
+        return f"slug {slug!r} contains {', '.join(repr(c) for c in bad)}"
+    if slug.startswith("."):
+        return f"slug `{slug}` starts with a dot (a hidden file)"
+    if slug != slug.strip() or slug.endswith("."):
+        return f"slug {slug!r} ends with a space or a dot"
+    if slug.split(".")[0].lower() in _WINDOWS_RESERVED:
+        return f"slug `{slug}` is a reserved file name on Windows"
+    if len(slug.encode("utf-8")) > 250:
+        return "slug is longer than a file name may be"
+    return None
+
+
+def note_output(path: str, slug: str | None, config: Config, folder: str) -> str | Problem:
+    """A published note's repo-relative path: its vault path (or `<slug>.md`) under the folder; or why not."""
+    name = path
+    if config.publish.naming == "slug":
+        why = slug_problem(slug)
+        if why is not None:
+            hint = "use one safe path segment such as `my-note` (letters, digits, dashes)"
+            return Problem(path, UNSAFE_SLUG, f"{why}; not published", hint=hint)
+        name = f"{slug}.md"
+    out = posixpath.join(folder, name) if folder else name
+    if not is_safe_output(out, folder):
+        return Problem(path, UNSAFE_SLUG, f"output path `{out}` is not safe; not published")
+    return out
+
+
+def attachment_output(path: str, folder: str) -> str:
+    return posixpath.join(folder, path) if folder else path
+
+
+def sha_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def inside_vault(vault: Path, relpath: str) -> Path | None:
+    """The real file behind a vault path, if it stays inside the vault and out of hidden folders."""
+    root = Path(os.path.realpath(vault))
+    real = Path(os.path.realpath(vault / relpath))
+    if not real.is_relative_to(root) or any(p.startswith(".") for p in real.relative_to(root).parts):
+        return None
+    return real
+
+
+class RepoWriter:
+    """Writes and deletes inside the publication repo only: never through a symlinked folder, never in .git.
+
+    A write is a temp file in the target's folder and an `os.replace`: a crash leaves the old or the new
+    file. No fsync per file: the repository is rebuilt from the vault by the next run (and the committed
+    manifest says what is really published), while a cold publish of thousands of files must stay fast.
+    """
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self.root = Path(os.path.realpath(repo))
+        self._checked: set[Path] = set()
+
+    def _folder(self, relpath: str) -> Path:
+        folder = (self.repo / relpath).parent
+        if folder not in self._checked:
+            real = Path(os.path.realpath(folder))
+            if not real.is_relative_to(self.root) or ".git" in real.relative_to(self.root).parts:
+                raise PublishError(
+                    "refusing to write through a link that leaves the publication repository",
+                    where=relpath,
+                    why=f"{folder} resolves to {real}",
+                    hint="replace the symlinked folder with a real one",
+                )
+            self._checked.add(folder)
+        return folder
+
+    def write(self, relpath: str, data: bytes) -> None:
+        target = self.repo / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(relpath)
+        temp = temp_name(target)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+            os.replace(temp, target)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+
+    def remove(self, relpath: str, *, stop: str) -> None:
+        """Delete a file, then the folders it leaves empty, up to (not including) the `stop` folder."""
+        folder = self._folder(relpath)
+        (self.repo / relpath).unlink(missing_ok=True)
+        top = self.repo / stop if stop else self.repo
+        while folder != top and folder.is_relative_to(top):
+            try:
+                folder.rmdir()  # only empty folders go: the user's own files keep theirs
+            except OSError:
+                break
+            folder = folder.parent

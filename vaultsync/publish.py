@@ -1,0 +1,599 @@
+"""Publish: plan which notes and attachments go where in the publication repo, then apply it in one commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import stat
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from vaultsync import gitrepo
+from vaultsync.catalog import load_catalog
+from vaultsync.config import Config
+from vaultsync.errors import ConfigError, Problem, PublishError
+from vaultsync.links import LinkIndex, resolve_link, unlink_targets
+from vaultsync.manifest import Kind, Manifest, ManifestEntry, dump_manifest, load_manifests, manifest_path
+from vaultsync.note import Note
+from vaultsync.outputs import (
+    RepoWriter,
+    attachment_output,
+    inside_vault,
+    note_output,
+    output_folder,
+    sha_file,
+)
+from vaultsync.problems import AMBIGUOUS_PUBLISH, INVALID_FRONTMATTER, SYMLINK_OUTSIDE, UNREADABLE
+from vaultsync.state import State
+from vaultsync.vault import VaultScan, scan_vault
+
+TRAILER = "Published-by: vaultsync"
+# Problem kinds of a publish plan (part of `publish --json`: add new ones, never rename).
+OUTPUT_IN_THE_WAY = "output-in-the-way"
+LINK_TO_PRIVATE = "link-to-private"
+LINK_TO_MISSING = "link-to-missing"
+DUPLICATE_UUID = "duplicate-uuid"
+CHANGED_DURING_PUBLISH = "changed-during-publish"
+
+_ATTACHMENT_CACHE = "publish.attachment_sha256"
+
+
+@dataclass(frozen=True)
+class PublishAction:
+    """One file to add, update, rename (`old_output` -> `output`) or delete in the publication repo."""
+
+    kind: Kind
+    output: str
+    source: str
+    sha256: str  # of the bytes published (for a delete: of the bytes last published)
+    source_sha256: str  # of the source as planned; apply refuses a note that changed since
+    version: str | None = None
+    site_uuid: str | None = None
+    old_output: str | None = None
+    unlink: tuple[str, ...] = ()
+
+    def entry(self, sha256: str | None = None) -> ManifestEntry:
+        return ManifestEntry(self.source, self.kind, sha256 or self.sha256, self.site_uuid, self.version)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "kind": self.kind,
+            "output": self.output,
+            "source": self.source,
+            "version": self.version,
+        }
+        if self.old_output is not None:
+            data["old_output"] = self.old_output
+        if self.unlink:
+            data["unlink"] = list(self.unlink)
+        return data
+
+
+@dataclass(frozen=True)
+class PublishPlan:
+    """What a publish would change, as data. `manifest` is the manifest after apply; `base` the HEAD planned on."""
+
+    repo: Path
+    folder: str
+    base: str | None
+    add: tuple[PublishAction, ...] = ()
+    update: tuple[PublishAction, ...] = ()
+    rename: tuple[PublishAction, ...] = ()
+    delete: tuple[PublishAction, ...] = ()
+    unchanged: int = 0
+    warnings: tuple[Problem, ...] = ()
+    errors: tuple[Problem, ...] = ()
+    manifest: Manifest = field(default_factory=Manifest)
+    previous: Manifest = field(default_factory=Manifest)
+    notes_read: int = 0
+    attachments_hashed: int = 0
+
+    @property
+    def manifest_changed(self) -> bool:
+        return dict(self.manifest.files) != dict(self.previous.files)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.add or self.update or self.rename or self.delete or self.manifest_changed)
+
+    @property
+    def published_notes(self) -> tuple[str, ...]:
+        """Vault paths of the notes that are published once this plan is applied."""
+        return tuple(sorted(e.source for e in self.manifest.files.values() if e.kind == "note"))
+
+    def summary(self) -> str:
+        if self.is_empty:
+            return f"nothing to publish ({self.unchanged} unchanged)"
+        counts = f"+{len(self.add)} ~{len(self.update)} >{len(self.rename)} -{len(self.delete)}"
+        return f"{counts}, {self.unchanged} unchanged"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "repo": str(self.repo),
+            "folder": self.folder,
+            "base": self.base,
+            "empty": self.is_empty,
+            "summary": self.summary(),
+            "unchanged": self.unchanged,
+            **{name: [a.as_dict() for a in getattr(self, name)] for name in ("add", "update", "rename", "delete")},
+            "warnings": [p.as_dict() for p in self.warnings],
+            "errors": [p.as_dict() for p in self.errors],
+        }
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What apply did: the commit (None when nothing changed), the files it wrote and removed, and the push."""
+
+    plan: PublishPlan
+    commit: str | None = None
+    added: tuple[PublishAction, ...] = ()
+    updated: tuple[PublishAction, ...] = ()
+    renamed: tuple[PublishAction, ...] = ()
+    removed: tuple[PublishAction, ...] = ()
+    pushed: bool = False
+    problems: tuple[Problem, ...] = ()
+
+    def summary(self) -> str:
+        pushed = ", pushed" if self.pushed else ""
+        if self.commit is None:
+            return f"nothing to publish: no commit{pushed}"
+        counts = _counts(len(self.added), len(self.updated) + len(self.renamed), len(self.removed))
+        return f"committed {self.commit[:12]} ({counts}){pushed}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "commit": self.commit,
+            "pushed": self.pushed,
+            "summary": self.summary(),
+            **{name: [a.as_dict() for a in getattr(self, name)] for name in ("added", "updated", "renamed", "removed")},
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+def _counts(added: int, updated: int, removed: int) -> str:
+    return f"+{added} ~{updated} -{removed}"
+
+
+# -- plan ---------------------------------------------------------------------------------------------------
+
+
+def _mentions_key(path: Path, key: str) -> bool:
+    """Whether a note's broken frontmatter has a `key:` line (it probably meant to set the flag)."""
+    try:
+        head = path.read_bytes()[:65536]
+    except OSError:
+        return False
+    end = head.find(b"\n---", 3)
+    pattern = rb"^[ \t]*[\"']?" + re.escape(key.encode("utf-8")) + rb"[\"']?[ \t]*:"
+    return re.search(pattern, head[: end if end > 0 else len(head)], re.MULTILINE) is not None
+
+
+def _attachment_hashes(
+    config: Config, scan: VaultScan, paths: Iterable[str], state: State | None
+) -> tuple[dict[str, str], list[Problem], int]:
+    """sha256 of each attachment, through a stat-keyed cache in the state: unchanged files are not read."""
+    cache: dict[str, list[Any]] = json.loads(state.get_meta(_ATTACHMENT_CACHE) or "{}") if state else {}
+    fresh: dict[str, list[Any]] = {}
+    hashes: dict[str, str] = {}
+    problems: list[Problem] = []
+    hashed = 0
+    for path in paths:
+        st = scan.attachments[path]
+        key = [st.size, st.mtime_ns, st.inode]
+        hit = cache.get(path)
+        if hit is not None and hit[:3] == key:
+            hashes[path], fresh[path] = hit[3], hit
+            continue
+        real = inside_vault(config.vault, path)
+        try:
+            if real is None:
+                raise OSError("it resolves outside the vault")
+            sha = sha_file(real)
+        except OSError as exc:
+            problems.append(Problem(path, UNREADABLE, f"attachment not published: {exc.strerror or exc}"))
+            continue
+        hashed += 1
+        hashes[path], fresh[path] = sha, [*key, sha]
+    if state is not None and fresh != cache:
+        with state.transaction():
+            state.set_meta(_ATTACHMENT_CACHE, json.dumps(fresh, ensure_ascii=False))
+    return hashes, problems, hashed
+
+
+def plan_publish(config: Config, *, state: State | None = None, scan: VaultScan | None = None) -> PublishPlan:
+    """Compute the publish as data. Reads the vault and the publication repo; writes nothing there.
+
+    The manifest committed at the repo's HEAD is the truth about what is published, so the plan is the same
+    with or without a local state (the state only saves re-reading unchanged notes and attachments).
+    """
+    repo = config.publish_repo
+    if repo is None:
+        raise ConfigError("no publication repository", hint="pass --to DIR, or set publish.repo in the config")
+    if repo.exists() and not repo.is_dir():
+        raise ConfigError("the publication repository is not a folder", where=str(repo))
+    folder = output_folder(config)
+    scan = scan if scan is not None else scan_vault(config.vault, ignore=config.ignore)
+    catalog = load_catalog(config, scan, state)
+    warnings: list[Problem] = [
+        replace(p, kind=SYMLINK_OUTSIDE) if p.kind == "symlink outside the vault" else p for p in scan.skipped
+    ]
+    errors: list[Problem] = []
+    keep: set[str] = set(catalog.unreadable)  # sources whose published copy stays as it is
+    for path, why in sorted(catalog.unreadable.items()):
+        warnings.append(Problem(path, UNREADABLE, f"{why}; its published copy (if any) is left as it is"))
+    key = config.fields.publish
+
+    # Selection: strictly `true`. Everything else is private, and the near misses say so.
+    outputs: dict[str, str] = {}
+    for path, info in sorted(catalog.infos.items()):
+        if info.publish == "ambiguous":
+            found = [p for p in info.problems if p.kind == AMBIGUOUS_PUBLISH]
+            warnings += found or [Problem(path, AMBIGUOUS_PUBLISH, f"`{key}` is neither true nor false; private")]
+        elif info.error is not None and _mentions_key(scan.root / path, key):
+            warnings.append(
+                Problem(
+                    path,
+                    INVALID_FRONTMATTER,
+                    f"has `{key}:` but its frontmatter is invalid ({info.error}); it stays private",
+                    line=info.error_line,
+                    hint="fix the frontmatter (`vaultsync check` shows where) to publish it",
+                )
+            )
+        if info.publish != "true":
+            continue
+        out = note_output(path, info.slug, config, folder)
+        if isinstance(out, Problem):
+            errors.append(out)
+            keep.add(path)
+        else:
+            outputs[path] = out
+
+    # Links of published notes: attachments they use, and links that lead to nothing public.
+    index = LinkIndex.from_scan(scan)
+    attachments: dict[str, str] = {}
+    unlink: dict[str, list[str]] = defaultdict(list)
+    for path in outputs:
+        for target in catalog.infos[path].links:
+            dest = resolve_link(target, path, index, attachment_folder=scan.attachment_folder)
+            if dest is not None and not index.is_note(dest):
+                attachments.setdefault(dest, path)
+                continue
+            if dest is None:
+                warnings.append(Problem(path, LINK_TO_MISSING, f"links to `{target}`, which is not in the vault"))
+            elif dest not in outputs:
+                warnings.append(Problem(path, LINK_TO_PRIVATE, f"links to `{target}`, which is not published"))
+            else:
+                continue
+            unlink[path].append(target)
+    hashes, problems, hashed = _attachment_hashes(config, scan, sorted(attachments), state)
+    warnings += problems
+    keep.update(p.path for p in problems)  # an unreadable attachment keeps its last published copy
+
+    wanted: list[PublishAction] = []
+    uuids: dict[str, list[str]] = defaultdict(list)
+    for path, out in outputs.items():
+        info = catalog.infos[path]
+        sha = info.sha256
+        targets = tuple(unlink.get(path, ())) if config.publish.unlink_private else ()
+        if targets:
+            try:
+                raw = (scan.root / path).read_bytes()
+            except OSError as exc:
+                errors.append(Problem(path, UNREADABLE, exc.strerror or str(exc)))
+                keep.add(path)
+                continue
+            if hashlib.sha256(raw).hexdigest() != sha:
+                errors.append(Problem(path, CHANGED_DURING_PUBLISH, "changed while planning; publish again"))
+                keep.add(path)
+                continue
+            sha = hashlib.sha256(_published_bytes(Note(path, raw), targets)).hexdigest()
+        wanted.append(PublishAction("note", out, path, sha, info.sha256, info.version, info.uuid, unlink=targets))
+        if info.uuid:
+            uuids[info.uuid].append(path)
+    for path, sha in hashes.items():
+        wanted.append(PublishAction("attachment", attachment_output(path, folder), path, sha, sha))
+    for uuid, paths in sorted(uuids.items()):
+        if len(paths) > 1:
+            warnings.append(
+                Problem(paths[0], DUPLICATE_UUID, f"`{uuid}` is also the site_uuid of {', '.join(paths[1:])}")
+            )
+    _refuse_collisions(wanted)
+
+    head = gitrepo.head_commit(repo) if repo.is_dir() else None
+    previous, on_disk, found = load_manifests(repo, folder, head) if repo.is_dir() else (Manifest(), Manifest(), [])
+    warnings += found
+    owned = {**on_disk.files, **previous.files}
+    return _classify(
+        PublishPlan(repo, folder, head, warnings=(), errors=(), previous=previous, notes_read=catalog.read),
+        {want.output: want for want in wanted},
+        owned,
+        keep,
+        warnings,
+        errors,
+        attachments_hashed=hashed,
+        sources=scan.notes.keys() | scan.attachments.keys(),
+    )
+
+
+def _refuse_collisions(wants: Iterable[PublishAction]) -> None:
+    """Two sources for one output path (case-insensitively: macOS and Windows clones) stop the whole run."""
+    by_path: dict[str, list[PublishAction]] = defaultdict(list)
+    for want in wants:
+        by_path[want.output.lower()].append(want)
+    clashes = sorted((sorted(g, key=lambda a: a.source) for g in by_path.values() if len(g) > 1), key=str)
+    if clashes:
+        first = clashes[0]
+        more = f" (and {len(clashes) - 1} more collisions)" if len(clashes) > 1 else ""
+        raise PublishError(
+            f"{len(first)} files would be published to one path",
+            where=first[0].output,
+            why=" and ".join(a.source for a in first) + more,
+            hint="give the notes different slugs or names; nothing was published",
+        )
+
+
+def _classify(
+    plan: PublishPlan,
+    wants: dict[str, PublishAction],
+    owned: dict[str, ManifestEntry],
+    keep: set[str],
+    warnings: list[Problem],
+    errors: list[Problem],
+    *,
+    attachments_hashed: int,
+    sources: set[str],
+) -> PublishPlan:
+    """Compare what should be published with the manifest (and what is on disk) into add/update/delete."""
+    previous = plan.previous.files
+    add: list[PublishAction] = []
+    update: list[PublishAction] = []
+    files: dict[str, ManifestEntry] = {}
+    unchanged = 0
+    repo = str(plan.repo)
+    for out, want in sorted(wants.items()):
+        target = os.path.join(repo, out)
+        try:
+            mode = os.lstat(target).st_mode
+        except OSError:
+            mode = 0
+        on_disk = stat.S_ISREG(mode) or stat.S_ISLNK(mode)
+        if stat.S_ISDIR(mode):
+            errors.append(Problem(want.source, OUTPUT_IN_THE_WAY, f"a folder is in the way at `{out}`"))
+            keep.add(want.source)
+            continue
+        entry = previous.get(out)
+        if entry is not None and entry.sha256 == want.sha256 and on_disk:
+            unchanged += 1
+        elif entry is not None:
+            update.append(want)
+        elif out not in owned and on_disk and sha_file(Path(target)) != want.sha256:
+            errors.append(
+                Problem(
+                    want.source,
+                    OUTPUT_IN_THE_WAY,
+                    f"`{out}` exists in the publication repository and vaultsync did not write it; not published",
+                    hint="move or delete that file (vaultsync only replaces files its manifest lists)",
+                )
+            )
+            keep.add(want.source)
+            continue
+        else:
+            add.append(want)  # new, or written by a run that crashed before its commit (same bytes)
+        files[out] = want.entry()
+    delete: list[PublishAction] = []
+    for out, entry in sorted(owned.items()):
+        if out in files:
+            continue
+        if entry.source in keep and out in previous:
+            files[out] = previous[out]
+            continue
+        delete.append(
+            PublishAction(entry.kind, out, entry.source, entry.sha256, entry.sha256, entry.version, entry.site_uuid)
+        )
+    add, delete, rename = _pair_renames(add, delete, owned, sources)
+    return replace(
+        plan,
+        add=tuple(add),
+        update=tuple(update),
+        rename=tuple(rename),
+        delete=tuple(delete),
+        unchanged=unchanged,
+        warnings=tuple(warnings),
+        errors=tuple(errors),
+        manifest=Manifest(files),
+        attachments_hashed=attachments_hashed,
+    )
+
+
+def _pair_renames(
+    add: list[PublishAction], delete: list[PublishAction], owned: dict[str, ManifestEntry], sources: set[str]
+) -> tuple[list[PublishAction], list[PublishAction], list[PublishAction]]:
+    """An add and a delete of the same note (same site_uuid) are one rename; so are the same bytes moved
+    away from a source that no longer exists (two notes that merely look alike are not a rename)."""
+    by_uuid: dict[str, list[PublishAction]] = defaultdict(list)
+    by_sha: dict[tuple[str, str], list[PublishAction]] = defaultdict(list)
+    for action in add:
+        if action.site_uuid:
+            by_uuid[action.site_uuid].append(action)
+        by_sha[(action.kind, action.sha256)].append(action)
+    renames: dict[str, PublishAction] = {}  # new output -> rename
+    kept: list[PublishAction] = []
+    for gone in delete:
+        uuid = owned[gone.output].site_uuid
+        candidates = by_uuid.get(uuid, []) if uuid and gone.kind == "note" else []
+        if len(candidates) != 1 and gone.source not in sources:
+            candidates = by_sha.get((gone.kind, gone.sha256), [])
+        match = next((a for a in candidates if a.output not in renames), None)
+        if match is None:
+            kept.append(gone)
+            continue
+        renames[match.output] = replace(match, old_output=gone.output)
+    return [a for a in add if a.output not in renames], kept, sorted(renames.values(), key=lambda a: a.output)
+
+
+def _published_bytes(note: Note, unlink: tuple[str, ...]) -> bytes:
+    """A note's bytes as published: byte-exact, or with links to unpublished notes turned into text."""
+    if not unlink:
+        return note.raw
+    start = note.frontmatter.body_start(note.raw)
+    return note.raw[:start] + unlink_targets(note.raw[start:], unlink)
+
+
+def format_plan(plan: PublishPlan) -> list[str]:
+    """Human lines for `publish --dry-run`."""
+    where = f"{plan.repo}" + (f" (folder {plan.folder})" if plan.folder else "")
+    lines = [f"publish to {where}: {plan.summary()}"]
+    for word, actions in (("add", plan.add), ("update", plan.update), ("rename", plan.rename)):
+        for a in actions:
+            moved = f"{a.old_output} -> " if a.old_output else ""
+            lines.append(f"  {word:<7} {moved}{a.output}{_version(a)}")
+    lines += [f"  delete  {a.output}" for a in plan.delete]
+    if plan.manifest_changed and not (plan.add or plan.update or plan.rename or plan.delete):
+        lines.append("  update  the manifest")
+    lines += [f"warning: {p}" for p in plan.warnings]
+    lines += [f"error: {p}" for p in plan.errors]
+    return lines
+
+
+def _version(action: PublishAction) -> str:
+    return f" ({action.version})" if action.version else ""
+
+
+# -- apply --------------------------------------------------------------------------------------------------
+
+
+def apply_publish(
+    config: Config,
+    plan: PublishPlan,
+    *,
+    message: str | None = None,
+    push: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    lock_timeout: float = 0.0,
+) -> PublishResult:
+    """Write the plan's files (each atomically), then the manifest, then make one commit of those paths only.
+
+    Refuses, before writing anything, a repository with a detached HEAD, a merge or rebase in progress, an
+    `index.lock`, or a HEAD that moved since the plan. A note whose bytes changed since the plan is skipped
+    (its published copy stays as it was): nothing is published that the plan did not see. A crash at any
+    point leaves files that the next run's plan repairs, because the committed manifest stays the truth.
+    `push` then pushes the branch (never forced), even when there was nothing new to commit.
+    """
+    repo = plan.repo
+    branch = config.publish.branch
+    if plan.is_empty and (not push or not gitrepo.is_repo(repo)):
+        return PublishResult(plan)
+    gitrepo.ensure_repo(repo, branch=branch)
+    state = gitrepo.check_ready(repo, branch=branch, lock_timeout=lock_timeout)
+    if state.head != plan.base:
+        raise PublishError(
+            "the publication repository changed since the plan was made",
+            where=str(repo),
+            why=f"HEAD is {str(state.head)[:12]}, the plan was made on {str(plan.base)[:12]}",
+            hint="publish again",
+        )
+    result = PublishResult(plan) if plan.is_empty else _carry_out(config, plan, message, progress)
+    if push:
+        gitrepo.push(repo, config.publish.remote, branch)
+        result = replace(result, pushed=True)
+    return result
+
+
+def _carry_out(
+    config: Config, plan: PublishPlan, message: str | None, progress: Callable[[int, int], None] | None
+) -> PublishResult:
+    files = dict(plan.manifest.files)
+    previous = plan.previous.files
+    writer = RepoWriter(plan.repo)
+    problems: list[Problem] = []
+    done: dict[str, list[PublishAction]] = {"add": [], "update": [], "rename": []}
+    touched: list[str] = []
+    total = len(plan.add) + len(plan.update) + 2 * len(plan.rename) + len(plan.delete)
+    count = 0
+
+    def step() -> None:
+        nonlocal count
+        count += 1
+        if progress is not None:
+            progress(count, total)
+
+    for kind, actions in (("add", plan.add), ("update", plan.update), ("rename", plan.rename)):
+        for action in actions:
+            data = _read_source(config, action, problems)
+            if data is None:  # this path (and a rename's old path) stays exactly as last published
+                files.pop(action.output, None)
+                for out in (action.output, action.old_output):
+                    if out is not None and out in previous:
+                        files[out] = previous[out]
+            else:
+                writer.write(action.output, data)
+                files[action.output] = action.entry(hashlib.sha256(data).hexdigest())
+                done[kind].append(action)
+                touched.append(action.output)
+            step()
+    for out in [*(a.old_output for a in plan.rename if a.old_output), *(a.output for a in plan.delete)]:
+        if out not in files:  # still listed: a skipped rename's source, or the target of another rename
+            writer.remove(out, stop=plan.folder)
+            touched.append(out)
+        step()
+    writer.write(manifest_path(plan.folder), dump_manifest(Manifest(files)))  # last: a crash before it repairs
+    touched.append(manifest_path(plan.folder))
+    text = commit_message(done["add"], done["update"], done["rename"], list(plan.delete), subject=message)
+    commit = gitrepo.commit_paths(plan.repo, touched, text, identity=config.publish.identity)
+    return PublishResult(
+        plan,
+        commit,
+        added=tuple(done["add"]),
+        updated=tuple(done["update"]),
+        renamed=tuple(done["rename"]),
+        removed=plan.delete,
+        problems=tuple(problems),
+    )
+
+
+def _read_source(config: Config, action: PublishAction, problems: list[Problem]) -> bytes | None:
+    real = inside_vault(config.vault, action.source)
+    if real is None:
+        problems.append(Problem(action.source, SYMLINK_OUTSIDE, "now resolves outside the vault; not published"))
+        return None
+    try:
+        raw = real.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(action.source, UNREADABLE, f"{exc.strerror or exc}; not published this time"))
+        return None
+    if action.kind == "attachment":
+        return raw  # no flag to flip: the bytes as they are now
+    if hashlib.sha256(raw).hexdigest() != action.source_sha256:
+        problems.append(
+            Problem(action.source, CHANGED_DURING_PUBLISH, "changed since the plan; it is published next time")
+        )
+        return None
+    return _published_bytes(Note(action.source, raw), action.unlink)
+
+
+def commit_message(
+    added: list[PublishAction],
+    updated: list[PublishAction],
+    renamed: list[PublishAction],
+    removed: list[PublishAction],
+    *,
+    subject: str | None = None,
+) -> str:
+    """`vaultsync: publish +A ~U -R` (renames count as updates), each file and version in the body, a trailer.
+
+    A custom `subject` replaces the first line only: the body and the trailer that marks vaultsync's commits
+    stay, so hooks and people can always tell them apart.
+    """
+    first = subject.strip() if subject and subject.strip() else None
+    first = first or f"vaultsync: publish {_counts(len(added), len(updated) + len(renamed), len(removed))}"
+    body = [f"added: {a.output}{_version(a)}" for a in added]
+    body += [f"updated: {a.output}{_version(a)}" for a in updated]
+    body += [f"renamed: {a.old_output} -> {a.output}{_version(a)}" for a in renamed]
+    body += [f"removed: {a.output}" for a in removed]
+    return "\n\n".join([first, "\n".join(body or ["manifest updated"]), TRAILER]) + "\n"
