@@ -60,6 +60,7 @@ class Problem:
     message: str
     line: int | None = None
     hint: str | None = None
+    key: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path

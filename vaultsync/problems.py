@@ -58,6 +58,7 @@ def note_problems(note: Note, config: Config) -> list[Problem]:
                 f"`{key}` appears more than once; YAML keeps only the last",
                 line=_line(first, entry) if entry else None,
                 hint=f"keep one `{key}:` line",
+                key=key,
             )
         )
     fields = config.fields

@@ -21,7 +21,7 @@ from vaultsync.dates import has_time, stamp_date
 from vaultsync.edit import FieldEdit, set_fields
 from vaultsync.errors import NoteError, Problem, VersionError
 from vaultsync.note import Note
-from vaultsync.problems import INVALID_FRONTMATTER, MALFORMED_DATE, MALFORMED_VERSION
+from vaultsync.problems import DUPLICATE_KEY, INVALID_FRONTMATTER, MALFORMED_DATE, MALFORMED_VERSION
 from vaultsync.state import Baseline, State
 from vaultsync.vault import FileStat
 from vaultsync.version import Version
@@ -184,27 +184,27 @@ def plan_stamps(
     now_ts = now.timestamp()
     for path in paths:
         info = infos[path]
-        blocking = [p for p in info.problems if p.kind in _BLOCKING]
-        if not info.has_frontmatter and info.error is None:
+        blocking = blocking_problems(config, info)
+        if blocking:
+            # Never adopted while broken: the edit made meanwhile is still a revision once the note is fixed.
+            problems.extend(blocking)
+            continue
+        if not info.has_frontmatter:
             continue  # a note without frontmatter is left alone (creating a block is never implicit)
         base = baselines.get(path)
         if path in moves:
             base = baselines[moves[path]]
-        decision = _decide(config, info, base, first_sight=first_sight, now_ts=now_ts, window=revision_window)
+        decision = decide(config, info, base, first_sight=first_sight, now_ts=now_ts, window=revision_window)
         if decision is None:
             if base is not None and (base.version, base.date_modified) != (info.version, info.date_modified):
                 adopt.append(baseline_of(path, info, bumped_at=base.bumped_at))
             continue
         if decision == "adopt":
-            if info.error is None:  # an invalid note gets its baseline once it is fixed
-                adopt.append(baseline_of(path, info, bumped_at=base.bumped_at if base else None))
-            continue
-        if blocking:
-            problems.extend(blocking)
+            adopt.append(baseline_of(path, info, bumped_at=base.bumped_at if base else None))
             continue
         reason, bump = decision
         try:
-            stamps.append(_make_stamp(config, path, read(path), info, reason=reason, bump=bump, now=now, base=base))
+            stamps.append(make_stamp(config, path, read(path), info, reason=reason, bump=bump, now=now, base=base))
         except OSError as exc:
             problems.append(Problem(path, "unreadable", exc.strerror or str(exc)))
         except (NoteError, VersionError) as exc:
@@ -220,13 +220,21 @@ def plan_stamps(
     )
 
 
+def blocking_problems(config: Config, info: NoteInfo) -> list[Problem]:
+    """The problems that make a note unstampable (a duplicate *unmanaged* key does not)."""
+    managed = (config.fields.version, config.fields.date_modified)
+    return [
+        p for p in info.problems if p.kind in _BLOCKING or (p.kind == DUPLICATE_KEY and p.key in managed)
+    ]
+
+
 def _problem_from(path: str, exc: NoteError | VersionError) -> Problem:
     kind = MALFORMED_VERSION if isinstance(exc, VersionError) else SKIPPED
     message = exc.what + (f": {exc.why}" if exc.why else "")
     return Problem(path, kind, message, hint=exc.hint)
 
 
-def _decide(
+def decide(
     config: Config,
     info: NoteInfo,
     base: Baseline | None,
@@ -263,7 +271,7 @@ def _decide(
     return ("edited", True)
 
 
-def _make_stamp(
+def make_stamp(
     config: Config,
     path: str,
     raw: bytes,
@@ -341,14 +349,14 @@ def plan_bump(
             why = catalog.unreadable.get(path, "not a note of this vault")
             problems.append(Problem(path, SKIPPED, why, hint="give the path of a .md note inside the vault"))
             continue
-        blocking = [p for p in info.problems if p.kind in _BLOCKING]
+        blocking = blocking_problems(config, info)
         if blocking:
             problems.extend(blocking)
             continue
         try:
             raw = (config.vault / path).read_bytes()
             stamps.append(
-                _make_stamp(
+                make_stamp(
                     config,
                     path,
                     raw,

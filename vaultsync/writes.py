@@ -139,7 +139,14 @@ def write_if_unchanged(
             if _snapshot(fd) != before or _path_inode(target) != before[2] or sha256(_read_all(fd)) != expected_sha:
                 temp.unlink()
                 return WriteResult("changed", relpath)
-            os.replace(temp, target)
+            if _swap(temp, target):
+                # `temp` now holds what was at the note's path. If that is not the file we checked (an atomic
+                # save landed in the last instant) or it was written since, the user's file goes back.
+                if _path_inode(temp) != before[2] or _snapshot(fd) != before:
+                    _swap(temp, target)
+                    temp.unlink()
+                    return WriteResult("changed", relpath)
+                temp.unlink()
         except OSError as exc:
             with contextlib.suppress(OSError):
                 temp.unlink()
@@ -149,18 +156,80 @@ def write_if_unchanged(
         _fsync_dir(target.parent)
         if grace > 0:
             sleep(grace)
-            # An editor holding the old inode may have written after our swap: its bytes are the truth.
-            if _snapshot(fd) != before:
-                late = _read_all(fd)
-                if _current_sha(target) == sha256(new):
-                    temp = temp_name(target)
-                    _write_temp(temp, late, mode)
-                    os.replace(temp, target)
-                    _fsync_dir(target.parent)
-                return WriteResult("restored", relpath)
+        # An editor holding the old inode may have written after our check: its bytes are the truth.
+        if _snapshot(fd) != before:
+            _put_back(target, _read_all(fd), over=sha256(new), mode=mode)
+            return WriteResult("restored", relpath)
         return WriteResult("written", relpath)
     finally:
         os.close(fd)
+
+
+def _load_exchange() -> Callable[[Path, Path], bool] | None:
+    """An atomic swap of two paths, where the OS has one: Linux renameat2(RENAME_EXCHANGE), macOS
+    renamex_np(RENAME_SWAP). With it, a save that lands between our last check and the swap is never lost:
+    the displaced file is checked and, if it is the user's, swapped back."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    libc_name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+    except OSError:
+        return None
+    if sys.platform.startswith("linux") and hasattr(libc, "renameat2"):
+        renameat2 = libc.renameat2
+        renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        at_fdcwd, rename_exchange = -100, 2
+
+        def exchange(a: Path, b: Path) -> bool:
+            if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+                return True
+            err = ctypes.get_errno()
+            if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+                return False  # a file system without exchange support: fall back to os.replace
+            raise OSError(err, os.strerror(err), str(b))
+
+        return exchange
+    if sys.platform == "darwin" and hasattr(libc, "renamex_np"):
+        renamex_np = libc.renamex_np
+        renamex_np.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint]
+        rename_swap = 2
+
+        def swap(a: Path, b: Path) -> bool:
+            if renamex_np(os.fsencode(a), os.fsencode(b), rename_swap) == 0:
+                return True
+            err = ctypes.get_errno()
+            if err in (errno.EINVAL, errno.ENOTSUP):
+                return False
+            raise OSError(err, os.strerror(err), str(b))
+
+        return swap
+    return None
+
+
+_EXCHANGE = _load_exchange()
+
+
+def _swap(temp: Path, target: Path) -> bool:
+    """Put `temp` at `target`. True: exchanged (`temp` now holds the displaced file); False: replaced."""
+    if _EXCHANGE is not None and _EXCHANGE(temp, target):
+        return True
+    os.replace(temp, target)
+    return False
+
+
+def _put_back(target: Path, late: bytes, *, over: str, mode: int) -> None:
+    """Write the user's late bytes back over our stamp, but only over our stamp (sha `over`)."""
+    if _current_sha(target) != over:
+        return  # the user saved again since: that newer file stands
+    temp = temp_name(target)
+    _write_temp(temp, late, mode)
+    if _swap(temp, target) and _current_sha(temp) != over:
+        _swap(temp, target)  # what we displaced was not our stamp: it stays
+    temp.unlink(missing_ok=True)
+    _fsync_dir(target.parent)
 
 
 def _path_inode(path: Path) -> int:
