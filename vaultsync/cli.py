@@ -402,6 +402,176 @@ def status(ctx: Context, as_json: bool) -> None:
             click.echo(line)
 
 
+@cli.command()
+@click.option(
+    "--to",
+    "to",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The publication git repository (default: publish.repo); created and git-initialised if missing.",
+)
+@click.option("--dry-run", is_flag=True, help="Show the plan (add, update, rename, delete); change nothing.")
+@click.option("--push", is_flag=True, help="Push the branch to the remote after committing (never forced).")
+@click.option("--message", help="Commit message subject (default: a summary such as `+2 ~1 -0`).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan (and result) as JSON.")
+@vault_options
+@pass_context
+def publish(ctx: Context, to: Path | None, dry_run: bool, push: bool, message: str | None, as_json: bool) -> None:
+    """Copy the notes marked `publish: true`, and the attachments they use, into the publication repo.
+
+    Only notes whose publish value is strictly true are copied (`yes`, `1`, invalid YAML stay private);
+    files vaultsync published before and that are no longer published are removed (only those: its
+    manifest says which); then one commit holds exactly vaultsync's paths. No change, no commit.
+    """
+    from vaultsync.publish import apply_publish, format_plan, plan_publish
+    from vaultsync.state import State
+
+    config = ctx.config
+    if to is not None:
+        config = config.with_publish_repo(to)
+    if config.publish_repo is None:
+        raise VaultsyncError(
+            "no publication repository",
+            why="neither --to nor publish.repo is set",
+            hint="run `vaultsync publish --to DIR`, or set publish.repo in .vaultsync.yaml",
+        )
+    with State.open(config) as state, _vault_lock(config):
+        plan = plan_publish(config, state=state)
+        if dry_run:
+            if as_json:
+                emit_json({**plan.as_dict(), "dry_run": True})
+            else:
+                for line in format_plan(plan):
+                    click.echo(line)
+            raise SystemExit(EXIT_ERROR if plan.errors else EXIT_OK)
+        with _progress("publishing", enabled=not as_json) as progress:
+            result = apply_publish(config, plan, message=message, push=push or config.publish.push, progress=progress)
+    if as_json:
+        emit_json({**plan.as_dict(), "dry_run": False, "result": result.as_dict()})
+    else:
+        for word, actions in (
+            ("published", result.added),
+            ("updated", result.updated),
+            ("renamed", result.renamed),
+            ("removed", result.removed),
+        ):
+            for action in actions:
+                moved = f"{action.old_output} -> " if action.old_output else ""
+                version = f" ({action.version})" if action.version else ""
+                log.info("%s %s%s%s", word, moved, action.output, version)
+        for problem in (*plan.warnings, *plan.errors, *result.problems):
+            log.warning("%s%s", problem, f" (hint: {problem.hint})" if problem.hint else "")
+        log.info("%s: %s", config.publish_repo, result.summary())
+    raise SystemExit(EXIT_ERROR if plan.errors or result.problems else EXIT_OK)
+
+
+@contextmanager
+def _progress(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on a terminal for long runs; nothing when piped or under --json."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            if total >= 50:
+                bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@cli.command()
+@click.option("--publish", "auto_publish", is_flag=True, help="Also publish after a quiet period (watch.publish).")
+@vault_options
+@pass_context
+def watch(ctx: Context, auto_publish: bool) -> None:
+    """Run the daemon in the foreground: stamp each real edit after it settles.
+
+    Reconciles what changed while it was stopped before it says "ready"; pauses while the vault's git is busy
+    or a commit hook runs; rescans periodically; keeps a status file that `vaultsync status` reads.
+    SIGTERM or Ctrl-C finish the write in flight and exit 0. One daemon per vault.
+    """
+    from vaultsync.watch import run_daemon
+
+    config = ctx.config
+    refuse_on_ci(config)
+    raise SystemExit(run_daemon(config, publish=auto_publish or config.watch.publish))
+
+
+@cli.group()
+def hook() -> None:
+    """The git pre-commit hook of the vault's repository: every commit carries stamped versions."""
+
+
+@hook.command("install")
+@vault_options
+@pass_context
+def hook_install(ctx: Context) -> None:
+    """Install the pre-commit hook (an existing hook is kept and run first; idempotent).
+
+    Honours core.hooksPath (husky) and worktrees. The script calls this Python interpreter directly, falling
+    back to `vaultsync` on PATH, so GUI git clients with a minimal PATH work too.
+    """
+    from vaultsync.hook import install_hook, locate_hook
+
+    outcome = install_hook(ctx.config)
+    log.info("%s: %s", outcome, locate_hook(ctx.config).hook)
+
+
+@hook.command("uninstall")
+@vault_options
+@pass_context
+def hook_uninstall(ctx: Context) -> None:
+    """Remove vaultsync's pre-commit hook and put back the one that was there before."""
+    from vaultsync.hook import locate_hook, uninstall_hook
+
+    outcome = uninstall_hook(ctx.config)
+    log.info("%s: %s", outcome, locate_hook(ctx.config).hook)
+
+
+@hook.command("run")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@vault_options
+@pass_context
+def hook_run(ctx: Context, files: tuple[Path, ...]) -> None:
+    """Stamp the notes of the commit being made (what the installed script calls).
+
+    Without FILES: stamps the staged blobs and updates the index, then the working files where safe.
+    With FILES (the pre-commit framework passes them): stamps those working files only; the framework then
+    reports them as modified, and after `git add -u` the next commit passes.
+    """
+    from vaultsync.hook import run_hook
+    from vaultsync.locks import hold_lock
+    from vaultsync.state import state_dir_for
+
+    config = ctx.config
+    refuse_on_ci(config)
+    pause = state_dir_for(config) / "pause"
+    with _vault_lock(config), hold_lock(state_dir_for(config) / "hook.lock", what="the hook"):
+        pause.parent.mkdir(parents=True, exist_ok=True)
+        pause.write_text(str(os.getpid()), encoding="utf-8")
+        try:
+            result = run_hook(config, now=_now(config), files=[str(f) for f in files] if files else None)
+        finally:
+            pause.unlink(missing_ok=True)
+    if result.skipped_reason:
+        log.info("vaultsync hook: nothing stamped (%s)", result.skipped_reason)
+    for stamp in result.stamped:
+        log.info("vaultsync: stamped %s", stamp.describe())
+    for notice in result.notices:
+        log.warning("%s", notice)
+    for problem in result.problems:
+        log.warning("%s%s", problem, f" (hint: {problem.hint})" if problem.hint else "")
+    if result.problems and config.hook.strict:
+        raise VaultsyncError(
+            "commit blocked: some notes cannot be versioned",
+            why=f"{len(result.problems)} note(s) listed above",
+            hint="fix them, or set `hook.strict: false` to warn without blocking",
+        )
+
+
 @contextmanager
 def _boundary() -> Iterator[None]:
     try:

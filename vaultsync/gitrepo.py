@@ -362,3 +362,93 @@ def push(repo: Path, remote: str, branch: str, *, timeout: float = PUSH_TIMEOUT)
             hint="check the remote's URL and your access to it; the local commit is kept and the next publish "
             "pushes it",
         )
+
+
+# -- the vault's own repository, from inside its pre-commit hook ------------------------------------------------
+#
+# These honour GIT_INDEX_FILE as git set it for the hook: `git commit`, `commit -a` and `commit <path>` each
+# commit a different index file, and the hook must stamp the one being committed.
+
+
+def _index_env() -> dict[str, str]:
+    index = os.environ.get("GIT_INDEX_FILE")
+    return {"GIT_INDEX_FILE": os.path.abspath(index)} if index else {}
+
+
+def toplevel(path: Path) -> Path:
+    """The top of the work tree that holds `path`."""
+    found = run_git(path, "rev-parse", "--show-toplevel", check=False)
+    if found.returncode != 0:
+        raise GitError(
+            "not in a git repository",
+            where=str(path),
+            why=_decode(found.stderr),
+            hint="the hook needs the vault to be in a git repository (git init)",
+        )
+    return Path(_decode(found.stdout)).resolve()
+
+
+def hooks_dir(path: Path) -> Path:
+    """Where git runs hooks from: `.git/hooks`, the common dir of a worktree, or `core.hooksPath`."""
+    top = toplevel(path)
+    return (top / _out(top, "rev-parse", "--git-path", "hooks")).resolve()
+
+
+def operation_in_progress(repo: Path) -> str | None:
+    """ "merge", "rebase", "cherry-pick" or "revert" while git is in the middle of one, else None."""
+    return repo_state(repo).operation
+
+
+@dataclass(frozen=True)
+class StagedChange:
+    """One added, copied, modified or renamed file of the index being committed."""
+
+    status: str
+    path: str
+    old_path: str | None
+    mode: str
+    sha: str
+
+
+def staged_changes(repo: Path) -> list[StagedChange]:
+    """Files the commit adds, copies, modifies or renames (against HEAD, or the empty tree for a first commit)."""
+    env = _index_env()
+    base = "HEAD" if head_commit(repo) else "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # the empty tree
+    raw = run_git(repo, "diff-index", "--cached", "-z", "-M", "--diff-filter=ACMR", base, env=env).stdout
+    fields = raw.split(b"\0")
+    changes: list[StagedChange] = []
+    i = 0
+    while i < len(fields) - 1:
+        meta = fields[i].decode()
+        # :old_mode new_mode old_sha new_sha status
+        _, new_mode, _, new_sha, status = meta.lstrip(":").split(" ")
+        if status[0] in "RC":
+            old, new = os.fsdecode(fields[i + 1]), os.fsdecode(fields[i + 2])
+            i += 3
+        else:
+            old, new = None, os.fsdecode(fields[i + 1])
+            i += 2
+        if new_mode.startswith("100"):  # a regular file, not a symlink or submodule
+            changes.append(StagedChange(status[0], new, old, new_mode, new_sha))
+    return changes
+
+
+def read_object(repo: Path, sha: str) -> bytes:
+    return run_git(repo, "cat-file", "blob", sha).stdout
+
+
+def read_head_file(repo: Path, path: str) -> bytes | None:
+    """The bytes of `path` at HEAD, or None when HEAD has no such file (or there is no HEAD)."""
+    if head_commit(repo) is None:
+        return None
+    return read_blob(repo, "HEAD", path)
+
+
+def write_blob(repo: Path, data: bytes) -> str:
+    """Store bytes as a blob, as they are (no clean filters: the staged content is already clean)."""
+    return _out(repo, "hash-object", "-w", "--no-filters", "--stdin", stdin=data)
+
+
+def update_index_entry(repo: Path, mode: str, sha: str, path: str) -> None:
+    """Point one entry of the index being committed at a new blob."""
+    run_git(repo, "update-index", "--cacheinfo", f"{mode},{sha},{path}", env=_index_env())
