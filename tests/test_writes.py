@@ -180,9 +180,7 @@ def replace_then(path: Path, monkeypatch: pytest.MonkeyPatch, save: object) -> l
     return saved
 
 
-def test_an_in_place_save_just_before_the_swap_is_never_lost(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_in_place_save_just_before_the_swap_is_never_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = note(tmp_path)
     saved = replace_then(path, monkeypatch, lambda p: save_in_place(p, USERS))
 
@@ -191,7 +189,7 @@ def test_an_in_place_save_just_before_the_swap_is_never_lost(
     assert saved == [USERS]
     # With an atomic exchange the save is caught before our stamp is committed ("changed"); with a plain
     # replace it is caught by the old-inode re-check and put back ("restored"). Either way the user's bytes win.
-    assert result.outcome == ("changed" if writes._EXCHANGE is not None else "restored")
+    assert result.outcome == ("changed" if writes.exchange_function() is not None else "restored")
     assert path.read_bytes() == USERS
 
 

@@ -6,18 +6,18 @@ A warm run costs one stat per file: a note is read and parsed only when its size
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from vaultsync import __version__
 from vaultsync.config import Config
 from vaultsync.errors import Problem
-from vaultsync.links import extract_note_links
-from vaultsync.note import Note, PublishFlag, publish_flag
-from vaultsync.problems import note_problems
-from vaultsync.state import State, same_stat
+from vaultsync.state import State
 from vaultsync.vault import FileStat, VaultScan
+
+if TYPE_CHECKING:
+    from vaultsync.note import Note, PublishFlag
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class NoteInfo:
     error: str | None = None
     error_line: int | None = None
     problems: tuple[Problem, ...] = ()
+    blocking: bool = False  # a problem that makes the note unstampable (see `problems.is_blocking`)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -67,8 +68,14 @@ def _present(value: str | None) -> str | None:
 
 
 def describe_note(note: Note, config: Config) -> NoteInfo:
+    # Imported here: parsing pulls in yaml, which a warm run (every note cached) never needs.
+    from vaultsync.links import extract_note_links
+    from vaultsync.note import publish_flag
+    from vaultsync.problems import is_blocking, note_problems
+
     fm = note.frontmatter
     f = config.fields
+    problems = tuple(note_problems(note, config))
     return NoteInfo(
         sha256=hashlib.sha256(note.raw).hexdigest(),
         body_fp=note.body_fingerprint,
@@ -82,62 +89,135 @@ def describe_note(note: Note, config: Config) -> NoteInfo:
         has_frontmatter=fm.block is not None,
         error=fm.error,
         error_line=fm.error_line,
-        problems=tuple(note_problems(note, config)),
+        problems=problems,
+        blocking=any(is_blocking(p, config) for p in problems),
     )
+
+
+class LazyInfos(Mapping[str, NoteInfo]):
+    """The facts of every readable note, decoded from the cache only when asked for.
+
+    A warm run over 10,000 unchanged notes asks for a handful; decoding them all would cost more than the scan.
+    """
+
+    def __init__(self, paths: Iterable[str], fresh: dict[str, NoteInfo], state: State | None):
+        self._paths = frozenset(paths)
+        self._known = dict(fresh)
+        self._state = state
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        missing = [p for p in paths if p in self._paths and p not in self._known]
+        if missing and self._state is not None:
+            for path, data in self._state.cache_infos(missing).items():
+                self._known[path] = NoteInfo.from_dict(data)
+
+    def __getitem__(self, path: str) -> NoteInfo:
+        if path not in self._paths:
+            raise KeyError(path)
+        if path not in self._known:
+            self.prefetch([path])
+        return self._known[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._paths
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
 
 
 @dataclass
 class Catalog:
-    """Infos for every readable note of a scan, plus the notes that could not be read."""
+    """Facts for every readable note of a scan (lazily decoded), plus the notes that could not be read.
 
-    infos: dict[str, NoteInfo]
+    With a state, the selections below are SQL queries over the cache; without one, plain Python over `infos`.
+    """
+
+    infos: Mapping[str, NoteInfo]
     unreadable: dict[str, str]
     read: int = 0
+    state: State | None = None
+
+    def _select(self, query: Callable[[State], set[str]], keep: Callable[[NoteInfo], bool]) -> list[str]:
+        if self.state is None or not isinstance(self.infos, LazyInfos):
+            return sorted(p for p, info in self.infos.items() if keep(info))
+        found = sorted(p for p in query(self.state) if p in self.infos)
+        self.infos.prefetch(found)
+        return found
+
+    def unsettled(self) -> list[str]:
+        """Notes that may differ from their baseline: every other note is known to need nothing."""
+        return self._select(lambda s: s.unsettled_paths(), lambda info: True)
+
+    def with_problems(self) -> list[str]:
+        return self._select(lambda s: s.paths_with_problems(), lambda info: bool(info.problems))
+
+    def not_private(self) -> list[str]:
+        """Notes whose flag is true or ambiguous, or whose frontmatter is broken."""
+        return self._select(lambda s: s.paths_not_private(), lambda info: info.publish != "false" or info.blocking)
+
+    def shared_values(self, attr: Literal["uuid", "slug"]) -> dict[str, list[str]]:
+        if self.state is None or not isinstance(self.infos, LazyInfos):
+            owners: dict[str, list[str]] = {}
+            for path, info in self.infos.items():
+                value = getattr(info, attr)
+                if value:
+                    owners.setdefault(value, []).append(path)
+            return {v: sorted(ps) for v, ps in owners.items() if len(ps) > 1}
+        shared = self.state.shared_values(attr)
+        return {v: sorted(p for p in ps if p in self.infos) for v, ps in shared.items()}
+
+
+def _note(path: str, raw: bytes) -> Note:
+    from vaultsync.note import Note
+
+    return Note(path=path, raw=raw)
 
 
 _CACHE_KEY = "scan_cache_key"
 
 
-def _usable_cache(config: Config, state: State | None) -> dict[str, tuple[FileStat, dict[str, Any]]]:
-    """The scan cache, emptied first when it was filled under other field names or another vaultsync."""
+def _cache_stats(config: Config, state: State | None) -> dict[str, tuple[int, int, int]]:
+    """The cache's stats, after emptying it if it was filled under other field names or another vaultsync."""
     if state is None:
         return {}
-    cache = state.cached_infos()
     # A NoteInfo depends on the configured field names (and on this code), not only on the note's bytes.
     key = hashlib.sha256(repr((__version__, config.fields, config.versioning)).encode()).hexdigest()
     if state.get_meta(_CACHE_KEY) != key:
         with state.transaction():
-            state.drop_cache(list(cache))
+            state.drop_cache()
             state.set_meta(_CACHE_KEY, key)
         return {}
-    return cache
+    return state.cache_stats()
 
 
 def load_catalog(config: Config, scan: VaultScan, state: State | None, *, only: Iterable[str] | None = None) -> Catalog:
     """Describe the scan's notes, re-reading only those whose stat changed since the cache saw them."""
-    cache = _usable_cache(config, state)
+    cached = _cache_stats(config, state)
     wanted = scan.notes if only is None else {p: scan.notes[p] for p in only if p in scan.notes}
-    infos: dict[str, NoteInfo] = {}
+    fresh: dict[str, NoteInfo] = {}
     unreadable: dict[str, str] = {}
-    fresh: list[tuple[str, FileStat, NoteInfo]] = []
+    stats: list[tuple[str, FileStat]] = []
     for path, stat in wanted.items():
-        hit = cache.get(path)
-        if hit is not None and same_stat(hit[0], stat):
-            infos[path] = NoteInfo.from_dict(hit[1])
+        hit = cached.get(path)
+        if hit is not None and hit == (stat.size, stat.mtime_ns, stat.inode):
             continue
         try:
             raw = (scan.root / path).read_bytes()
         except OSError as exc:
             unreadable[path] = exc.strerror or str(exc)
             continue
-        info = describe_note(Note(path=path, raw=raw), config)
-        infos[path] = info
-        fresh.append((path, stat, info))
-    if state is not None and (fresh or only is None):
+        fresh[path] = describe_note(_note(path, raw), config)
+        stats.append((path, stat))
+    if state is None:
+        return Catalog(infos=fresh, unreadable=unreadable, read=len(fresh))
+    if fresh or only is None:
         with state.transaction():
-            for path, stat, info in fresh:
-                state.put_cache(path, stat, info.as_dict())
+            for path, stat in stats:
+                state.put_cache(path, stat, fresh[path].as_dict())
             if only is None:
-                gone = [p for p in cache if p not in scan.notes]
-                state.drop_cache(gone)
-    return Catalog(infos=infos, unreadable=unreadable, read=len(fresh))
+                state.drop_cache(p for p in cached if p not in scan.notes)
+    readable = (p for p in wanted if p not in unreadable)
+    return Catalog(infos=LazyInfos(readable, fresh, state), unreadable=unreadable, read=len(fresh), state=state)

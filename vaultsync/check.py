@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
+from typing import Literal
 
-from vaultsync.catalog import Catalog, NoteInfo, load_catalog
+from vaultsync.catalog import Catalog, load_catalog
 from vaultsync.config import Config
 from vaultsync.errors import Problem
 from vaultsync.problems import DUPLICATE_SLUG, DUPLICATE_UUID, SYMLINK_OUTSIDE, UNREADABLE
@@ -32,24 +32,14 @@ class CheckReport:
         }
 
 
-def _duplicates(infos: dict[str, NoteInfo], attr: str, kind: str, field: str) -> list[Problem]:
-    owners: dict[str, list[str]] = defaultdict(list)
-    for path, info in infos.items():
-        value = getattr(info, attr)
-        if value:
-            owners[value].append(path)
+def _duplicates(catalog: Catalog, attr: Literal["uuid", "slug"], kind: str, field: str) -> list[Problem]:
     problems = []
-    for value, paths in owners.items():
-        if len(paths) < 2:
-            continue
-        for path in sorted(paths):
-            others = ", ".join(p for p in sorted(paths) if p != path)
+    for value, paths in catalog.shared_values(attr).items():
+        for path in paths:
+            others = ", ".join(p for p in paths if p != path)
             problems.append(
                 Problem(
-                    path,
-                    kind,
-                    f"`{field}: {value}` is also used by {others}",
-                    hint=f"give each note its own `{field}`",
+                    path, kind, f"`{field}: {value}` is also used by {others}", hint=f"give each note its own `{field}`"
                 )
             )
     return problems
@@ -58,16 +48,16 @@ def _duplicates(infos: dict[str, NoteInfo], attr: str, kind: str, field: str) ->
 def check_catalog(config: Config, scan: VaultScan, catalog: Catalog) -> CheckReport:
     """Pure: turn a scan and its catalog into a report, sorted by file then kind."""
     problems: list[Problem] = []
-    for info in catalog.infos.values():
-        problems.extend(info.problems)
+    for path in catalog.with_problems():
+        problems.extend(catalog.infos[path].problems)
     for path, why in catalog.unreadable.items():
         problems.append(Problem(path, UNREADABLE, why, hint="check the file's permissions"))
     for skipped in scan.skipped:
         kind = SYMLINK_OUTSIDE if skipped.kind == "symlink outside the vault" else UNREADABLE
         problems.append(Problem(skipped.path, kind, skipped.message, hint=skipped.hint))
     fields = config.fields
-    problems += _duplicates(catalog.infos, "uuid", DUPLICATE_UUID, fields.uuid)
-    problems += _duplicates(catalog.infos, "slug", DUPLICATE_SLUG, fields.slug)
+    problems += _duplicates(catalog, "uuid", DUPLICATE_UUID, fields.uuid)
+    problems += _duplicates(catalog, "slug", DUPLICATE_SLUG, fields.slug)
     problems.sort(key=lambda p: (p.path, p.line or 0, p.kind))
     return CheckReport(notes=len(scan.notes), problems=tuple(problems), conflicts=tuple(scan.conflicts))
 

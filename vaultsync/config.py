@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
-import yaml
-
 from vaultsync.errors import ConfigError
 
 CONFIG_NAME = ".vaultsync.yaml"
@@ -122,6 +120,8 @@ def load_config(*, vault: Path | None = None, config_file: Path | None = None) -
         config_file = vault / CONFIG_NAME
     data: Any = {}
     if config_file is not None:
+        import yaml  # here, not at the top: most runs have no config file, and start-up time counts
+
         try:
             text = config_file.read_text(encoding="utf-8")
         except OSError as exc:

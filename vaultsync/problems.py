@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 
+from typing import TYPE_CHECKING
+
 from vaultsync.config import Config
 from vaultsync.errors import NoteError, Problem, VersionError
-from vaultsync.frontmatter import Entry
-from vaultsync.note import Note, publish_flag
+
+if TYPE_CHECKING:
+    from vaultsync.frontmatter import Entry
+    from vaultsync.note import Note
 
 # Kinds are part of `check --json`: add new ones, never rename.
 INVALID_FRONTMATTER = "invalid-frontmatter"
@@ -24,6 +28,15 @@ SYMLINK_OUTSIDE = "symlink-outside"
 _NUMBER = re.compile(r"[-+]?(\d[\d_]*)?(\.\d*)?([eE][-+]?\d+)?")
 
 
+_BLOCKING = frozenset({INVALID_FRONTMATTER, MALFORMED_VERSION, MALFORMED_DATE})
+
+
+def is_blocking(problem: Problem, config: Config) -> bool:
+    """Whether a problem makes its note unstampable (a duplicate *unmanaged* key does not)."""
+    managed = (config.fields.version, config.fields.date_modified)
+    return problem.kind in _BLOCKING or (problem.kind == DUPLICATE_KEY and problem.key in managed)
+
+
 def _line(note_fm_first_line: int, entry: Entry) -> int:
     return note_fm_first_line + entry.line
 
@@ -31,6 +44,7 @@ def _line(note_fm_first_line: int, entry: Entry) -> int:
 def note_problems(note: Note, config: Config) -> list[Problem]:
     """Every problem of one note that needs no other note to see. Pure: reads only `note.raw`."""
     from vaultsync.dates import parse_date_text
+    from vaultsync.note import publish_flag
     from vaultsync.version import Version
 
     fm = note.frontmatter

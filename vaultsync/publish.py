@@ -231,7 +231,8 @@ def plan_publish(config: Config, *, state: State | None = None, scan: VaultScan 
 
     # Selection: strictly `true`. Everything else is private, and the near misses say so.
     outputs: dict[str, str] = {}
-    for path, info in sorted(catalog.infos.items()):
+    for path in catalog.not_private():
+        info = catalog.infos[path]
         if info.publish == "ambiguous":
             found = [p for p in info.problems if p.kind == AMBIGUOUS_PUBLISH]
             warnings += found or [Problem(path, AMBIGUOUS_PUBLISH, f"`{key}` is neither true nor false; private")]

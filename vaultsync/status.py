@@ -16,12 +16,12 @@ def collect_status(config: Config, *, now: datetime) -> dict[str, Any]:
     from vaultsync.daemon_status import read_daemon_status
     from vaultsync.state import State
     from vaultsync.vault import scan_vault
-    from vaultsync.versioner import plan_stamps
+    from vaultsync.versioner import plan_vault_stamps
 
     with State.open(config) as state:
         scan = scan_vault(config.vault, ignore=config.ignore)
         catalog = load_catalog(config, scan, state)
-        plan = plan_stamps(config, catalog, state.baselines(), now=now, first_sight=not state.initialized)
+        plan = plan_vault_stamps(config, state, now=now, catalog=catalog)
         report = check_catalog(config, scan, catalog)
         publish: dict[str, Any]
         if config.publish_repo is None:

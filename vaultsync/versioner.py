@@ -7,30 +7,30 @@ tool's own writes change neither fingerprint, so they can never cause another bu
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid as uuid_module
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from vaultsync.catalog import Catalog, NoteInfo, describe_note
 from vaultsync.config import Config
-from vaultsync.dates import has_time, stamp_date
-from vaultsync.edit import FieldEdit, set_fields
 from vaultsync.errors import NoteError, Problem, VersionError
-from vaultsync.note import Note
-from vaultsync.problems import DUPLICATE_KEY, INVALID_FRONTMATTER, MALFORMED_DATE, MALFORMED_VERSION
+from vaultsync.problems import MALFORMED_VERSION, is_blocking
 from vaultsync.state import Baseline, State
-from vaultsync.vault import FileStat
-from vaultsync.version import Version
-from vaultsync.writes import WriteResult, real_target, sha256, write_if_unchanged
+
+if TYPE_CHECKING:
+    from vaultsync.catalog import Catalog, NoteInfo
+    from vaultsync.writes import WriteResult
+
+# Imports of the parsing and writing modules (yaml, semver, ctypes) happen inside the functions that need
+# them: a warm no-op run, the common case for the hook and the daemon, never does, and start-up time counts.
 
 Reason = Literal["edited", "new note", "metadata changed", "same revision", "version set by hand", "manual bump"]
 
 # Problems that make a note unstampable; the others (`ambiguous-publish`, duplicates across notes) do not.
-_BLOCKING = {INVALID_FRONTMATTER, MALFORMED_VERSION, MALFORMED_DATE}
 
 SKIPPED = "skipped"
 
@@ -127,6 +127,8 @@ def baseline_of(path: str, info: NoteInfo, *, bumped_at: float | None = None) ->
 
 
 def _is_ahead(new: str | None, old: str | None) -> bool:
+    from vaultsync.version import Version
+
     if new is None:
         return False
     if old is None:
@@ -163,14 +165,18 @@ def plan_stamps(
     only: Iterable[str] | None = None,
     revision_window: float = 0.0,
     read: Callable[[str], bytes] | None = None,
+    candidates: Iterable[str] | None = None,
 ) -> StampPlan:
     """Decide, for each note of the catalog (or only the given paths), whether to stamp, adopt or skip it.
 
-    Reads only the notes that will be stamped (to compute their new bytes); writes nothing.
+    `candidates` narrows the look to notes that may differ from their baseline (the others are known to need
+    nothing); `baselines` must then hold at least theirs and those of vanished notes. Reads only the notes
+    that will be stamped (to compute their new bytes); writes nothing.
     """
     read = read or (lambda path: (config.vault / path).read_bytes())
     infos = catalog.infos
-    paths = sorted(infos) if only is None else sorted(p for p in set(only) if p in infos)
+    pool = set(infos) if candidates is None else {p for p in candidates if p in infos}
+    paths = sorted(pool if only is None else pool.intersection(only))
     stamps: list[Stamp] = []
     adopt: list[Baseline] = []
     problems: list[Problem] = [
@@ -222,10 +228,7 @@ def plan_stamps(
 
 def blocking_problems(config: Config, info: NoteInfo) -> list[Problem]:
     """The problems that make a note unstampable (a duplicate *unmanaged* key does not)."""
-    managed = (config.fields.version, config.fields.date_modified)
-    return [
-        p for p in info.problems if p.kind in _BLOCKING or (p.kind == DUPLICATE_KEY and p.key in managed)
-    ]
+    return [p for p in info.problems if is_blocking(p, config)]
 
 
 def _problem_from(path: str, exc: NoteError | VersionError) -> Problem:
@@ -244,6 +247,8 @@ def decide(
     window: float,
 ) -> Literal["adopt"] | tuple[Reason, bool] | None:
     """None: nothing to do; "adopt": record as is; (reason, bump): write a stamp, bumping or not."""
+    from vaultsync.dates import has_time
+
     if first_sight:
         return "adopt"
     if base is None:
@@ -283,6 +288,12 @@ def make_stamp(
     base: Baseline | None,
     part: str | None = None,
 ) -> Stamp:
+    from vaultsync.catalog import describe_note
+    from vaultsync.dates import stamp_date
+    from vaultsync.edit import FieldEdit, set_fields
+    from vaultsync.note import Note
+    from vaultsync.version import Version
+
     note = Note(path=path, raw=raw)
     fields = config.fields
     current = describe_note(note, config)
@@ -324,7 +335,7 @@ def make_stamp(
         new_version=new_version,
         old_date=old_date,
         new_date=new_date,
-        expected_sha=sha256(raw),
+        expected_sha=hashlib.sha256(raw).hexdigest(),
         old_raw=raw,
         new_raw=new_raw,
         baseline=after,
@@ -385,6 +396,8 @@ def apply_stamps(
     on_written: Callable[[Stamp], None] | None = None,
 ) -> StampResult:
     """Write each stamp with compare-and-swap, then record baselines. A note changed under us is skipped."""
+    from vaultsync.writes import real_target, write_if_unchanged
+
     result = StampResult(problems=list(plan.problems))
     with state.transaction():
         for old, new in plan.renames:
@@ -427,6 +440,10 @@ def apply_stamps(
 
 
 def _cache_written(config: Config, state: State, stamp: Stamp, target: Path) -> None:
+    from vaultsync.catalog import describe_note
+    from vaultsync.note import Note
+    from vaultsync.vault import FileStat
+
     # Saves the next scan a re-read of a file we just wrote (its stat changed, its content is known).
     try:
         st = os.stat(target)
@@ -444,20 +461,29 @@ def plan_vault_stamps(
     only: Iterable[str] | None = None,
     revision_window: float = 0.0,
     first_sight: bool | None = None,
+    catalog: Catalog | None = None,
 ) -> StampPlan:
-    """Scan the vault (a stat per file; only changed notes are read) and plan the stamps against the state."""
-    from vaultsync.catalog import load_catalog
-    from vaultsync.vault import scan_vault
+    """Scan the vault (unless given its catalog) and plan the stamps against the state.
 
-    scan = scan_vault(config.vault, ignore=config.ignore)
-    catalog = load_catalog(config, scan, state)
+    A warm run costs a stat per file: only notes whose stat changed are read, and only notes whose cached facts
+    differ from their baseline (one SQL query) are looked at.
+    """
+    if catalog is None:
+        from vaultsync.catalog import load_catalog
+        from vaultsync.vault import scan_vault
+
+        scan = scan_vault(config.vault, ignore=config.ignore, attachments=False)
+        catalog = load_catalog(config, scan, state)
     first = (not state.initialized) if first_sight is None else first_sight
+    candidates = catalog.unsettled()
+    vanished = {p for p in state.baseline_paths() if p not in catalog.infos}
     return plan_stamps(
         config,
         catalog,
-        state.baselines(),
+        state.baselines_for([*candidates, *vanished]),
         now=now,
         first_sight=first,
         only=None if first else only,  # first sight adopts the whole vault, whatever paths were named
         revision_window=revision_window,
+        candidates=candidates,
     )

@@ -209,12 +209,22 @@ def _load_exchange() -> Callable[[Path, Path], bool] | None:
     return None
 
 
-_EXCHANGE = _load_exchange()
+_EXCHANGE: Callable[[Path, Path], bool] | None = None
+_EXCHANGE_LOADED = False
+
+
+def exchange_function() -> Callable[[Path, Path], bool] | None:
+    """The platform's atomic swap, loaded on first use (ctypes is not free at start-up)."""
+    global _EXCHANGE, _EXCHANGE_LOADED
+    if not _EXCHANGE_LOADED:
+        _EXCHANGE, _EXCHANGE_LOADED = _load_exchange(), True
+    return _EXCHANGE
 
 
 def _swap(temp: Path, target: Path) -> bool:
     """Put `temp` at `target`. True: exchanged (`temp` now holds the displaced file); False: replaced."""
-    if _EXCHANGE is not None and _EXCHANGE(temp, target):
+    exchange = exchange_function()
+    if exchange is not None and exchange(temp, target):
         return True
     os.replace(temp, target)
     return False
