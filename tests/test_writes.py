@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from vaultsync import writes
 from vaultsync.cli import run
 from vaultsync.config import parse_config
-from vaultsync import writes
 from vaultsync.errors import NoteError
 from vaultsync.state import State
 from vaultsync.versioner import apply_stamps, plan_vault_stamps

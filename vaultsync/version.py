@@ -25,9 +25,7 @@ _PATTERN = re.compile(
     rf"(?:-(?P<prerelease>{_IDENT}(?:\.{_IDENT})*))?"
     rf"(?:\+(?P<build>{_BUILD_IDENT}(?:\.{_BUILD_IDENT})*))?"
 )
-_HINT = (
-    "write digits separated by dots without leading zeros, e.g. 0.0.0.1 (epoch.major.minor.patch) or 1.2.3"
-)
+_HINT = "write digits separated by dots without leading zeros, e.g. 0.0.0.1 (epoch.major.minor.patch) or 1.2.3"
 
 
 def _malformed(text: str) -> VersionError:
@@ -98,9 +96,7 @@ class Version:
                 hint=f"bump one of: {', '.join(PARTS_3)}",
             )
         self._index_of(part)
-        bumped = {"major": current.bump_major, "minor": current.bump_minor, "patch": current.bump_patch}[
-            part
-        ]()
+        bumped = {"major": current.bump_major, "minor": current.bump_minor, "patch": current.bump_patch}[part]()
         return self._from_semver(bumped)
 
     def _index_of(self, part: str) -> int:
