@@ -139,3 +139,13 @@ def bare_remote(tmp_path: Path, git: GitRunner) -> Callable[..., Path]:
         return path
 
     return make
+
+
+@pytest.fixture
+def state_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """vaultsync's per-user state (`XDG_STATE_HOME`) in a temp folder, and no `CI` variable: vaultsync processes
+    a test starts (the CLI, a git hook) stamp as on a writer's machine and never touch the real state folder."""
+    home = tmp_path_factory.mktemp("state-home")
+    monkeypatch.setenv("XDG_STATE_HOME", str(home))
+    monkeypatch.delenv("CI", raising=False)
+    return home

@@ -198,3 +198,16 @@ def test_a_missing_config_file_is_an_error_not_the_defaults(tmp_path: Path) -> N
         load_config(vault=tmp_path, config_file=missing)
     assert str(info.value) == f"cannot read the config file ({missing}): No such file or directory"
     assert info.value.hint == "check the path"
+
+
+def test_without_vault_the_config_file_of_the_current_folder_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pre-commit framework runs `vaultsync hook run` from the repository's root, with no --vault.
+    (tmp_path / ".vaultsync.yaml").write_text("hook:\n  strict: true\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    config = load_config()
+
+    assert config.hook.strict is True
+    assert config.vault == tmp_path.resolve()

@@ -35,8 +35,13 @@ _TEMPLATE = """#!/bin/sh
 # {marker}: installed by `vaultsync hook install`; `vaultsync hook uninstall` removes it and puts back the hook
 # that was here before (kept as pre-commit{previous}, and run first).
 here=$(cd "$(dirname "$0")" && pwd)
-if [ -x "$here/pre-commit{previous}" ]; then
-  "$here/pre-commit{previous}" "$@" || exit $?
+previous="$here/pre-commit{previous}"
+if [ -x "$previous" ]; then
+  # A sh script runs under the name pre-commit ($0): hook managers such as husky find the user's script by it.
+  case $(head -n 1 "$previous") in
+    "#!/bin/sh" | "#!/usr/bin/env sh") sh -c '. "$0{previous}"' "$here/pre-commit" "$@" || exit $? ;;
+    *) "$previous" "$@" || exit $? ;;
+  esac
 fi
 [ -n "${skip_env}" ] && exit 0
 top=$(git rev-parse --show-toplevel) || exit 1
@@ -103,6 +108,10 @@ def install_hook(config: Config, *, python: str | None = None) -> str:
                 return "unchanged"
             _write_executable(paths.hook, script)
             return "updated"
+        if paths.previous.exists() and paths.previous.read_bytes() == paths.hook.read_bytes():
+            # A hook manager (husky, on every `npm install`) wrote its script over ours again: it is kept already.
+            _write_executable(paths.hook, script)
+            return "installed"
         if paths.previous.exists():
             raise VaultsyncError(
                 "cannot keep the existing pre-commit hook",
@@ -161,10 +170,14 @@ def _plan_one(config: Config, path: str, staged: bytes, head: bytes | None, *, n
     blocking = blocking_problems(config, info)
     base = _baseline_from(path, head, config)
     decision = decide(config, info, base, first_sight=False, now_ts=now.timestamp(), window=0.0)
-    if decision is None or decision == "adopt":
+    if decision is None:
         return None
     if blocking:
+        # Even a note the hook would keep as it is (a new note with a version, a version changed in the commit)
+        # is named when its version cannot be read: a malformed value would otherwise pass in silence.
         return blocking[0]
+    if decision == "adopt":
+        return None
     reason, bump = decision
     try:
         return make_stamp(config, path, staged, info, reason=reason, bump=bump, now=now, base=base)
@@ -190,15 +203,19 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
     vault_prefix = "" if vault_prefix == "." else vault_prefix + "/"
     if files is not None:
         return _run_on_working_files(config, repo, vault_prefix, files, now=now, result=result)
+    changes = []
     for change in gitrepo.staged_changes(repo):
-        if not change.path.startswith(vault_prefix):
+        rel = change.path[len(vault_prefix) :]
+        if change.path.startswith(vault_prefix) and is_note_path(rel) and not is_ignored_path(rel, config.ignore):
+            changes.append(change)
+    # Two git calls for all the notes of the commit, not two per note: a commit of hundreds of notes stays quick.
+    staged_blobs = gitrepo.read_objects(repo, [c.sha for c in changes])
+    head_blobs = gitrepo.read_head_files(repo, [c.old_path or c.path for c in changes])
+    todo: list[tuple[gitrepo.StagedChange, str, bytes, Stamp]] = []
+    for change, staged, head in zip(changes, staged_blobs, head_blobs, strict=True):
+        if staged is None:
             continue
         rel = change.path[len(vault_prefix) :]
-        if not is_note_path(rel) or is_ignored_path(rel, config.ignore):
-            continue
-        staged = gitrepo.read_object(repo, change.sha)
-        head_path = change.old_path or change.path
-        head = gitrepo.read_head_file(repo, head_path)
         planned = _plan_one(config, rel, staged, head, now=now)
         if planned is None:
             continue
@@ -207,8 +224,15 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
             continue
         if planned.new_raw == staged:
             continue
-        blob = gitrepo.write_blob(repo, planned.new_raw)
-        gitrepo.update_index_entry(repo, change.mode, blob, change.path)
+        todo.append((change, rel, staged, planned))
+    if result.problems and config.hook.strict:
+        return result  # the commit is blocked: the index and the working tree stay as the user left them
+    blobs = gitrepo.write_blobs(repo, [planned.new_raw for *_, planned in todo])
+    gitrepo.update_index_entries(
+        repo,
+        [gitrepo.IndexUpdate(c.mode, blob, c.path, replaces=c.sha) for (c, *_), blob in zip(todo, blobs, strict=True)],
+    )
+    for _, rel, staged, planned in todo:
         result.stamped.append(planned)
         _sync_working_file(config, rel, staged, planned, result)
     return result
@@ -265,6 +289,7 @@ def _sync_working_file(config: Config, rel: str, staged: bytes, stamp: Stamp, re
 def _run_on_working_files(
     config: Config, repo: Path, vault_prefix: str, files: list[str], *, now: datetime, result: HookResult
 ) -> HookResult:
+    notes: list[tuple[str, str, bytes]] = []
     for name in files:
         repo_path = PurePosixPath(Path(os.path.relpath(Path(name).absolute(), repo)).as_posix()).as_posix()
         if not repo_path.startswith(vault_prefix):
@@ -273,10 +298,12 @@ def _run_on_working_files(
         if not is_note_path(rel) or is_ignored_path(rel, config.ignore):
             continue
         try:
-            working = (config.vault / rel).read_bytes()
+            notes.append((rel, repo_path, (config.vault / rel).read_bytes()))
         except OSError:
             continue
-        head = gitrepo.read_head_file(repo, repo_path)
+    heads = gitrepo.read_head_files(repo, [repo_path for _, repo_path, _ in notes])
+    todo: list[tuple[str, bytes, Stamp]] = []
+    for (rel, _, working), head in zip(notes, heads, strict=True):
         planned = _plan_one(config, rel, working, head, now=now)
         if planned is None:
             continue
@@ -285,6 +312,10 @@ def _run_on_working_files(
             continue
         if planned.new_raw == working:
             continue
+        todo.append((rel, working, planned))
+    if result.problems and config.hook.strict:
+        return result
+    for rel, working, planned in todo:
         try:
             outcome = write_if_unchanged(real_target(config.vault, rel), sha256(working), planned.new_raw, relpath=rel)
         except NoteError as exc:
