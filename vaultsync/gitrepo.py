@@ -11,13 +11,16 @@ import logging
 import os
 import signal
 import subprocess
+import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from vaultsync.config import Identity
 from vaultsync.errors import BusyError, GitError
+from vaultsync.faults import fault_point
+from vaultsync.locks import process_alive
 
 log = logging.getLogger("vaultsync")
 
@@ -270,6 +273,7 @@ def commit_paths(repo: Path, paths: Iterable[str], message: str, *, identity: Id
         raise GitError("HEAD is detached in the publication repository", where=str(repo))
     temp_index = state.git_dir / f"vaultsync-index-{os.getpid()}"
     temp = {"GIT_INDEX_FILE": str(temp_index)}
+    _remove_stale_indexes(state.git_dir)
     try:
         temp_index.unlink(missing_ok=True)
         if state.head is not None:
@@ -288,9 +292,68 @@ def commit_paths(repo: Path, paths: Iterable[str], message: str, *, identity: Id
         entries = _index_entries(repo, temp)
     finally:
         temp_index.unlink(missing_ok=True)
-    run_git(repo, "update-ref", "-m", message.split("\n", 1)[0], state.ref, commit, state.head or "")
-    _refresh_index(repo, wanted, entries, old_head=state.head, null="0" * len(commit))
+    fault_point("before-update-ref")
+    moved = run_git(
+        repo, "update-ref", "-m", message.split("\n", 1)[0], state.ref, commit, state.head or "", check=False
+    )
+    if moved.returncode != 0:
+        why = _decode(moved.stderr)
+        if "cannot lock ref" in why or head_commit(repo) != state.head:
+            # Another git committed (or held the branch's lock) between our look and our move: nothing is lost,
+            # the files are written and the next publish commits them on top.
+            raise BusyError(
+                "git is busy in the publication repository",
+                where=str(repo),
+                why=f"another git command moved or locked {state.ref} while vaultsync was committing",
+                hint="publish again",
+            )
+        raise GitError("`git update-ref` failed", where=str(repo), why=why)
+    fault_point("after-update-ref")
+    _refresh_index(repo, wanted, entries, old_head=state.head, head=commit, null="0" * len(commit))
     return commit
+
+
+def _remove_stale_indexes(git_dir: Path) -> None:
+    """Delete the temporary indexes (and their git locks) of commits whose process was killed."""
+    for path in git_dir.glob("vaultsync-index-*"):
+        pid = path.name.removeprefix("vaultsync-index-").split(".", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def finish_interrupted_commit(repo: Path, *, marker: str) -> None:
+    """Bring the index up to HEAD when HEAD is a commit of ours whose process died right after `update-ref`.
+
+    Killed between moving the branch and refreshing the index, commit_paths leaves index entries that still
+    hold the parent's blobs: `git status` shows them as staged reversals, and the user's next `git commit` would
+    revert the publication. Those entries (and only those: what the user staged since stays) are moved to
+    HEAD's, as commit_paths would have done. `marker` is the trailer that marks our commits.
+    """
+    if run_git(repo, "diff-index", "--cached", "--quiet", "HEAD", "--", check=False).returncode == 0:
+        return  # the common case, one git call: the index agrees with HEAD
+    state = repo_state(repo)
+    if state.head is None or state.locked or state.operation is not None:
+        return
+    parents, _, body = _out(repo, "log", "-1", "--format=%P%n%B", state.head).partition("\n")
+    if len(parents.split()) > 1 or marker not in body.splitlines():
+        return
+    old_head = parents or None
+    trees = [old_head, state.head] if old_head else ["--root", state.head]
+    changed = _names(run_git(repo, "diff-tree", "-r", "--no-commit-id", "--name-only", "-z", *trees).stdout)
+    stale = set(_names(run_git(repo, "diff-index", "--cached", "--name-only", "-z", state.head).stdout))
+    entries: dict[str, str] = {}
+    for record in _names(run_git(repo, "ls-tree", "-r", "-z", state.head).stdout):
+        info, _, path = record.partition("\t")
+        mode, _kind, sha = info.split(" ")
+        entries[path] = f"{mode} {sha}"
+    moved = [p for p in changed if p in stale]
+    if moved:
+        log.debug("bringing the index of %s up to its last commit for %d paths", repo, len(moved))
+        _refresh_index(repo, moved, entries, old_head=old_head, head=state.head, null="0" * len(state.head))
+
+
+def _names(listing: bytes) -> list[str]:
+    return [os.fsdecode(p) for p in listing.split(b"\0") if p]
 
 
 def _nul(paths: Iterable[str]) -> bytes:
@@ -309,19 +372,28 @@ def _index_entries(repo: Path, env: Mapping[str, str]) -> dict[str, str]:
     return entries
 
 
-def _refresh_index(repo: Path, paths: list[str], entries: dict[str, str], *, old_head: str | None, null: str) -> None:
-    if old_head is not None:
-        listed = run_git(repo, "diff-index", "--cached", "--name-only", "-z", old_head).stdout
-    else:
-        listed = run_git(repo, "ls-files", "-z").stdout
-    touched_by_user = {os.fsdecode(p) for p in listed.split(b"\0") if p}
-    lines = [f"{entries.get(p, f'0 {null}')}\t{p}" for p in paths if p not in touched_by_user]
-    if not lines:
-        return
-    done = run_git(repo, "update-index", "-z", "--index-info", stdin=_nul(lines), check=False)
-    if done.returncode != 0:
-        # The commit is made; a stale index only makes `git status` show our files as staged reversals.
-        log.warning("could not refresh the index of %s: %s", repo, _decode(done.stderr))
+def _refresh_index(
+    repo: Path, paths: list[str], entries: dict[str, str], *, old_head: str | None, head: str, null: str
+) -> None:
+    # The user's own git may hold index.lock for a moment: wait for it (a little), as long as HEAD is ours.
+    for delay in (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, None):
+        if old_head is not None:
+            listed = run_git(repo, "diff-index", "--cached", "--name-only", "-z", old_head).stdout
+        else:
+            listed = run_git(repo, "ls-files", "-z").stdout
+        touched_by_user = {os.fsdecode(p) for p in listed.split(b"\0") if p}
+        lines = [f"{entries.get(p, f'0 {null}')}\t{p}" for p in paths if p not in touched_by_user]
+        if not lines:
+            return
+        done = run_git(repo, "update-index", "-z", "--index-info", stdin=_nul(lines), check=False)
+        if done.returncode == 0:
+            return
+        if delay is None or "index.lock" not in _decode(done.stderr) or head_commit(repo) != head:
+            break
+        time.sleep(delay)
+    # The commit is made; a stale index only makes `git status` show our files as staged reversals, and the
+    # next publish (finish_interrupted_commit) puts it right.
+    log.warning("git was busy in %s: its index shows vaultsync's files as staged until the next publish", repo)
 
 
 def remote_names(repo: Path) -> list[str]:
@@ -433,22 +505,88 @@ def staged_changes(repo: Path) -> list[StagedChange]:
     return changes
 
 
-def read_object(repo: Path, sha: str) -> bytes:
-    return run_git(repo, "cat-file", "blob", sha).stdout
+def read_objects(repo: Path, specs: Sequence[str]) -> list[bytes | None]:
+    """Several blobs in one `cat-file --batch`: ids or `rev:path`; None for one that is missing or not a blob."""
+    # The batch protocol is one spec a line: a path with a newline in it cannot be asked for (it reads as absent).
+    asked = [s for s in specs if "\n" not in s]
+    if not asked:
+        return [None] * len(specs)
+    out = run_git(repo, "cat-file", "--batch", stdin=b"".join(os.fsencode(s) + b"\n" for s in asked)).stdout
+    found: dict[str, bytes | None] = {}
+    pos = 0
+    for spec in asked:
+        end = out.index(b"\n", pos)
+        header = out[pos:end]
+        pos = end + 1
+        if header.endswith((b" missing", b" ambiguous")):
+            found[spec] = None
+            continue
+        _, kind, size = header.split(b" ")
+        found[spec] = out[pos : pos + int(size)] if kind == b"blob" else None
+        pos += int(size) + 1
+    return [found.get(s) for s in specs]
 
 
-def read_head_file(repo: Path, path: str) -> bytes | None:
-    """The bytes of `path` at HEAD, or None when HEAD has no such file (or there is no HEAD)."""
+def read_head_files(repo: Path, paths: Sequence[str]) -> list[bytes | None]:
+    """The bytes of each path at HEAD (None where HEAD has no such file, or there is no HEAD), in one call."""
     if head_commit(repo) is None:
+        return [None] * len(paths)
+    return read_objects(repo, [f"HEAD:{p}" for p in paths])
+
+
+def write_blobs(repo: Path, blobs: Sequence[bytes]) -> list[str]:
+    """Store each bytes as a blob, as they are (no clean filters), in one `hash-object`; their ids in order."""
+    if not blobs:
+        return []
+    with tempfile.TemporaryDirectory(prefix="vaultsync-blobs-") as folder:
+        names = []
+        for i, data in enumerate(blobs):
+            name = os.path.join(folder, str(i))
+            with open(name, "wb") as out:
+                out.write(data)
+            names.append(name)
+        listed = "".join(f"{n}\n" for n in names).encode()
+        return _out(repo, "hash-object", "-w", "--no-filters", "--stdin-paths", stdin=listed).split("\n")
+
+
+@dataclass(frozen=True)
+class IndexUpdate:
+    """Point the index entry of `path` at blob `sha`; it held `replaces` (the staged blob) before."""
+
+    mode: str
+    sha: str
+    path: str
+    replaces: str
+
+
+def update_index_entries(repo: Path, updates: Sequence[IndexUpdate]) -> None:
+    """Point entries of the index being committed at new blobs, in one `update-index`.
+
+    `git commit <path>` commits a temporary index (`next-index-*.lock`) and afterwards installs the real one
+    (`index.lock`), which it filled from the working tree before the hook ran. Its entries are moved to the
+    new blobs too, where they still hold the blob replaced: else `git status` would show each stamp as a
+    staged reversal.
+    """
+    if not updates:
+        return
+    run_git(repo, "update-index", "-z", "--index-info", stdin=_index_info(updates), env=_index_env())
+    real = _real_index_of_partial_commit()
+    if real is None:
+        return
+    env = {"GIT_INDEX_FILE": str(real)}
+    current = _index_entries(repo, env)
+    moved = [u for u in updates if current.get(u.path) == f"{u.mode} {u.replaces}"]
+    if moved:
+        run_git(repo, "update-index", "-z", "--index-info", stdin=_index_info(moved), env=env)
+
+
+def _index_info(updates: Sequence[IndexUpdate]) -> bytes:
+    return _nul(f"{u.mode} {u.sha}\t{u.path}" for u in updates)
+
+
+def _real_index_of_partial_commit() -> Path | None:
+    index = os.environ.get("GIT_INDEX_FILE")
+    if not index or not os.path.basename(index).startswith("next-index-"):
         return None
-    return read_blob(repo, "HEAD", path)
-
-
-def write_blob(repo: Path, data: bytes) -> str:
-    """Store bytes as a blob, as they are (no clean filters: the staged content is already clean)."""
-    return _out(repo, "hash-object", "-w", "--no-filters", "--stdin", stdin=data)
-
-
-def update_index_entry(repo: Path, mode: str, sha: str, path: str) -> None:
-    """Point one entry of the index being committed at a new blob."""
-    run_git(repo, "update-index", "--cacheinfo", f"{mode},{sha},{path}", env=_index_env())
+    real = Path(os.path.abspath(index)).with_name("index.lock")
+    return real if real.exists() else None
