@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 import warnings
 from collections.abc import Mapping
@@ -113,11 +114,15 @@ class Config:
 def load_config(*, vault: Path | None = None, config_file: Path | None = None) -> Config:
     """Find and load the configuration. `--vault` alone is enough: without a file, defaults apply.
 
-    Precedence: an explicit `config_file`, else ``<vault>/.vaultsync.yaml`` if it exists, else defaults.
-    The vault is `vault`, else the config file's folder, else the current folder.
+    Precedence: an explicit `config_file`, else ``.vaultsync.yaml`` in the vault (`vault`, else the current
+    folder) if it exists, else defaults. The vault is `vault`, else the config file's folder, else the current
+    folder.
     """
-    if config_file is None and vault is not None and (vault / CONFIG_NAME).is_file():
-        config_file = vault / CONFIG_NAME
+    if config_file is None:
+        # Without --vault, the current folder is the vault (the pre-commit framework runs hooks from the root).
+        here = vault if vault is not None else Path.cwd()
+        if (here / CONFIG_NAME).is_file():
+            config_file = here / CONFIG_NAME
     data: Any = {}
     if config_file is not None:
         import yaml  # here, not at the top: most runs have no config file, and start-up time counts
@@ -127,6 +132,13 @@ def load_config(*, vault: Path | None = None, config_file: Path | None = None) -
         except OSError as exc:
             raise ConfigError(
                 "cannot read the config file", where=str(config_file), why=exc.strerror, hint="check the path"
+            ) from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                "the config file is not UTF-8 text",
+                where=str(config_file),
+                why=f"byte {exc.start} cannot be decoded",
+                hint="save it as UTF-8; config.example.yaml shows every key",
             ) from exc
         try:
             data = yaml.safe_load(text)
@@ -161,7 +173,64 @@ def parse_config(data: Any, *, vault: Path, source: str | None = None) -> Config
         )
     values = _build(Config, {**data, "vault": vault.resolve()}, path="", where=where)
     assert isinstance(values, Config)
+    _check_values(values, where)
     return values
+
+
+def _check_values(config: Config, where: str) -> None:
+    """Values of the right type that still cannot work: refused at load, naming the key, before any note is read
+    (an `initial` that is no version, or a date format that is no date, would otherwise be written into notes).
+    Defaults are not re-checked: the common run pays nothing."""
+
+    def fail(key: str, value: object, why: str, hint: str) -> ConfigError:
+        return ConfigError(f"invalid value for `{key}`", where=where, why=f"{why}, got {value!r}", hint=hint)
+
+    names = dataclasses.asdict(config.fields)
+    for name, value in names.items():
+        if not value or value != value.strip() or any(c in value for c in "\r\n\0"):
+            raise fail(f"fields.{name}", value, "a frontmatter key must be non-empty text on one line", "use a key")
+    if len(set(names.values())) < len(names):
+        raise fail("fields", names, "two fields name the same frontmatter key", "give each field its own key")
+    versioning = config.versioning
+    defaults = VersioningConfig()
+    if versioning.timezone != defaults.timezone:
+        from vaultsync.dates import now_in  # raises a ConfigError naming versioning.timezone
+
+        now_in(versioning.timezone)
+    if versioning.initial != defaults.initial:
+        from vaultsync.errors import VersionError
+        from vaultsync.version import Version
+
+        try:
+            Version.parse(versioning.initial)
+        except VersionError:
+            raise fail("versioning.initial", versioning.initial, "not a version", "use 0.0.0.1 or 0.1.0") from None
+    if versioning.date_format != defaults.date_format:
+        from datetime import datetime
+
+        from vaultsync.dates import parse_date_text
+        from vaultsync.errors import NoteError
+
+        try:
+            parse_date_text(datetime(2025, 12, 31, 23, 59, 58).strftime(versioning.date_format))
+        except (NoteError, ValueError):
+            raise fail(
+                "versioning.date_format",
+                versioning.date_format,
+                "it does not write a date vaultsync can read back",
+                "use %Y-%m-%d, or an ISO 8601 date-time such as %Y-%m-%dT%H:%M:%S",
+            ) from None
+    if config.publish.folder != PublishConfig().folder:
+        from vaultsync.outputs import output_folder  # raises a ConfigError naming publish.folder
+
+        output_folder(config)
+    for key, value in (("publish.branch", config.publish.branch), ("publish.remote", config.publish.remote)):
+        if not _GIT_NAME.fullmatch(value) or ".." in value or value.endswith((".lock", ".", "/")):
+            raise fail(key, value, "not a name git accepts", "use a name such as `main` or `origin`")
+
+
+# What `git check-ref-format --branch` accepts, without running git: no spaces, controls or ~^:?*[\\, no `-` first.
+_GIT_NAME = re.compile(r"[^-/.\s~^:?*\[\\\x00-\x1f\x7f][^\s~^:?*\[\\\x00-\x1f\x7f]*")
 
 
 def _build(cls: type, data: Mapping[str, Any], *, path: str, where: str) -> object:

@@ -209,6 +209,12 @@ def parse_frontmatter(raw: bytes) -> Frontmatter:
             if opened != line:
                 why += f" ({exc.context} started on line {opened})"
         return Frontmatter(block=block, error=why, error_line=line)
+    except yaml.reader.ReaderError as exc:
+        # A character YAML refuses (NUL, other control characters): one line with its line, like the others.
+        line = block.text.count("\n", 0, exc.position) + block.first_line
+        code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
+        why = f"invalid YAML: unacceptable character #x{code:04x}: {exc.reason}"
+        return Frontmatter(block=block, error=why, error_line=line)
     except yaml.YAMLError as exc:
         return Frontmatter(block=block, error=f"invalid YAML: {exc}")
     except (TypeError, ValueError, RecursionError) as exc:

@@ -321,35 +321,43 @@ def _remove_stale_indexes(git_dir: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def finish_interrupted_commit(repo: Path, *, marker: str) -> None:
-    """Bring the index up to HEAD when HEAD is a commit of ours whose process died right after `update-ref`.
+def index_matches_head(repo: Path) -> bool:
+    """Whether the index holds exactly HEAD's tree (the common case; one git call)."""
+    return run_git(repo, "diff-index", "--cached", "--quiet", "HEAD", "--", check=False).returncode == 0
 
-    Killed between moving the branch and refreshing the index, commit_paths leaves index entries that still
-    hold the parent's blobs: `git status` shows them as staged reversals, and the user's next `git commit` would
-    revert the publication. Those entries (and only those: what the user staged since stays) are moved to
-    HEAD's, as commit_paths would have done. `marker` is the trailer that marks our commits.
+
+def sync_index_to_head(repo: Path, paths: Iterable[str]) -> None:
+    """Bring the index entries of `paths` (vaultsync's) back to HEAD where a commit of ours left them behind.
+
+    commit_paths moves the branch, then the user's index. If that second step did not happen (the process was
+    killed, or the user's git held index.lock too long), the index keeps an older version of our files:
+    `git status` shows staged reversals and the user's next `git commit` would revert (or resurrect) them.
+    Such an entry differs from HEAD while the work-tree file matches HEAD: only those are moved.
     """
-    if run_git(repo, "diff-index", "--cached", "--quiet", "HEAD", "--", check=False).returncode == 0:
-        return  # the common case, one git call: the index agrees with HEAD
     state = repo_state(repo)
     if state.head is None or state.locked or state.operation is not None:
         return
-    parents, _, body = _out(repo, "log", "-1", "--format=%P%n%B", state.head).partition("\n")
-    if len(parents.split()) > 1 or marker not in body.splitlines():
+    staged = set(_names(run_git(repo, "diff-index", "--cached", "--name-only", "-z", state.head).stdout))
+    candidates = sorted(staged.intersection(paths))
+    if not candidates:
         return
-    old_head = parents or None
-    trees = [old_head, state.head] if old_head else ["--root", state.head]
-    changed = _names(run_git(repo, "diff-tree", "-r", "--no-commit-id", "--name-only", "-z", *trees).stdout)
-    stale = set(_names(run_git(repo, "diff-index", "--cached", "--name-only", "-z", state.head).stdout))
-    entries: dict[str, str] = {}
+    head: dict[str, str] = {}
     for record in _names(run_git(repo, "ls-tree", "-r", "-z", state.head).stdout):
         info, _, path = record.partition("\t")
         mode, _kind, sha = info.split(" ")
-        entries[path] = f"{mode} {sha}"
-    moved = [p for p in changed if p in stale]
-    if moved:
-        log.debug("bringing the index of %s up to its last commit for %d paths", repo, len(moved))
-        _refresh_index(repo, moved, entries, old_head=old_head, head=state.head, null="0" * len(state.head))
+        head[path] = f"{mode} {sha}"
+    on_disk = [p for p in candidates if (repo / p).is_file() and not (repo / p).is_symlink()]
+    hashed = _out(repo, "hash-object", "--no-filters", "--stdin-paths", stdin="\n".join(on_disk).encode())
+    disk = dict(zip(on_disk, hashed.split(), strict=True)) if on_disk else {}
+    null = "0" * len(state.head)
+    lines = []
+    for path in candidates:
+        entry = head.get(path)  # "mode sha", None when HEAD has no such file
+        if disk.get(path) == (entry.split(" ")[1] if entry else None):  # the work tree is HEAD's, the index not
+            lines.append(f"{entry or f'0 {null}'}\t{path}")
+    if lines:
+        log.debug("bringing %d index entries of %s back to its last commit", len(lines), repo)
+        run_git(repo, "update-index", "-z", "--index-info", stdin=_nul(lines), check=False)
 
 
 def _names(listing: bytes) -> list[str]:
@@ -392,7 +400,7 @@ def _refresh_index(
             break
         time.sleep(delay)
     # The commit is made; a stale index only makes `git status` show our files as staged reversals, and the
-    # next publish (finish_interrupted_commit) puts it right.
+    # next publish (sync_index_to_head) puts it right.
     log.warning("git was busy in %s: its index shows vaultsync's files as staged until the next publish", repo)
 
 

@@ -43,6 +43,19 @@ def hold_lock(path: Path, *, timeout: float = 30.0, what: str = "the vault", pol
         os.close(fd)
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one we may not signal counts: it is someone's live process)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _read_holder(fd: int) -> str:
     try:
         pid = os.pread(fd, 32, 0).decode().strip()

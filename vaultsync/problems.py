@@ -36,6 +36,11 @@ def is_blocking(problem: Problem, config: Config) -> bool:
     return problem.kind in _BLOCKING or (problem.kind == DUPLICATE_KEY and problem.key in managed)
 
 
+def _one_line(raw: str) -> str:
+    """A value's source text for a one-line message: a block value's lines joined, cut at 40 characters."""
+    return " ".join(raw.split())[:40]
+
+
 def _line(note_fm_first_line: int, entry: Entry) -> int:
     return note_fm_first_line + entry.line
 
@@ -124,7 +129,7 @@ def note_problems(note: Note, config: Config) -> list[Problem]:
                 Problem(
                     note.path,
                     MALFORMED_DATE,
-                    f"`{fields.date_modified}: {date.raw.strip()[:40]}` is not a date vaultsync can update",
+                    f"`{fields.date_modified}: {_one_line(date.raw)}` is not a date vaultsync can update",
                     line=_line(first, date),
                     hint="use YYYY-MM-DD or an ISO 8601 date-time",
                 )
@@ -136,7 +141,7 @@ def note_problems(note: Note, config: Config) -> list[Problem]:
             Problem(
                 note.path,
                 AMBIGUOUS_PUBLISH,
-                f"`{fields.publish}: {entry.raw.strip()[:40]}` is neither true nor false; the note stays private",
+                f"`{fields.publish}: {_one_line(entry.raw)}` is neither true nor false; the note stays private",
                 line=_line(first, entry),
                 hint=f"write `{fields.publish}: true` to publish it, `{fields.publish}: false` to keep it private",
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -17,8 +18,17 @@ from vaultsync import gitrepo
 from vaultsync.catalog import load_catalog
 from vaultsync.config import Config
 from vaultsync.errors import ConfigError, Problem, PublishError
+from vaultsync.faults import fault_point
 from vaultsync.links import LinkIndex, resolve_link, unlink_targets
-from vaultsync.manifest import Kind, Manifest, ManifestEntry, dump_manifest, load_manifests, manifest_path
+from vaultsync.manifest import (
+    Kind,
+    Manifest,
+    ManifestEntry,
+    dump_manifest,
+    load_manifests,
+    manifest_path,
+    parse_manifest,
+)
 from vaultsync.note import Note
 from vaultsync.outputs import (
     RepoWriter,
@@ -30,7 +40,7 @@ from vaultsync.outputs import (
 )
 from vaultsync.problems import AMBIGUOUS_PUBLISH, INVALID_FRONTMATTER, SYMLINK_OUTSIDE, UNREADABLE
 from vaultsync.state import State
-from vaultsync.vault import VaultScan, scan_vault
+from vaultsync.vault import VaultScan, is_note_path, scan_vault
 
 TRAILER = "Published-by: vaultsync"
 # Problem kinds of a publish plan (part of `publish --json`: add new ones, never rename).
@@ -41,6 +51,8 @@ DUPLICATE_UUID = "duplicate-uuid"
 CHANGED_DURING_PUBLISH = "changed-during-publish"
 
 _ATTACHMENT_CACHE = "publish.attachment_sha256"
+# An attachment that is a symlink to a note would publish that note's bytes whatever its flag says.
+_NOTE_BEHIND_ATTACHMENT = "it is a link to a note, and a note is published only by its own flag"
 
 
 @dataclass(frozen=True)
@@ -194,6 +206,8 @@ def _attachment_hashes(
         try:
             if real is None:
                 raise OSError("it resolves outside the vault")
+            if is_note_path(real.name):
+                raise OSError(_NOTE_BEHIND_ATTACHMENT)
             sha = sha_file(real)
         except OSError as exc:
             problems.append(Problem(path, UNREADABLE, f"attachment not published: {exc.strerror or exc}"))
@@ -488,6 +502,8 @@ def apply_publish(
     """
     repo = plan.repo
     branch = config.publish.branch
+    if plan.base is not None and not gitrepo.index_matches_head(repo):
+        _sync_index(plan)  # a commit of ours whose index refresh was cut short (killed, or git was busy)
     if plan.is_empty and (not push or not gitrepo.is_repo(repo)):
         return PublishResult(plan)
     gitrepo.ensure_repo(repo, branch=branch)
@@ -506,12 +522,26 @@ def apply_publish(
     return result
 
 
+def _sync_index(plan: PublishPlan) -> None:
+    """Our paths: the committed manifest's, and those of the manifest in the index (a stale index still lists
+    files our last commit removed)."""
+    path = manifest_path(plan.folder)
+    owned = {path, *plan.previous.files}
+    staged = gitrepo.read_blob(plan.repo, "", path)
+    if staged is not None:
+        with contextlib.suppress(PublishError):
+            owned.update(parse_manifest(staged, folder=plan.folder, where=path)[0].files)
+    gitrepo.sync_index_to_head(plan.repo, owned)
+
+
 def _carry_out(
     config: Config, plan: PublishPlan, message: str | None, progress: Callable[[int, int], None] | None
 ) -> PublishResult:
     files = dict(plan.manifest.files)
     previous = plan.previous.files
     writer = RepoWriter(plan.repo)
+    # A publish killed mid-write left temp files next to its outputs: never committed, but litter in the site.
+    writer.remove_stale_temps([*files, *previous, manifest_path(plan.folder)])
     problems: list[Problem] = []
     done: dict[str, list[PublishAction]] = {"add": [], "update": [], "rename": []}
     touched: list[str] = []
@@ -543,8 +573,10 @@ def _carry_out(
             writer.remove(out, stop=plan.folder)
             touched.append(out)
         step()
+    fault_point("before-manifest")
     writer.write(manifest_path(plan.folder), dump_manifest(Manifest(files)))  # last: a crash before it repairs
     touched.append(manifest_path(plan.folder))
+    fault_point("before-commit")
     text = commit_message(done["add"], done["update"], done["rename"], list(plan.delete), subject=message)
     commit = gitrepo.commit_paths(plan.repo, touched, text, identity=config.publish.identity)
     return PublishResult(
@@ -562,6 +594,9 @@ def _read_source(config: Config, action: PublishAction, problems: list[Problem])
     real = inside_vault(config.vault, action.source)
     if real is None:
         problems.append(Problem(action.source, SYMLINK_OUTSIDE, "now resolves outside the vault; not published"))
+        return None
+    if action.kind == "attachment" and is_note_path(real.name):
+        problems.append(Problem(action.source, UNREADABLE, f"{_NOTE_BEHIND_ATTACHMENT}; not published"))
         return None
     try:
         raw = real.read_bytes()

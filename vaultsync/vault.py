@@ -65,6 +65,25 @@ def _glob_match(relpath: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(relpath, pattern.lstrip("/"))
 
 
+# A name that is not UTF-8 reaches Python with surrogate escapes, which neither the state database, the
+# manifest, JSON output nor Obsidian's links can hold: such a file (or folder) is left out, and said so.
+_NOT_UTF8 = "its name is not valid UTF-8; left out"
+_NOT_UTF8_HINT = "rename it (most likely written by a tool with another encoding)"
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(relpath: str) -> str:
+    """A path for messages: bytes that are not UTF-8 shown as `\\xff` escapes."""
+    return os.fsencode(relpath).decode("utf-8", "backslashreplace")
+
+
 def is_note_path(relpath: str) -> bool:
     return relpath.lower().endswith(NOTE_SUFFIX)
 
@@ -134,6 +153,9 @@ def scan_vault(root: Path, *, ignore: Iterable[str] = (), attachments: bool = Tr
             if name[0] == "." or name in _IGNORED_DIRS:
                 continue
             rel = prefix + name
+            if not name.isascii() and not _is_utf8(name):
+                scan.skipped.append(Problem(printable(rel), "unreadable", _NOT_UTF8, hint=_NOT_UTF8_HINT))
+                continue
             is_note = name[-3:].lower() == NOTE_SUFFIX
             try:
                 is_link = entry.is_symlink()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import uuid as uuid_module
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from vaultsync.state import Baseline, State
 
 if TYPE_CHECKING:
     from vaultsync.catalog import Catalog, NoteInfo
-    from vaultsync.writes import WriteResult
+    from vaultsync.writes import SwappedWrite
 
 # Imports of the parsing and writing modules (yaml, semver, ctypes) happen inside the functions that need
 # them: a warm no-op run, the common case for the hook and the daemon, never does, and start-up time counts.
@@ -396,7 +397,7 @@ def apply_stamps(
     on_written: Callable[[Stamp], None] | None = None,
 ) -> StampResult:
     """Write each stamp with compare-and-swap, then record baselines. A note changed under us is skipped."""
-    from vaultsync.writes import real_target, write_if_unchanged
+    from vaultsync.writes import WriteResult, begin_write, real_target
 
     result = StampResult(problems=list(plan.problems))
     with state.transaction():
@@ -408,6 +409,9 @@ def apply_stamps(
             state.set_baseline(baseline)
         if plan.first_sight:
             state.mark_initialized()
+    # Writes go in batches: each is swapped in, then one grace period is slept for the whole batch before the
+    # old files are checked for late writes (an editor that held one open). A run over many notes pays it once.
+    pending: list[tuple[Stamp, Path, SwappedWrite]] = []
     for stamp in plan.stamps:
         if stamp.new_raw == stamp.old_raw:
             state.set_baseline(stamp.baseline)
@@ -416,15 +420,41 @@ def apply_stamps(
             target = real_target(config.vault, stamp.path)
             if journal is not None:
                 journal(stamp.path, stamp.old_raw)
-            outcome: WriteResult = write_if_unchanged(
-                target, stamp.expected_sha, stamp.new_raw, relpath=stamp.path, grace=grace
-            )
+            started = begin_write(target, stamp.expected_sha, stamp.new_raw, relpath=stamp.path)
         except NoteError as exc:
             result.problems.append(_problem_from(stamp.path, exc))
             continue
         except OSError as exc:
             result.problems.append(Problem(stamp.path, SKIPPED, exc.strerror or str(exc)))
             continue
+        if isinstance(started, WriteResult):
+            result.changed.append(stamp.path)
+            continue
+        pending.append((stamp, target, started))
+        if len(pending) >= _BATCH:
+            _finish_batch(config, state, pending, grace, result, on_written)
+            pending = []
+    _finish_batch(config, state, pending, grace, result, on_written)
+    return result
+
+
+_BATCH = 64  # old files kept open at once while their grace period runs
+
+
+def _finish_batch(
+    config: Config,
+    state: State,
+    pending: list[tuple[Stamp, Path, SwappedWrite]],
+    grace: float,
+    result: StampResult,
+    on_written: Callable[[Stamp], None] | None,
+) -> None:
+    if not pending:
+        return
+    if grace > 0:
+        time.sleep(grace)
+    for stamp, target, started in pending:
+        outcome = started.finish()
         if outcome.outcome == "written":
             with state.transaction():
                 state.set_baseline(stamp.baseline)
@@ -432,11 +462,8 @@ def apply_stamps(
             result.written.append(stamp)
             if on_written is not None:
                 on_written(stamp)
-        elif outcome.outcome == "restored":
-            result.restored.append(stamp.path)
         else:
-            result.changed.append(stamp.path)
-    return result
+            result.restored.append(stamp.path)
 
 
 def _cache_written(config: Config, state: State, stamp: Stamp, target: Path) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from vaultsync.errors import NoteError
+from vaultsync.faults import fault_point
 
 TEMP_MARK = ".vaultsync-tmp-"
 
@@ -33,6 +34,14 @@ def temp_name(target: Path) -> Path:
 
 def is_temp_name(name: str) -> bool:
     return name.startswith(".") and TEMP_MARK in name
+
+
+def temp_writer_pid(name: str) -> int:
+    """The pid of the process that made a temp file (in its name, see `temp_name`); 0 when there is none."""
+    try:
+        return int(name.rsplit(TEMP_MARK, 1)[1].split("-", 1)[0])
+    except (IndexError, ValueError):
+        return 0
 
 
 def sha256(data: bytes) -> str:
@@ -111,10 +120,63 @@ def write_if_unchanged(
     `before_replace` is a fault-injection point for tests (runs between the last check and the swap).
     Raises NoteError when the write itself fails (disk full, read-only): the original is intact, no temp left.
     """
+    started = begin_write(target, expected_sha, new, relpath=relpath, before_replace=before_replace)
+    if isinstance(started, WriteResult):
+        return started
+    if grace > 0:
+        sleep(grace)
+    return started.finish()
+
+
+@dataclass
+class SwappedWrite:
+    """A write whose new bytes are in place, with the old file still open: `finish` checks that nobody wrote
+    into the old file after the swap (an editor that held it open) and puts their bytes back if so.
+
+    Many writes can be begun, then one grace period slept, then all finished: a run over many notes pays the
+    grace once."""
+
+    target: Path
+    relpath: str
+    fd: int
+    before: tuple[int, int, int]
+    new_sha: str
+    mode: int
+
+    def finish(self) -> WriteResult:
+        try:
+            if _snapshot(self.fd) == self.before:
+                return WriteResult("written", self.relpath)
+            # The editor may still be writing (a chunked save): wait until the old file is quiet, then its
+            # whole content goes back.
+            last, quiet_since, waited = _snapshot(self.fd), 0.0, 0.0
+            while quiet_since < 0.02 and waited < 1.0:
+                time.sleep(0.005)
+                waited += 0.005
+                now = _snapshot(self.fd)
+                quiet_since = quiet_since + 0.005 if now == last else 0.0
+                last = now
+            _put_back(self.target, _read_all(self.fd), over=self.new_sha, mode=self.mode)
+            return WriteResult("restored", self.relpath)
+        finally:
+            os.close(self.fd)
+
+
+def begin_write(
+    target: Path,
+    expected_sha: str,
+    new: bytes,
+    *,
+    relpath: str,
+    before_replace: Callable[[], None] | None = None,
+) -> WriteResult | SwappedWrite:
+    """The compare-and-swap itself: a `WriteResult` when nothing was written ("changed"), else the swapped
+    write to `finish`. Raises NoteError when the write fails (the original intact, no temp left)."""
     try:
         fd = os.open(target, os.O_RDONLY)
     except FileNotFoundError:
         return WriteResult("changed", relpath)
+    keep_open = False
     try:
         before = _snapshot(fd)
         if sha256(_read_all(fd)) != expected_sha:
@@ -132,6 +194,7 @@ def write_if_unchanged(
                 why=os.strerror(exc.errno) if exc.errno else str(exc),
                 hint="free disk space or fix permissions; the note is unchanged and will be retried",
             ) from exc
+        fault_point("after-temp-write")
         try:
             # The last look before the swap: an editor that saved since our read wins, and we retry later.
             if before_replace is not None:
@@ -139,7 +202,10 @@ def write_if_unchanged(
             if _snapshot(fd) != before or _path_inode(target) != before[2] or sha256(_read_all(fd)) != expected_sha:
                 temp.unlink()
                 return WriteResult("changed", relpath)
-            if _swap(temp, target):
+            fault_point("before-swap")
+            swapped = _swap(temp, target)
+            fault_point("after-swap")  # an exchanged temp now holds the old note: a stale temp, cleaned later
+            if swapped:
                 # `temp` now holds what was at the note's path. If that is not the file we checked (an atomic
                 # save landed in the last instant) or it was written since, the user's file goes back.
                 if _path_inode(temp) != before[2] or _snapshot(fd) != before:
@@ -154,15 +220,11 @@ def write_if_unchanged(
                 "cannot replace the note", where=relpath, why=str(exc), hint="check the folder's permissions"
             ) from exc
         _fsync_dir(target.parent)
-        if grace > 0:
-            sleep(grace)
-        # An editor holding the old inode may have written after our check: its bytes are the truth.
-        if _snapshot(fd) != before:
-            _put_back(target, _read_all(fd), over=sha256(new), mode=mode)
-            return WriteResult("restored", relpath)
-        return WriteResult("written", relpath)
+        keep_open = True
+        return SwappedWrite(target, relpath, fd, before, sha256(new), mode)
     finally:
-        os.close(fd)
+        if not keep_open:
+            os.close(fd)
 
 
 def _load_exchange() -> Callable[[Path, Path], bool] | None:
