@@ -1,0 +1,120 @@
+"""Profile the hot paths in-process (cProfile), to say what dominates where a target is missed.
+
+    python -m bench.profile [--notes 10000] [--seed 0] [--limit 20] [--out FILE]
+
+Profiles, on one generated vault: a first-sight stamp (cold scan), a warm no-op stamp, a cold publish into a
+new repository, a no-op publish plan, and a publish after one edit (plan + apply); then the heaviest imports
+of the CLI (`-X importtime`). The library is called as the CLI calls it, minus argument parsing and printing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.harness import Env, git
+from bench.vaultgen import generate_vault
+
+
+def profile(action: Callable[[], object], limit: int) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    action()
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(limit)
+    stats.sort_stats("tottime").print_stats(limit)
+    return out.getvalue()
+
+
+def import_times(vault: Path, env: dict[str, str], limit: int) -> str:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "vaultsync", "--vault", str(vault), "-q", "stamp"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    top: list[tuple[int, str]] = []
+    for line in done.stderr.splitlines():
+        # "import time:  self [us] | cumulative | imported package"; nested imports are indented further.
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        _, cumulative, name = line.split("|", 2)
+        if not name[1:].startswith(" "):
+            top.append((int(cumulative), name.strip()))
+    top.sort(reverse=True)
+    return "\n".join(f"{cum / 1000:8.1f} ms  {name}" for cum, name in top[:limit])
+
+
+def run_profiles(notes: int, seed: int, limit: int) -> str:
+    from vaultsync.config import load_config
+    from vaultsync.dates import now_in
+    from vaultsync.publish import apply_publish, plan_publish
+    from vaultsync.state import State
+    from vaultsync.versioner import apply_stamps, plan_vault_stamps
+
+    sections: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="vaultsync-profile-") as tmp:
+        scratch = Path(tmp)
+        env = Env(scratch)
+        os.environ.update(env.with_state("profile"))  # the library reads its state folder from here
+        os.environ.pop("CI", None)
+        vault = scratch / "vault"
+        stats = generate_vault(vault, notes, seed=seed)
+        config = load_config(vault=vault).with_publish_repo(scratch / "site")
+
+        def stamp() -> object:
+            with State.open(config) as state:
+                plan = plan_vault_stamps(config, state, now=now_in(config.versioning.timezone))
+                return apply_stamps(config, plan, state)
+
+        def publish() -> object:
+            with State.open(config) as state:
+                return apply_publish(config, plan_publish(config, state=state))
+
+        def publish_plan() -> object:
+            with State.open(config) as state:
+                return plan_publish(config, state=state)
+
+        sections.append(f"# vault: {stats.summary()}\n")
+        sections.append("## cold stamp (first sight)\n\n" + profile(stamp, limit))
+        sections.append("## warm no-op stamp\n\n" + profile(stamp, limit))
+        sections.append("## cold publish (new repository, warm state)\n\n" + profile(publish, limit))
+        sections.append("## no-op publish plan\n\n" + profile(publish_plan, limit))
+        published = sorted(p for p in git(scratch / "site", env.base, "ls-files").split("\n") if p.endswith(".md"))
+        with open(vault / published[0], "ab") as note:
+            note.write(b"\nOne edit.\n")
+        sections.append("## publish after one edit (plan + apply)\n\n" + profile(publish, limit))
+        sections.append("## -X importtime of `vaultsync stamp` (top-level imports, cumulative)\n\n")
+        sections.append(import_times(vault, env.with_state("profile"), limit) + "\n")
+    return "\n".join(sections)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--notes", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--limit", type=int, default=20, help="Functions listed per profile.")
+    parser.add_argument("--out", type=Path, help="Write the profiles here instead of printing them.")
+    args = parser.parse_args(argv)
+    text = run_profiles(args.notes, args.seed, args.limit)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
