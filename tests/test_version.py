@@ -79,9 +79,7 @@ def test_semver_has_no_epoch_and_the_error_lists_the_valid_parts() -> None:
     ("text", "part", "valid"),
     [("0.0.0.1", "build", PARTS_4), ("1.2", "patch", ("major", "minor")), ("3", "minor", ("major",))],
 )
-def test_an_unknown_part_name_is_refused_with_the_valid_names(
-    text: str, part: str, valid: tuple[str, ...]
-) -> None:
+def test_an_unknown_part_name_is_refused_with_the_valid_names(text: str, part: str, valid: tuple[str, ...]) -> None:
     with pytest.raises(VersionError) as caught:
         Version.parse(text).bump(part)
     assert part in caught.value.what
