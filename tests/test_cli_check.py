@@ -72,7 +72,7 @@ def test_check_json_gives_the_same_problems_as_data(capsys: pytest.CaptureFixtur
         "Drafts/Unfinished idea.md": 3,
     }
     for problem in data["problems"]:
-        assert set(problem) == {"path", "kind", "message", "line", "hint"}
+        assert set(problem) == {"path", "kind", "message", "line", "hint", "key"}
         assert problem["message"] and problem["hint"]
 
 

@@ -73,4 +73,5 @@ class Problem:
             "message": self.message,
             "line": self.line,
             "hint": self.hint,
+            "key": self.key,
         }
