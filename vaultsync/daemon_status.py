@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultsync.config import Config
+from vaultsync.locks import process_alive
 
 HEARTBEAT_SECONDS = 5.0
 STALE_AFTER = 4 * HEARTBEAT_SECONDS
@@ -29,16 +30,6 @@ def write_daemon_status(path: Path, data: dict[str, Any]) -> None:
     os.replace(temp, path)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def read_daemon_status(config: Config, *, now: datetime) -> dict[str, Any]:
     """`state` is one of: not running, running, degraded, stale (alive but no heartbeat: stopped or hung)."""
     path = status_file(config)
@@ -47,16 +38,23 @@ def read_daemon_status(config: Config, *, now: datetime) -> dict[str, Any]:
     except (OSError, ValueError):
         return {"state": "not running"}
     pid = int(data.get("pid", 0))
-    if not pid or not _alive(pid) or data.get("state") == "stopped":
+    if not pid or not process_alive(pid) or data.get("state") == "stopped":
         return {"state": "not running", "last": data}
     age = now.timestamp() - float(data.get("heartbeat", 0))
     out: dict[str, Any] = {"state": data.get("state", "running"), "pid": pid, "heartbeat_age": round(age, 1)}
-    out.update({k: data[k] for k in ("degraded", "errors", "recent", "started") if k in data})
+    out.update({k: data[k] for k in ("degraded", "errors", "recent", "started", "waiting") if k in data})
     if age > STALE_AFTER:
         out["state"] = "stale"
         out["detail"] = f"no heartbeat for {age:.0f} s: the daemon (pid {pid}) is stopped or hung"
     elif out["state"] == "degraded":
         out["detail"] = "; ".join(str(r) for r in data.get("degraded", []))
+    elif out["state"] == "waiting" and data.get("waiting"):
+        waiting = data["waiting"]
+        if isinstance(waiting, dict):
+            reason, hint = waiting.get("reason", ""), waiting.get("hint")
+            out["detail"] = f"{reason} (hint: {hint})" if hint else str(reason)
+        else:
+            out["detail"] = str(waiting)
     else:
         out["detail"] = f"pid {pid}, heartbeat {age:.0f} s ago"
     return out
