@@ -9,6 +9,14 @@ from pathlib import Path
 
 import pytest
 
+
+@pytest.fixture(autouse=True)
+def _not_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """vaultsync refuses to stamp when CI is set (runners are in UTC); the suite itself runs on CI, so each test
+    starts without it, and the tests of that refusal set it themselves."""
+    monkeypatch.delenv("CI", raising=False)
+
+
 # -- vaults -------------------------------------------------------------------------------------------------
 
 
