@@ -170,12 +170,15 @@ _OPERATIONS = (
 
 def repo_state(repo: Path) -> RepoState:
     names = ["index.lock", *(name for name, _ in _OPERATIONS)]
-    lines = _out(repo, "rev-parse", "--absolute-git-dir", *(a for n in names for a in ("--git-path", n))).split("\n")
-    git_dir, paths = Path(lines[0]), [repo / p for p in lines[1:]]
+    # One rev-parse for the paths and HEAD's commit: `--revs-only` drops HEAD when there is no commit yet.
+    paths_args = (a for n in names for a in ("--git-path", n))
+    lines = _out(repo, "rev-parse", "--absolute-git-dir", *paths_args, "--revs-only", "HEAD^{commit}").split("\n")
+    git_dir, paths = Path(lines[0]), [repo / p for p in lines[1 : 1 + len(names)]]
+    head = lines[1 + len(names)] if len(lines) > 1 + len(names) and lines[1 + len(names)] else None
     operation = next((op for (_, op), p in zip(_OPERATIONS, paths[1:], strict=True) if p.exists()), None)
     symbolic = run_git(repo, "symbolic-ref", "-q", "HEAD", check=False)
     ref = _decode(symbolic.stdout) if symbolic.returncode == 0 else None
-    return RepoState(git_dir=git_dir, ref=ref, head=head_commit(repo), operation=operation, locked=paths[0].exists())
+    return RepoState(git_dir=git_dir, ref=ref, head=head, operation=operation, locked=paths[0].exists())
 
 
 def check_ready(repo: Path, *, branch: str, lock_timeout: float = 0.0) -> RepoState:
@@ -259,16 +262,19 @@ def identity_env(repo: Path, identity: Identity) -> dict[str, str]:
     return env
 
 
-def commit_paths(repo: Path, paths: Iterable[str], message: str, *, identity: Identity) -> str | None:
+def commit_paths(
+    repo: Path, paths: Iterable[str], message: str, *, identity: Identity, state: RepoState | None = None
+) -> str | None:
     """Commit the current content of `paths` (deleted ones as deletions) and nothing else; None if no change.
 
     A temporary index seeded from HEAD gets our paths in one `update-index`; `commit-tree` and a
     compare-and-swap `update-ref` move the branch. The user's index and their other files are never read
     into the commit. Afterwards the user's index entries for our paths are brought to the new commit, but
     only where they still matched the old one (a path the user staged themselves stays as they left it).
+    `state` is the caller's fresh `repo_state` (saves its git calls); the branch moves only if HEAD is still it.
     """
     wanted = sorted(set(paths))
-    state = repo_state(repo)
+    state = state if state is not None else repo_state(repo)
     if state.ref is None:
         raise GitError("HEAD is detached in the publication repository", where=str(repo))
     temp_index = state.git_dir / f"vaultsync-index-{os.getpid()}"

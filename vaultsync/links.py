@@ -118,9 +118,11 @@ class LinkIndex:
         self._by_lower: dict[str, list[str]] = defaultdict(list)
         self._by_name: dict[str, list[str]] = defaultdict(list)
         self._memo: dict[tuple[str, str, str | None], str | None] = {}
+        by_lower, by_name = self._by_lower, self._by_name
         for path in sorted(self.notes | self.attachments):
-            self._by_lower[path.lower()].append(path)
-            self._by_name[posixpath.basename(path).lower()].append(path)
+            low = path.lower()  # lowering never adds or removes a `/`: its last part is the lowered name
+            by_lower[low].append(path)
+            by_name[low.rpartition("/")[2]].append(path)
 
     @classmethod
     def from_scan(cls, scan: VaultScan) -> LinkIndex:

@@ -84,13 +84,39 @@ def sha_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+class VaultFiles:
+    """The real files behind vault paths, for one run: the vault and each folder are resolved once.
+
+    realpath walks every component of a path with an lstat each; thousands of sources share a few folders.
+    """
+
+    def __init__(self, vault: Path) -> None:
+        self.vault = str(vault)
+        root = os.path.realpath(vault)
+        self._root = root
+        self._prefix = root if root.endswith(os.sep) else root + os.sep
+        self._folders: dict[str, str] = {}
+
+    def real(self, relpath: str) -> Path | None:
+        """The real file behind a vault path, if it stays inside the vault and out of hidden folders."""
+        folder, name = posixpath.split(relpath)
+        real_folder = self._folders.get(folder)
+        if real_folder is None:
+            real_folder = self._folders[folder] = os.path.realpath(os.path.join(self.vault, folder))
+        # realpath(folder/name) is realpath(realpath(folder)/name): only a link as the last part needs more.
+        real = os.path.join(real_folder, name)
+        if name in ("", ".", "..") or os.path.islink(real):
+            real = os.path.realpath(real)
+        if real == self._root:
+            return Path(real)
+        if not real.startswith(self._prefix) or any(p.startswith(".") for p in real[len(self._prefix) :].split(os.sep)):
+            return None
+        return Path(real)
+
+
 def inside_vault(vault: Path, relpath: str) -> Path | None:
     """The real file behind a vault path, if it stays inside the vault and out of hidden folders."""
-    root = Path(os.path.realpath(vault))
-    real = Path(os.path.realpath(vault / relpath))
-    if not real.is_relative_to(root) or any(p.startswith(".") for p in real.relative_to(root).parts):
-        return None
-    return real
+    return VaultFiles(vault).real(relpath)
 
 
 class RepoWriter:
@@ -105,6 +131,7 @@ class RepoWriter:
         self.repo = repo
         self.root = Path(os.path.realpath(repo))
         self._checked: set[Path] = set()
+        self._made: set[Path] = set()  # folders known to exist (remove() forgets those it deletes)
 
     def _folder(self, relpath: str) -> Path:
         folder = (self.repo / relpath).parent
@@ -122,7 +149,9 @@ class RepoWriter:
 
     def write(self, relpath: str, data: bytes) -> None:
         target = self.repo / relpath
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._made:  # one mkdir per folder, not per file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
         self._folder(relpath)
         temp = temp_name(target)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -164,4 +193,5 @@ class RepoWriter:
                 folder.rmdir()  # only empty folders go: the user's own files keep theirs
             except OSError:
                 break
+            self._made.discard(folder)
             folder = folder.parent

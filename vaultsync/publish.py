@@ -9,13 +9,14 @@ import os
 import re
 import stat
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from vaultsync import gitrepo
-from vaultsync.catalog import load_catalog
+from vaultsync import __version__, gitrepo
+from vaultsync.catalog import NoteInfo, load_catalog
 from vaultsync.config import Config
 from vaultsync.errors import ConfigError, Problem, PublishError
 from vaultsync.faults import fault_point
@@ -32,8 +33,8 @@ from vaultsync.manifest import (
 from vaultsync.note import Note
 from vaultsync.outputs import (
     RepoWriter,
+    VaultFiles,
     attachment_output,
-    inside_vault,
     note_output,
     output_folder,
     sha_file,
@@ -51,6 +52,8 @@ DUPLICATE_UUID = "duplicate-uuid"
 CHANGED_DURING_PUBLISH = "changed-during-publish"
 
 _ATTACHMENT_CACHE = "publish.attachment_sha256"
+_LINK_CACHE = "publish.resolved_links"
+_LINK_CACHE_FORMAT = 1  # bump when resolution changes: cached answers of older code must not be reused
 # An attachment that is a symlink to a note would publish that note's bytes whatever its flag says.
 _NOTE_BEHIND_ATTACHMENT = "it is a link to a note, and a note is published only by its own flag"
 
@@ -105,7 +108,7 @@ class PublishPlan:
     notes_read: int = 0
     attachments_hashed: int = 0
 
-    @property
+    @cached_property  # asked several times per run; comparing thousands of entries each time adds up
     def manifest_changed(self) -> bool:
         return dict(self.manifest.files) != dict(self.previous.files)
 
@@ -195,6 +198,7 @@ def _attachment_hashes(
     hashes: dict[str, str] = {}
     problems: list[Problem] = []
     hashed = 0
+    files = VaultFiles(config.vault)
     for path in paths:
         st = scan.attachments[path]
         key = [st.size, st.mtime_ns, st.inode]
@@ -202,7 +206,7 @@ def _attachment_hashes(
         if hit is not None and hit[:3] == key:
             hashes[path], fresh[path] = hit[3], hit
             continue
-        real = inside_vault(config.vault, path)
+        real = files.real(path)
         try:
             if real is None:
                 raise OSError("it resolves outside the vault")
@@ -218,6 +222,48 @@ def _attachment_hashes(
         with state.transaction():
             state.set_meta(_ATTACHMENT_CACHE, json.dumps(fresh, ensure_ascii=False))
     return hashes, problems, hashed
+
+
+def _names_key(scan: VaultScan) -> str:
+    """What link resolution depends on besides the note: every file name of the scan, and the attachment folder."""
+    digest = hashlib.sha256(f"{_LINK_CACHE_FORMAT}\0{__version__}\0{scan.attachment_folder!r}\0".encode())
+    digest.update("\0".join(sorted(scan.notes.keys() | scan.attachments.keys())).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _resolved_links(
+    scan: VaultScan, infos: Mapping[str, NoteInfo], state: State | None
+) -> dict[str, list[tuple[str, str | None]]]:
+    """Each note's links with the vault path each leads to (None: nothing), in the note's order.
+
+    Resolving is the costly part of a warm plan, and its answer depends only on the note's links and the
+    scan's file names: it is cached in the state per note (by sha256) for one set of names.
+    """
+    key = _names_key(scan)
+    stored: dict[str, Any] = {}
+    if state is not None:
+        with contextlib.suppress(ValueError):
+            stored = json.loads(state.get_meta(_LINK_CACHE) or "{}")
+    cache: dict[str, list[Any]] = {}
+    if isinstance(stored, dict) and stored.get("key") == key and isinstance(stored.get("notes"), dict):
+        cache = stored["notes"]
+    fresh: dict[str, list[Any]] = {}
+    resolved: dict[str, list[tuple[str, str | None]]] = {}
+    index: LinkIndex | None = None
+    for path, info in infos.items():
+        links = list(info.links)
+        hit = cache.get(path)
+        if isinstance(hit, list) and hit[:2] == [info.sha256, links] and len(hit) == 3 and len(hit[2]) == len(links):
+            dests: list[str | None] = hit[2]
+        else:
+            index = index or LinkIndex.from_scan(scan)
+            dests = [resolve_link(t, path, index, attachment_folder=scan.attachment_folder) for t in links]
+        resolved[path] = list(zip(links, dests, strict=True))
+        fresh[path] = [info.sha256, links, dests]
+    if state is not None and fresh != cache:
+        with state.transaction():
+            state.set_meta(_LINK_CACHE, json.dumps({"key": key, "notes": fresh}))
+    return resolved
 
 
 def plan_publish(config: Config, *, state: State | None = None, scan: VaultScan | None = None) -> PublishPlan:
@@ -270,13 +316,11 @@ def plan_publish(config: Config, *, state: State | None = None, scan: VaultScan 
             outputs[path] = out
 
     # Links of published notes: attachments they use, and links that lead to nothing public.
-    index = LinkIndex.from_scan(scan)
     attachments: dict[str, str] = {}
     unlink: dict[str, list[str]] = defaultdict(list)
-    for path in outputs:
-        for target in catalog.infos[path].links:
-            dest = resolve_link(target, path, index, attachment_folder=scan.attachment_folder)
-            if dest is not None and not index.is_note(dest):
+    for path, resolved in _resolved_links(scan, {p: catalog.infos[p] for p in outputs}, state).items():
+        for target, dest in resolved:
+            if dest is not None and dest not in scan.notes:
                 attachments.setdefault(dest, path)
                 continue
             if dest is None:
@@ -338,6 +382,9 @@ def plan_publish(config: Config, *, state: State | None = None, scan: VaultScan 
 
 def _refuse_collisions(wants: Iterable[PublishAction]) -> None:
     """Two sources for one output path (case-insensitively: macOS and Windows clones) stop the whole run."""
+    wants = list(wants)
+    if len({want.output.lower() for want in wants}) == len(wants):
+        return  # the common case, checked without grouping
     by_path: dict[str, list[PublishAction]] = defaultdict(list)
     for want in wants:
         by_path[want.output.lower()].append(want)
@@ -506,7 +553,8 @@ def apply_publish(
         _sync_index(plan)  # a commit of ours whose index refresh was cut short (killed, or git was busy)
     if plan.is_empty and (not push or not gitrepo.is_repo(repo)):
         return PublishResult(plan)
-    gitrepo.ensure_repo(repo, branch=branch)
+    if plan.base is None or not gitrepo.is_repo(repo):  # a planned-on commit means the repository is there
+        gitrepo.ensure_repo(repo, branch=branch)
     state = gitrepo.check_ready(repo, branch=branch, lock_timeout=lock_timeout)
     if state.head != plan.base:
         raise PublishError(
@@ -515,7 +563,7 @@ def apply_publish(
             why=f"HEAD is {str(state.head)[:12]}, the plan was made on {str(plan.base)[:12]}",
             hint="publish again",
         )
-    result = PublishResult(plan) if plan.is_empty else _carry_out(config, plan, message, progress)
+    result = PublishResult(plan) if plan.is_empty else _carry_out(config, plan, message, progress, state)
     if push:
         gitrepo.push(repo, config.publish.remote, branch)
         result = replace(result, pushed=True)
@@ -535,11 +583,16 @@ def _sync_index(plan: PublishPlan) -> None:
 
 
 def _carry_out(
-    config: Config, plan: PublishPlan, message: str | None, progress: Callable[[int, int], None] | None
+    config: Config,
+    plan: PublishPlan,
+    message: str | None,
+    progress: Callable[[int, int], None] | None,
+    ready: gitrepo.RepoState,
 ) -> PublishResult:
     files = dict(plan.manifest.files)
     previous = plan.previous.files
     writer = RepoWriter(plan.repo)
+    sources = VaultFiles(config.vault)
     # A publish killed mid-write left temp files next to its outputs: never committed, but litter in the site.
     writer.remove_stale_temps([*files, *previous, manifest_path(plan.folder)])
     problems: list[Problem] = []
@@ -556,15 +609,16 @@ def _carry_out(
 
     for kind, actions in (("add", plan.add), ("update", plan.update), ("rename", plan.rename)):
         for action in actions:
-            data = _read_source(config, action, problems)
-            if data is None:  # this path (and a rename's old path) stays exactly as last published
+            read = _read_source(sources, action, problems)
+            if read is None:  # this path (and a rename's old path) stays exactly as last published
                 files.pop(action.output, None)
                 for out in (action.output, action.old_output):
                     if out is not None and out in previous:
                         files[out] = previous[out]
             else:
+                data, sha = read
                 writer.write(action.output, data)
-                files[action.output] = action.entry(hashlib.sha256(data).hexdigest())
+                files[action.output] = action.entry(sha)
                 done[kind].append(action)
                 touched.append(action.output)
             step()
@@ -578,7 +632,8 @@ def _carry_out(
     touched.append(manifest_path(plan.folder))
     fault_point("before-commit")
     text = commit_message(done["add"], done["update"], done["rename"], list(plan.delete), subject=message)
-    commit = gitrepo.commit_paths(plan.repo, touched, text, identity=config.publish.identity)
+    # The state checked before writing: if another git moved HEAD since, the commit's update-ref refuses.
+    commit = gitrepo.commit_paths(plan.repo, touched, text, identity=config.publish.identity, state=ready)
     return PublishResult(
         plan,
         commit,
@@ -590,8 +645,9 @@ def _carry_out(
     )
 
 
-def _read_source(config: Config, action: PublishAction, problems: list[Problem]) -> bytes | None:
-    real = inside_vault(config.vault, action.source)
+def _read_source(sources: VaultFiles, action: PublishAction, problems: list[Problem]) -> tuple[bytes, str] | None:
+    """The bytes to publish for an action and their sha256 (hashed once), or None with a problem saying why."""
+    real = sources.real(action.source)
     if real is None:
         problems.append(Problem(action.source, SYMLINK_OUTSIDE, "now resolves outside the vault; not published"))
         return None
@@ -603,14 +659,18 @@ def _read_source(config: Config, action: PublishAction, problems: list[Problem])
     except OSError as exc:
         problems.append(Problem(action.source, UNREADABLE, f"{exc.strerror or exc}; not published this time"))
         return None
+    sha = hashlib.sha256(raw).hexdigest()
     if action.kind == "attachment":
-        return raw  # no flag to flip: the bytes as they are now
-    if hashlib.sha256(raw).hexdigest() != action.source_sha256:
+        return raw, sha  # no flag to flip: the bytes as they are now
+    if sha != action.source_sha256:
         problems.append(
             Problem(action.source, CHANGED_DURING_PUBLISH, "changed since the plan; it is published next time")
         )
         return None
-    return _published_bytes(Note(action.source, raw), action.unlink)
+    if not action.unlink:
+        return raw, sha  # published byte-exact: the check's hash is the published bytes' hash
+    data = _published_bytes(Note(action.source, raw), action.unlink)
+    return data, hashlib.sha256(data).hexdigest()
 
 
 def commit_message(
