@@ -199,3 +199,20 @@ def test_a_vault_folder_that_does_not_exist_is_a_usage_error(
 ) -> None:
     assert run(["check", "--vault", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_publish_sums_up_links_to_private_notes_past_ten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vault = tmp_path / "vault"
+    write_note(vault, "private.md", "---\npublish: false\n---\nsecret\n")
+    links = "".join(f"[[private]] line {i}\n" for i in range(3))
+    for i in range(15):
+        write_note(vault, f"public {i}.md", f"---\npublish: true\n---\n{links}")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+    assert run(["--vault", str(vault), "publish", "--to", str(tmp_path / "site")]) == 0
+
+    err = capsys.readouterr().err
+    assert err.count("link-to-private") == 10
+    assert "... and 5 more links to private or missing notes" in err

@@ -473,10 +473,30 @@ def publish(ctx: Context, to: Path | None, dry_run: bool, push: bool, message: s
                 moved = f"{action.old_output} -> " if action.old_output else ""
                 version = f" ({action.version})" if action.version else ""
                 log.info("%s %s%s%s", word, moved, action.output, version)
-        for problem in (*plan.warnings, *plan.errors, *result.problems):
-            log.warning("%s%s", problem, f" (hint: {problem.hint})" if problem.hint else "")
+        _log_publish_problems([*plan.warnings, *plan.errors, *result.problems])
         log.info("%s: %s", config.publish_repo, result.summary())
     raise SystemExit(EXIT_ERROR if plan.errors or result.problems else EXIT_OK)
+
+
+LINK_WARNINGS_SHOWN = 10
+
+
+def _log_publish_problems(problems: list[Problem]) -> None:
+    """Every problem, except that links to private or missing notes are summed up past a few: a large vault
+    has thousands, repeated every run, and they would bury the warnings that matter. `-v` shows them all."""
+    from vaultsync.publish import LINK_TO_MISSING, LINK_TO_PRIVATE
+
+    links = [p for p in problems if p.kind in (LINK_TO_PRIVATE, LINK_TO_MISSING)]
+    shown = links if log.isEnabledFor(logging.DEBUG) else links[:LINK_WARNINGS_SHOWN]
+    for problem in problems:
+        if problem.kind in (LINK_TO_PRIVATE, LINK_TO_MISSING) and problem not in shown:
+            continue
+        log.warning("%s%s", problem, f" (hint: {problem.hint})" if problem.hint else "")
+    if len(links) > len(shown):
+        log.warning(
+            "... and %d more links to private or missing notes (run with -v to see them all, or --json)",
+            len(links) - len(shown),
+        )
 
 
 @contextmanager
