@@ -16,13 +16,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from vaultsync import __version__
 from vaultsync.config import Config, load_config
 from vaultsync.errors import Problem, VaultsyncError
+
+if TYPE_CHECKING:
+    from vaultsync.vault import VaultScan
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -263,13 +266,13 @@ def _vault_lock(config: Config) -> Iterator[None]:
         yield
 
 
-def _remove_stale_temps(config: Config) -> None:
+def _remove_stale_temps(config: Config, scan: VaultScan) -> None:
     """Delete temp files of a write that was killed (kill -9, power cut): their writer, named in them, is gone."""
     from vaultsync.locks import process_alive
-    from vaultsync.reconcile import find_stale_temps
-    from vaultsync.writes import remove_stale_temps
+    from vaultsync.writes import remove_stale_temps, temp_writer_pid
 
-    for path in remove_stale_temps(find_stale_temps(config.vault, alive=process_alive)):
+    stale = [config.vault / rel for rel in scan.temps if not process_alive(temp_writer_pid(Path(rel).name))]
+    for path in remove_stale_temps(stale):
         log.info("removed a temp file left by an interrupted write: %s", path.relative_to(config.vault))
 
 
@@ -320,6 +323,7 @@ def stamp(ctx: Context, paths: tuple[Path, ...], dry_run: bool, as_json: bool) -
     """
     from vaultsync.journal import Journal
     from vaultsync.state import State, state_dir_for
+    from vaultsync.vault import scan_vault
     from vaultsync.versioner import apply_stamps, plan_vault_stamps
 
     config = ctx.config
@@ -327,10 +331,11 @@ def stamp(ctx: Context, paths: tuple[Path, ...], dry_run: bool, as_json: bool) -
         refuse_on_ci(config)
     only = vault_relative(config, paths) if paths else None
     with State.open(config) as state, _vault_lock(config):
-        plan = plan_vault_stamps(config, state, now=_now(config), only=only)
+        scan = scan_vault(config.vault, ignore=config.ignore, attachments=False)
+        plan = plan_vault_stamps(config, state, now=_now(config), only=only, scan=scan)
         result = None
         if not dry_run:
-            _remove_stale_temps(config)
+            _remove_stale_temps(config, scan)
             journal = Journal(state_dir_for(config) / "journal", keep=config.watch.journal_keep)
             result = apply_stamps(config, plan, state, journal=journal.save, grace=WRITE_GRACE)
     raise SystemExit(_report_stamps(plan, result, as_json=as_json, dry_run=dry_run))

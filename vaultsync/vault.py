@@ -20,6 +20,7 @@ from vaultsync.errors import Problem
 NOTE_SUFFIX = ".md"
 
 # Folders that are never part of the vault's content, whatever the config says.
+_TEMP_MARK = ".vaultsync-tmp-"  # writes.TEMP_MARK; not imported, to keep this module's imports light
 _IGNORED_DIRS = frozenset({".obsidian", ".trash", ".git", ".stversions", ".stfolder", "node_modules"})
 _TEMP_NAME = re.compile(
     r"""(
@@ -116,6 +117,7 @@ class VaultScan:
     conflicts: list[str] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
     attachment_folder: str | None = None
+    temps: list[str] = field(default_factory=list)  # vaultsync's own temp files (hidden), live or left by a crash
 
 
 def read_attachment_folder(vault: Path) -> str | None:
@@ -138,7 +140,7 @@ def scan_vault(root: Path, *, ignore: Iterable[str] = (), attachments: bool = Tr
     root = root.resolve()
     globs = tuple(ignore)
     scan = VaultScan(root=root, attachment_folder=read_attachment_folder(root))
-    notes, found_attachments, conflicts = scan.notes, scan.attachments, scan.conflicts
+    notes, found_attachments, conflicts, temps = scan.notes, scan.attachments, scan.conflicts, scan.temps
     stack: list[tuple[str, str]] = [(str(root), "")]
     while stack:
         folder, prefix = stack.pop()
@@ -151,6 +153,8 @@ def scan_vault(root: Path, *, ignore: Iterable[str] = (), attachments: bool = Tr
         for entry in entries:
             name = entry.name
             if name[0] == "." or name in _IGNORED_DIRS:
+                if _TEMP_MARK in name:
+                    temps.append(prefix + name)  # noted on the way, so cleaning up needs no walk of its own
                 continue
             rel = prefix + name
             if not name.isascii() and not _is_utf8(name):

@@ -24,6 +24,7 @@ from vaultsync.state import Baseline, State
 
 if TYPE_CHECKING:
     from vaultsync.catalog import Catalog, NoteInfo
+    from vaultsync.vault import VaultScan
     from vaultsync.writes import SwappedWrite
 
 # Imports of the parsing and writing modules (yaml, semver, ctypes) happen inside the functions that need
@@ -489,6 +490,7 @@ def plan_vault_stamps(
     revision_window: float = 0.0,
     first_sight: bool | None = None,
     catalog: Catalog | None = None,
+    scan: VaultScan | None = None,
 ) -> StampPlan:
     """Scan the vault (unless given its catalog) and plan the stamps against the state.
 
@@ -499,7 +501,8 @@ def plan_vault_stamps(
         from vaultsync.catalog import load_catalog
         from vaultsync.vault import scan_vault
 
-        scan = scan_vault(config.vault, ignore=config.ignore, attachments=False)
+        if scan is None:
+            scan = scan_vault(config.vault, ignore=config.ignore, attachments=False)
         catalog = load_catalog(config, scan, state)
     first = (not state.initialized) if first_sight is None else first_sight
     candidates = catalog.unsettled()
