@@ -34,17 +34,7 @@ def publish_vault(config: Config, state: State, scan: VaultScan) -> Published:
 
     plan = plan_publish(config, state=state, scan=scan)
     result = apply_publish(config, plan, push=config.publish.push)
-    actions = [
-        f"{word} {action.old_output + ' -> ' if action.old_output else ''}{action.output}"
-        + (f" ({action.version})" if action.version else "")
-        for word, group in (
-            ("published", result.added),
-            ("updated", result.updated),
-            ("renamed", result.renamed),
-            ("removed", result.removed),
-        )
-        for action in group
-    ]
+    actions = result.action_lines()
     if result.commit is not None or result.pushed:
         actions.append(f"publish: {result.summary()}")
     return Published(tuple(actions), (*plan.warnings, *plan.errors, *result.problems))

@@ -468,16 +468,8 @@ def publish(ctx: Context, to: Path | None, dry_run: bool, push: bool, message: s
     if as_json:
         emit_json({**plan.as_dict(), "dry_run": False, "result": result.as_dict()})
     else:
-        for word, actions in (
-            ("published", result.added),
-            ("updated", result.updated),
-            ("renamed", result.renamed),
-            ("removed", result.removed),
-        ):
-            for action in actions:
-                moved = f"{action.old_output} -> " if action.old_output else ""
-                version = f" ({action.version})" if action.version else ""
-                log.info("%s %s%s%s", word, moved, action.output, version)
+        for line in result.action_lines():
+            log.info("%s", line)
         _log_publish_problems([*plan.warnings, *plan.errors, *result.problems])
         log.info("%s: %s", config.publish_repo, result.summary())
     raise SystemExit(EXIT_ERROR if plan.errors or result.problems else EXIT_OK)

@@ -154,6 +154,20 @@ class PublishResult:
     pushed: bool = False
     problems: tuple[Problem, ...] = ()
 
+    def action_lines(self) -> list[str]:
+        """One line per file, as the CLI and the daemon log them: `published Articles/x.md (0.0.0.2)`."""
+        return [
+            f"{word} {action.old_output + ' -> ' if action.old_output else ''}{action.output}"
+            + (f" ({action.version})" if action.version else "")
+            for word, group in (
+                ("published", self.added),
+                ("updated", self.updated),
+                ("renamed", self.renamed),
+                ("removed", self.removed),
+            )
+            for action in group
+        ]
+
     def summary(self) -> str:
         pushed = ", pushed" if self.pushed else ""
         if self.commit is None:
