@@ -313,3 +313,10 @@ def test_a_notes_body_fingerprint_ignores_its_frontmatter() -> None:
     assert a.body == BODY
     assert a.body_fingerprint == b.body_fingerprint
     assert a.body_fingerprint != c.body_fingerprint
+
+
+def test_a_template_placeholder_is_named_as_the_likely_cause_of_invalid_yaml() -> None:
+    fm = parse_frontmatter(b"---\ncreated: {{date}}\n---\n")
+
+    assert fm.error is not None
+    assert "unhashable" in fm.error and "{{" in fm.error and "template placeholder" in fm.error

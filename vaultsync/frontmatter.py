@@ -208,6 +208,9 @@ def parse_frontmatter(raw: bytes) -> Frontmatter:
             opened = exc.context_mark.line + block.first_line
             if opened != line:
                 why += f" ({exc.context} started on line {opened})"
+        if "{{" in block.text and "unhashable" in why:
+            # `key: {{date}}` from a template reads as a mapping inside a mapping: say what it most likely is.
+            why += " (an unquoted {{…}} template placeholder; quote it, or add the templates folder to `ignore`)"
         return Frontmatter(block=block, error=why, error_line=line)
     except yaml.reader.ReaderError as exc:
         # A character YAML refuses (NUL, other control characters): one line with its line, like the others.
