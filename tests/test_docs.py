@@ -96,3 +96,10 @@ def test_the_readme_library_example_runs(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.chdir(REPO_ROOT)
     config = vaultsync.load_config(vault=EXAMPLE_VAULT)
     assert len(vaultsync.check_vault(config).problems) == 3
+
+
+def test_every_name_of_the_library_api_resolves() -> None:
+    import vaultsync
+
+    for name in vaultsync.__all__:
+        assert getattr(vaultsync, name) is not None, name

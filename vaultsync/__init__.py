@@ -5,6 +5,13 @@ The library API (no CLI needed)::
     from vaultsync import load_config, check_vault
     config = load_config(vault=Path("my-vault"))
     report = check_vault(config)
+
+    with State.open(config) as state:                      # stamp, as `vaultsync stamp` does
+        plan = plan_vault_stamps(config, state, now=datetime.now().astimezone())
+        apply_stamps(config, plan, state)
+
+    plan = plan_publish(config.with_publish_repo(Path("site")))   # publish, as `vaultsync publish --to site`
+    apply_publish(config.with_publish_repo(Path("site")), plan)
 """
 
 from __future__ import annotations
@@ -25,6 +32,13 @@ _EXPORTS = {
     "Note": "vaultsync.note",
     "scan_vault": "vaultsync.vault",
     "check_vault": "vaultsync.check",
+    "State": "vaultsync.state",
+    "plan_vault_stamps": "vaultsync.versioner",
+    "apply_stamps": "vaultsync.versioner",
+    "plan_publish": "vaultsync.publish",
+    "apply_publish": "vaultsync.publish",
+    "install_hook": "vaultsync.hook",
+    "run_daemon": "vaultsync.watch",
 }
 
 if TYPE_CHECKING:
@@ -32,19 +46,31 @@ if TYPE_CHECKING:
     from vaultsync.config import Config, load_config, parse_config
     from vaultsync.errors import Problem, VaultsyncError
     from vaultsync.frontmatter import parse_frontmatter
+    from vaultsync.hook import install_hook
     from vaultsync.note import Note
+    from vaultsync.publish import apply_publish, plan_publish
+    from vaultsync.state import State
     from vaultsync.vault import scan_vault
+    from vaultsync.versioner import apply_stamps, plan_vault_stamps
+    from vaultsync.watch import run_daemon
 
 __all__ = [
     "Config",
     "Note",
     "Problem",
+    "State",
     "VaultsyncError",
     "__version__",
+    "apply_publish",
+    "apply_stamps",
     "check_vault",
+    "install_hook",
     "load_config",
     "parse_config",
     "parse_frontmatter",
+    "plan_publish",
+    "plan_vault_stamps",
+    "run_daemon",
     "scan_vault",
 ]
 
