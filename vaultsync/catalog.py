@@ -75,9 +75,11 @@ def managed_keys(config: Config) -> tuple[str, ...]:
     return (f.version, f.date_modified, f.date_created, f.uuid)
 
 
-def _present(value: str | None) -> str | None:
+def present(value: str | None) -> str | None:
     """An empty, `~` or `null` value counts as absent: such a note gets the initial version."""
-    return None if value is None or value in ("", "~", "null", "Null", "NULL") else value
+    from vaultsync.dates import EMPTY_VALUES
+
+    return None if value is None or value in EMPTY_VALUES else value
 
 
 def describe_note(note: Note, config: Config) -> NoteInfo:
@@ -94,8 +96,8 @@ def describe_note(note: Note, config: Config) -> NoteInfo:
         sha256=hashlib.sha256(note.raw).hexdigest(),
         body_fp=note.body_fingerprint,
         meta_fp=note.meta_fingerprint(managed_keys(config)),
-        version=_present(note.scalar(f.version)),
-        date_modified=_present(note.scalar(f.date_modified)),
+        version=present(note.scalar(f.version)),
+        date_modified=present(note.scalar(f.date_modified)),
         publish=flag,
         uuid=note.scalar(f.uuid),
         slug=note.scalar(f.slug),

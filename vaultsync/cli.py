@@ -268,11 +268,9 @@ def _vault_lock(config: Config) -> Iterator[None]:
 
 def _remove_stale_temps(config: Config, scan: VaultScan) -> None:
     """Delete temp files of a write that was killed (kill -9, power cut): their writer, named in them, is gone."""
-    from vaultsync.locks import process_alive
-    from vaultsync.writes import remove_stale_temps, temp_writer_pid
+    from vaultsync.writes import remove_dead_writers_temps
 
-    stale = [config.vault / rel for rel in scan.temps if not process_alive(temp_writer_pid(Path(rel).name))]
-    for path in remove_stale_temps(stale):
+    for path in remove_dead_writers_temps(config.vault, scan.temps):
         log.info("removed a temp file left by an interrupted write: %s", path.relative_to(config.vault))
 
 
@@ -366,9 +364,9 @@ def bump(ctx: Context, paths: tuple[Path, ...], part: str, dry_run: bool, as_jso
         refuse_on_ci(config)
     targets = vault_relative(config, paths)
     with State.open(config) as state, _vault_lock(config):
-        scan = scan_vault(config.vault, ignore=config.ignore)
+        scan = scan_vault(config.vault, ignore=config.ignore, attachments=False)
         catalog = load_catalog(config, scan, state, only=targets)
-        plan = plan_bump(config, catalog, state.baselines(), targets, part=part, now=_now(config))
+        plan = plan_bump(config, catalog, state.baselines_for(targets), targets, part=part, now=_now(config))
         result = None
         if not dry_run:
             journal = Journal(state_dir_for(config) / "journal", keep=config.watch.journal_keep)

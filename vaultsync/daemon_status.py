@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from datetime import datetime
@@ -58,8 +57,3 @@ def read_daemon_status(config: Config, *, now: datetime) -> dict[str, Any]:
     else:
         out["detail"] = f"pid {pid}, heartbeat {age:.0f} s ago"
     return out
-
-
-def clear_daemon_status(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()

@@ -234,12 +234,7 @@ def head_commit(repo: Path) -> str | None:
 
 def read_blob(repo: Path, rev: str, path: str) -> bytes | None:
     """The bytes of `path` in commit `rev`, or None when it has no such file."""
-    found = run_git(repo, "cat-file", "--batch", stdin=f"{rev}:{path}\n".encode())
-    header, _, rest = found.stdout.partition(b"\n")
-    parts = header.split()
-    if len(parts) != 3 or parts[1] != b"blob":
-        return None
-    return rest[: int(parts[2])]
+    return read_objects(repo, [f"{rev}:{path}"])[0]
 
 
 def commit_author(repo: Path, rev: str = "HEAD") -> str:

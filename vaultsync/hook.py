@@ -24,7 +24,7 @@ from vaultsync.frontmatter import parse_frontmatter
 from vaultsync.note import Note
 from vaultsync.state import Baseline
 from vaultsync.vault import is_ignored_path, is_note_path
-from vaultsync.versioner import Stamp, blocking_problems, decide, make_stamp
+from vaultsync.versioner import Stamp, baseline_of, blocking_problems, decide, make_stamp
 from vaultsync.writes import real_target, sha256, write_if_unchanged
 
 MARKER = "vaultsync-pre-commit-hook"
@@ -159,7 +159,7 @@ def _baseline_from(path: str, raw: bytes | None, config: Config) -> Baseline | N
     info = describe_note(Note(path=path, raw=raw), config)
     if info.error is not None:
         return None
-    return Baseline(path, info.body_fp, info.meta_fp, info.version, info.date_modified)
+    return baseline_of(path, info)
 
 
 def _plan_one(config: Config, path: str, staged: bytes, head: bytes | None, *, now: datetime) -> Stamp | Problem | None:

@@ -128,12 +128,6 @@ class LinkIndex:
     def from_scan(cls, scan: VaultScan) -> LinkIndex:
         return cls(scan.notes, scan.attachments)
 
-    def __contains__(self, path: object) -> bool:
-        return path in self.notes or path in self.attachments
-
-    def is_note(self, path: str) -> bool:
-        return path in self.notes
-
     def any_case(self, path: str) -> list[str]:
         return self._by_lower.get(path.lower(), [])
 

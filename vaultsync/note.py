@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Literal
 
 from vaultsync.frontmatter import Frontmatter, parse_frontmatter
@@ -93,11 +92,3 @@ class Note:
         if entry is None or not entry.is_plain_scalar:
             return None
         return entry.value
-
-    def is_published(self, key: str) -> bool:
-        return publish_flag(self.frontmatter, key) == "true"
-
-
-def load_note(vault: Path, path: str) -> Note:
-    """Read a note's bytes. OSError propagates: the caller reports it for that file."""
-    return Note(path=path, raw=(vault / path).read_bytes())

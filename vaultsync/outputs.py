@@ -114,11 +114,6 @@ class VaultFiles:
         return Path(real)
 
 
-def inside_vault(vault: Path, relpath: str) -> Path | None:
-    """The real file behind a vault path, if it stays inside the vault and out of hidden folders."""
-    return VaultFiles(vault).real(relpath)
-
-
 class RepoWriter:
     """Writes and deletes inside the publication repo only: never through a symlinked folder, never in .git.
 
@@ -149,10 +144,10 @@ class RepoWriter:
 
     def write(self, relpath: str, data: bytes) -> None:
         target = self.repo / relpath
+        self._folder(relpath)  # before any mkdir: never create folders through a link that leaves the repo
         if target.parent not in self._made:  # one mkdir per folder, not per file
             target.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(target.parent)
-        self._folder(relpath)
         temp = temp_name(target)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultsync import __version__, gitrepo
-from vaultsync.catalog import NoteInfo, load_catalog
+from vaultsync.catalog import Catalog, NoteInfo, load_catalog
 from vaultsync.config import Config
 from vaultsync.errors import ConfigError, Problem, PublishError
 from vaultsync.faults import fault_point
@@ -280,7 +280,9 @@ def _resolved_links(
     return resolved
 
 
-def plan_publish(config: Config, *, state: State | None = None, scan: VaultScan | None = None) -> PublishPlan:
+def plan_publish(
+    config: Config, *, state: State | None = None, scan: VaultScan | None = None, catalog: Catalog | None = None
+) -> PublishPlan:
     """Compute the publish as data. Reads the vault and the publication repo; writes nothing there.
 
     The manifest committed at the repo's HEAD is the truth about what is published, so the plan is the same
@@ -293,7 +295,8 @@ def plan_publish(config: Config, *, state: State | None = None, scan: VaultScan 
         raise ConfigError("the publication repository is not a folder", where=str(repo))
     folder = output_folder(config)
     scan = scan if scan is not None else scan_vault(config.vault, ignore=config.ignore)
-    catalog = load_catalog(config, scan, state)
+    if catalog is None:  # a caller that already described the vault (status) passes its catalog
+        catalog = load_catalog(config, scan, state)
     warnings: list[Problem] = [
         replace(p, kind=SYMLINK_OUTSIDE) if p.kind == "symlink outside the vault" else p for p in scan.skipped
     ]

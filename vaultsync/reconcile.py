@@ -20,10 +20,9 @@ from vaultsync.config import Config
 from vaultsync.errors import Problem
 from vaultsync.note import Note
 from vaultsync.observer import is_ignored_dir
-from vaultsync.state import Baseline, State
+from vaultsync.state import State
 from vaultsync.vault import FileStat, VaultScan, is_ignored_path, is_note_path, scan_vault
 from vaultsync.versioner import StampPlan, plan_stamps
-from vaultsync.writes import is_temp_name, temp_writer_pid
 
 CHANGING = "changing"
 
@@ -77,7 +76,7 @@ def read_settled(config: Config, path: str) -> tuple[FileStat, bytes] | Problem 
 def notes_under(config: Config, state: State, prefix: str) -> set[str]:
     """Notes on disk below a folder that appeared, moved or vanished (`prefix` ends with "/"), and the notes
     the state knew there."""
-    found = {p for p in state.baselines() if p.startswith(prefix)}
+    found = {p for p in state.baseline_paths() if p.startswith(prefix)}
     for folder, dirnames, filenames in os.walk(config.vault / prefix):
         rel = Path(folder).relative_to(config.vault).as_posix()
         dirnames[:] = [d for d in dirnames if not is_ignored_dir(f"{rel}/{d}", config.ignore)]
@@ -111,14 +110,12 @@ def plan_paths(
     with state.transaction():
         for path, stat, info in fresh:  # the next full scan need not read these again
             state.put_cache(path, stat, info.as_dict())
-    baselines: dict[str, Baseline] = {}
-    for path in wanted:
-        base = state.baseline(path)
-        if base is not None:
-            baselines[path] = base
-    if any(p not in baselines for p in infos):
-        # Offer the baselines whose file is gone, so a moved note is matched as a rename, not a new note.
-        for path, base in state.baselines().items():
+    baselines = state.baselines_for(wanted)
+    new = [info.body_fp for p, info in infos.items() if p not in baselines]
+    if new:
+        # Offer the baselines whose file is gone, so a moved note is matched as a rename, not a new note. Only
+        # a baseline with the same body can be that (see `_match_renames`): no need to look at the others.
+        for path, base in state.baselines_with_body(new).items():
             if path not in infos and not os.path.lexists(config.vault / path):
                 baselines[path] = base
     out.plan = plan_stamps(
@@ -169,14 +166,3 @@ def plan_rescan(
         gone = (p for p in baselines if p not in scan.notes and p not in moved and not settling(p))
         plan = dataclasses.replace(plan, forget=tuple(sorted(gone)))
     return plan, scan
-
-
-def find_stale_temps(vault: Path, *, alive: Callable[[int], bool]) -> list[Path]:
-    """Temp files of an interrupted write, whose writer (the pid in the name) is gone."""
-    stale = []
-    for folder, dirnames, filenames in os.walk(vault):
-        dirnames[:] = [d for d in dirnames if d not in (".git", ".obsidian", ".trash")]
-        for name in filenames:
-            if is_temp_name(name) and not alive(temp_writer_pid(name)):
-                stale.append(Path(folder) / name)
-    return stale

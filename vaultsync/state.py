@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -277,6 +277,21 @@ class State:
             out.setdefault(value, []).append(path)
         return out
 
+    def baselines_with_body(self, body_fps: Iterable[str]) -> dict[str, Baseline]:
+        """Baselines whose body fingerprint is one of these (the notes a new path may have been moved from)."""
+        wanted = sorted(set(body_fps))
+        out: dict[str, Baseline] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                "SELECT path, body_fp, meta_fp, version, date_modified, bumped_at FROM baselines"
+                f" WHERE body_fp IN ({marks}) ORDER BY rowid",
+                chunk,
+            ):
+                out[row[0]] = Baseline(*row)
+        return out
+
     def baseline_paths(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT path FROM baselines")}
 
@@ -293,12 +308,3 @@ class State:
             ):
                 out[row[0]] = Baseline(*row)
         return out
-
-
-def same_stat(a: FileStat, b: FileStat) -> bool:
-    """A cache hit: size, mtime and inode all unchanged (an atomic save changes the inode)."""
-    return a.size == b.size and a.mtime_ns == b.mtime_ns and a.inode == b.inode
-
-
-def baseline_dict(b: Baseline) -> dict[str, Any]:
-    return asdict(b)

@@ -30,7 +30,7 @@ def collect_status(config: Config, *, now: datetime) -> dict[str, Any]:
             try:
                 from vaultsync.publish import plan_publish
 
-                pplan = plan_publish(config, state=state, scan=scan)
+                pplan = plan_publish(config, state=state, scan=scan, catalog=catalog)
                 publish = {
                     "configured": True,
                     "repo": str(config.publish_repo),

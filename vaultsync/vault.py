@@ -207,10 +207,3 @@ def scan_vault(root: Path, *, ignore: Iterable[str] = (), attachments: bool = Tr
             )
     conflicts.sort()
     return scan
-
-
-def resolve_inside(root: Path, relpath: str) -> Path | None:
-    """The real path of a vault-relative file if it stays inside the vault, else None (never leave the vault)."""
-    real = Path(os.path.realpath(root / relpath))
-    root_real = Path(os.path.realpath(root))
-    return real if real.is_relative_to(root_real) else None

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from vaultsync.config import Config
 from vaultsync.errors import NoteError, Problem, VersionError
-from vaultsync.problems import MALFORMED_VERSION, is_blocking
+from vaultsync.problems import MALFORMED_VERSION, UNREADABLE, is_blocking
 from vaultsync.state import Baseline, State
 
 if TYPE_CHECKING:
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 # them: a warm no-op run, the common case for the hook and the daemon, never does, and start-up time counts.
 
 Reason = Literal["edited", "new note", "metadata changed", "same revision", "version set by hand", "manual bump"]
-
-# Problems that make a note unstampable; the others (`ambiguous-publish`, duplicates across notes) do not.
 
 SKIPPED = "skipped"
 
@@ -103,10 +101,6 @@ class StampResult:
     changed: list[str] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -182,7 +176,7 @@ def plan_stamps(
     stamps: list[Stamp] = []
     adopt: list[Baseline] = []
     problems: list[Problem] = [
-        Problem(p, "unreadable", why, hint="check the file's permissions") for p, why in catalog.unreadable.items()
+        Problem(p, UNREADABLE, why, hint="check the file's permissions") for p, why in catalog.unreadable.items()
     ]
     new_paths = [p for p in paths if p not in baselines]
     moves = {} if first_sight else _match_renames(infos, baselines, new_paths)
@@ -214,7 +208,7 @@ def plan_stamps(
         try:
             stamps.append(make_stamp(config, path, read(path), info, reason=reason, bump=bump, now=now, base=base))
         except OSError as exc:
-            problems.append(Problem(path, "unreadable", exc.strerror or str(exc)))
+            problems.append(Problem(path, UNREADABLE, exc.strerror or str(exc)))
         except (NoteError, VersionError) as exc:
             problems.append(_problem_from(path, exc))
     return StampPlan(
@@ -230,6 +224,8 @@ def plan_stamps(
 
 def blocking_problems(config: Config, info: NoteInfo) -> list[Problem]:
     """The problems that make a note unstampable (a duplicate *unmanaged* key does not)."""
+    if not info.blocking:  # known since the note was described
+        return []
     return [p for p in info.problems if is_blocking(p, config)]
 
 
@@ -290,7 +286,7 @@ def make_stamp(
     base: Baseline | None,
     part: str | None = None,
 ) -> Stamp:
-    from vaultsync.catalog import describe_note
+    from vaultsync.catalog import managed_keys, present
     from vaultsync.dates import stamp_date
     from vaultsync.edit import FieldEdit, set_fields
     from vaultsync.note import Note
@@ -298,9 +294,7 @@ def make_stamp(
 
     note = Note(path=path, raw=raw)
     fields = config.fields
-    current = describe_note(note, config)
-    old_version = note.scalar(fields.version)
-    old_version = None if old_version in ("", "~", "null", "Null", "NULL") else old_version
+    old_version = present(note.scalar(fields.version))
     edits: list[FieldEdit] = []
     new_version: str | None = None
     if bump:
@@ -324,8 +318,8 @@ def make_stamp(
     bumped_at = now.timestamp() if bump else (base.bumped_at if base else None)
     after = Baseline(
         path=path,
-        body_fp=current.body_fp,
-        meta_fp=current.meta_fp,
+        body_fp=note.body_fingerprint,
+        meta_fp=note.meta_fingerprint(managed_keys(config)),
         version=new_version or old_version,
         date_modified=new_date or old_date,
         bumped_at=bumped_at,
@@ -382,7 +376,7 @@ def plan_bump(
                 )
             )
         except OSError as exc:
-            problems.append(Problem(path, "unreadable", exc.strerror or str(exc)))
+            problems.append(Problem(path, UNREADABLE, exc.strerror or str(exc)))
         except (NoteError, VersionError) as exc:
             problems.append(_problem_from(path, exc))
     return StampPlan(stamps=tuple(stamps), problems=tuple(problems), examined=len(stamps) + len(problems))

@@ -28,14 +28,14 @@ from vaultsync.dates import now_in
 from vaultsync.debounce import Debouncer
 from vaultsync.errors import BusyError, VaultsyncError
 from vaultsync.journal import Journal
-from vaultsync.locks import hold_lock, process_alive
+from vaultsync.locks import hold_lock
 from vaultsync.observer import EventSource, Fault, Hint, WatchdogSource, busy_reason, find_git_dir
-from vaultsync.reconcile import find_stale_temps, notes_under, plan_paths, plan_rescan
+from vaultsync.reconcile import notes_under, plan_paths, plan_rescan
 from vaultsync.state import State, state_dir_for
 from vaultsync.vault import VaultScan, is_note_path, scan_vault
 from vaultsync.versioner import Stamp, StampPlan, apply_stamps
 from vaultsync.watch_status import CHECK_EVERY, Health, Report, wall_time
-from vaultsync.writes import remove_stale_temps
+from vaultsync.writes import remove_dead_writers_temps
 
 log = logging.getLogger("vaultsync")
 
@@ -146,13 +146,14 @@ class Daemon:
         try:
             self._write_status(force=True)
             self._git_dir = find_git_dir(self.config.vault)
-            self._remove_stale_temps()
             self._rebuild(self.clock(), first=True)
             self._wait_until_git_idle()
-            while not self._stopping() and self._rescan("start") is None:
+            scan = None
+            while not self._stopping() and (scan := self._rescan("start")) is None:
                 self._stop.wait(self._tick)  # `stamp` or the hook holds the vault: reconcile right after
-            if self._stopping():
+            if self._stopping() or scan is None:
                 return
+            self._remove_stale_temps(scan)
             self.report.phase = "running"
             self.ready.set()
             log.info(
@@ -416,9 +417,9 @@ class Daemon:
         self.report.act(f"stamped {stamp.path} {what}")
         self.autopublish.changed()
 
-    def _remove_stale_temps(self) -> None:
-        # Never a live process's temp file: a `stamp` may be writing one right now.
-        for path in remove_stale_temps(find_stale_temps(self.config.vault, alive=process_alive)):
+    def _remove_stale_temps(self, scan: VaultScan) -> None:
+        # The start's rescan noted them on its walk: no walk of its own.
+        for path in remove_dead_writers_temps(self.config.vault, scan.temps):
             log.info("removed a temp file left by an interrupted write: %s", path.relative_to(self.config.vault))
 
     # -- health ---------------------------------------------------------------------------------------------

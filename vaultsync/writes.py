@@ -14,7 +14,7 @@ import hashlib
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -329,6 +329,16 @@ def _write_temp(temp: Path, data: bytes, mode: int) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def remove_dead_writers_temps(vault: Path, temps: Iterable[str]) -> list[Path]:
+    """Delete the temp files a scan noted (`VaultScan.temps`) whose writer, named in them, is gone (kill -9, a
+    power cut). Never a live process's: a `stamp` may be writing one right now."""
+    from vaultsync.locks import process_alive
+
+    return remove_stale_temps(
+        [vault / rel for rel in temps if not process_alive(temp_writer_pid(os.path.basename(rel)))]
+    )
 
 
 def remove_stale_temps(paths: list[Path]) -> list[Path]:
