@@ -257,3 +257,51 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ")[1][0] != "Z"
     except OSError:
         return False
+
+
+def test_a_commit_builder_commits_the_bytes_it_was_handed_even_under_awkward_names(
+    git_repo: RepoFactory, git: GitRunner
+) -> None:
+    repo = git_repo(commit=True)
+    names = ['"quoted" start.md', "back\\slash.md", "new\nline.md", "café/naïve note.md", "spaces  twice .md"]
+    with gitrepo.CommitBuilder(repo, gitrepo.repo_state(repo)) as builder:
+        for i, name in enumerate(names):
+            builder.put(name, f"body {i}\n".encode())
+        sha = builder.finish("awkward names\n", identity=IDENTITY)
+    assert sha is not None and git(repo, "rev-parse", "HEAD").strip() == sha
+    listed = git(repo, "ls-tree", "-r", "-z", "--name-only", "HEAD").split("\0")
+    assert sorted(p for p in listed if p and p != "README.md") == sorted(names)
+    for i, name in enumerate(names):
+        assert git(repo, "cat-file", "blob", f"HEAD:{name}") == f"body {i}\n"
+    assert git(repo, "log", "-1", "--format=%an <%ae>|%cn <%ce>").strip() == (
+        "Fallback Bot <bot@fallback.test>|Fallback Bot <bot@fallback.test>"
+    )
+
+
+def test_a_commit_builder_left_without_finishing_moves_nothing_and_leaves_nothing_behind(
+    git_repo: RepoFactory, git: GitRunner
+) -> None:
+    repo = git_repo(commit=True)
+    head = git(repo, "rev-parse", "HEAD").strip()
+    with pytest.raises(RuntimeError), gitrepo.CommitBuilder(repo, gitrepo.repo_state(repo)) as builder:
+        builder.put("a.md", b"a\n")
+        raise RuntimeError("the writer failed")
+    assert git(repo, "rev-parse", "HEAD").strip() == head
+    assert git(repo, "for-each-ref", "--format=%(refname)").split() == ["refs/heads/main"]
+    git_dir = repo / ".git"
+    assert not list(git_dir.glob("vaultsync-marks-*")) and not list(git_dir.glob("fast_import_crash_*"))
+
+
+def test_leftovers_of_a_killed_commit_are_cleaned_but_a_crash_report_not_ours_stays(
+    git_repo: RepoFactory, git: GitRunner
+) -> None:
+    repo = git_repo(commit=True)
+    git_dir = repo / ".git"
+    dead = 2**22 + 12345  # above the default pid_max: no process has it
+    (git_dir / f"vaultsync-marks-{dead}").write_text(":1 0000\n")
+    (git_dir / "fast_import_crash_1").write_text(f"Marks\n  exported to {git_dir}/vaultsync-marks-{dead}\n")
+    (git_dir / "fast_import_crash_2").write_text("someone else's import\n")
+    write(repo, "a.md", "a\n")
+    assert gitrepo.commit_paths(repo, ["a.md"], "a\n", identity=IDENTITY) is not None
+    assert sorted(p.name for p in git_dir.glob("fast_import_crash_*")) == ["fast_import_crash_2"]
+    assert not list(git_dir.glob("vaultsync-marks-*"))

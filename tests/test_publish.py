@@ -592,7 +592,7 @@ def test_a_crash_before_the_commit_is_repaired_by_the_next_run(
     def crash(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(gitrepo, "commit_paths", crash)
+    monkeypatch.setattr(gitrepo.CommitBuilder, "finish", crash)
     with pytest.raises(KeyboardInterrupt):
         run(config)
     monkeypatch.undo()

@@ -7,8 +7,10 @@ user's staged files into commits and reports rejected pushes in flags. A subproc
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -242,84 +244,190 @@ def commit_author(repo: Path, rev: str = "HEAD") -> str:
     return _out(repo, "log", "-1", "--format=%an <%ae>", rev)
 
 
-def identity_env(repo: Path, identity: Identity) -> dict[str, str]:
-    """Author and committer from the repository's git config, else the configured fallback (never user@host)."""
-    found = run_git(repo, "config", "--get-regexp", r"^user\.(name|email)$", check=False)
-    values: dict[str, str] = {}
-    for line in _decode(found.stdout).splitlines():
-        key, _, value = line.partition(" ")
-        values[key] = value
-    env: dict[str, str] = {}
-    if not values.get("user.name"):
-        env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = identity.name
-    if not values.get("user.email"):
-        env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = identity.email
-    return env
-
-
 def commit_paths(
     repo: Path, paths: Iterable[str], message: str, *, identity: Identity, state: RepoState | None = None
 ) -> str | None:
-    """Commit the current content of `paths` (deleted ones as deletions) and nothing else; None if no change.
-
-    A temporary index seeded from HEAD gets our paths in one `update-index`; `commit-tree` and a
-    compare-and-swap `update-ref` move the branch. The user's index and their other files are never read
-    into the commit. Afterwards the user's index entries for our paths are brought to the new commit, but
-    only where they still matched the old one (a path the user staged themselves stays as they left it).
-    `state` is the caller's fresh `repo_state` (saves its git calls); the branch moves only if HEAD is still it.
-    """
-    wanted = sorted(set(paths))
+    """Commit the current work-tree content of `paths` (missing ones as deletions) and nothing else."""
     state = state if state is not None else repo_state(repo)
-    if state.ref is None:
-        raise GitError("HEAD is detached in the publication repository", where=str(repo))
-    temp_index = state.git_dir / f"vaultsync-index-{os.getpid()}"
-    temp = {"GIT_INDEX_FILE": str(temp_index)}
-    _remove_stale_indexes(state.git_dir)
-    try:
-        temp_index.unlink(missing_ok=True)
-        if state.head is not None:
-            run_git(repo, "read-tree", state.head, env=temp)
-        run_git(repo, "update-index", "--add", "--remove", "-z", "--stdin", env=temp, stdin=_nul(wanted))
-        tree = _out(repo, "write-tree", env=temp)
-        if state.head is not None and tree == _out(repo, "rev-parse", f"{state.head}^{{tree}}"):
+    with CommitBuilder(repo, state) as builder:
+        for path in sorted(set(paths)):
+            try:
+                builder.put(path, (repo / path).read_bytes())
+            except FileNotFoundError:
+                builder.delete(path)
+        return builder.finish(message, identity=identity)
+
+
+class CommitBuilder:
+    """One commit of given bytes at given paths on top of HEAD, and nothing else; handed over file by file.
+
+    `git fast-import` takes each blob as the caller writes it (thousands of files become one pack, and git
+    never re-reads the work tree), then the commit at the end, without touching any ref: the branch moves by
+    a compare-and-swap `update-ref`, only if HEAD is still the one `state` saw. The user's index and other
+    files never enter the commit. Afterwards the user's index entries for our paths are brought to the new
+    commit, but only where they still matched the old one (a path the user staged themselves stays as is).
+    Leaving the block without `finish` (an error) makes no commit; the blobs sent so far are unreferenced.
+    """
+
+    def __init__(self, repo: Path, state: RepoState) -> None:
+        if state.ref is None:
+            raise GitError("HEAD is detached in the publication repository", where=str(repo))
+        self.repo = repo
+        self.state = state
+        self._marks = state.git_dir / f"vaultsync-marks-{os.getpid()}"
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._changes: dict[str, int | None] = {}  # path -> blob mark, None: delete
+
+    def __enter__(self) -> CommitBuilder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop()
+
+    def put(self, path: str, data: bytes) -> None:
+        mark = len(self._changes) + 1
+        self._send(b"blob\nmark :%d\ndata %d\n" % (mark, len(data)), data, b"\n")
+        self._changes[path] = mark
+
+    def delete(self, path: str) -> None:
+        self._changes[path] = None
+
+    def finish(self, message: str, *, identity: Identity) -> str | None:
+        """Make the commit and move the branch to it; None (and no commit) when the tree would not change."""
+        head = self.state.head
+        if head is None and not any(mark is not None for mark in self._changes.values()):
             return None
-        if state.head is None and not _out(repo, "ls-files", env=temp):
-            return None
-        parents = ["-p", state.head] if state.head is not None else []
-        env = identity_env(repo, identity)
-        commit = _out(
-            repo, "commit-tree", tree, *parents, "-F", "-", env=env, stdin=message.encode("utf-8", "surrogateescape")
-        )
-        entries = _index_entries(repo, temp)
-    finally:
-        temp_index.unlink(missing_ok=True)
-    fault_point("before-update-ref")
-    moved = run_git(
-        repo, "update-ref", "-m", message.split("\n", 1)[0], state.ref, commit, state.head or "", check=False
-    )
-    if moved.returncode != 0:
-        why = _decode(moved.stderr)
-        if "cannot lock ref" in why or head_commit(repo) != state.head:
-            # Another git committed (or held the branch's lock) between our look and our move: nothing is lost,
-            # the files are written and the next publish commits them on top.
-            raise BusyError(
-                "git is busy in the publication repository",
-                where=str(repo),
-                why=f"another git command moved or locked {state.ref} while vaultsync was committing",
-                hint="publish again",
+        author, committer = _idents(self.repo, identity)
+        text = message.encode("utf-8", "surrogateescape")
+        commit_mark = len(self._changes) + 1
+        lines = [b"commit refs/vaultsync/publish", b"mark :%d" % commit_mark]
+        lines += [b"author " + author, b"committer " + committer, b"data %d" % len(text)]
+        files = [b"from " + head.encode()] if head is not None else []
+        for path, mark in sorted(self._changes.items()):
+            files.append(b"D " + _fi_path(path) if mark is None else b"M 100644 :%d " % mark + _fi_path(path))
+        # `reset` with no `from` leaves the ref unwritten: the commit exists, no ref names it yet.
+        self._send(b"\n".join(lines) + b"\n", text, b"\n" + b"\n".join(files) + b"\n\nreset refs/vaultsync/publish\n")
+        marks = self._close()
+        commit = marks[commit_mark]
+        if head is not None:
+            trees = _out(self.repo, "rev-parse", f"{commit}^{{tree}}", f"{head}^{{tree}}").split()
+            if trees[0] == trees[1]:
+                return None
+        fault_point("before-update-ref")
+        _move_branch(self.repo, self.state, commit, message.split("\n", 1)[0])
+        fault_point("after-update-ref")
+        entries = {path: f"100644 {marks[mark]}" for path, mark in self._changes.items() if mark is not None}
+        _refresh_index(self.repo, sorted(self._changes), entries, old_head=head, head=commit, null="0" * len(commit))
+        return commit
+
+    def _send(self, *chunks: bytes) -> None:
+        if self._proc is None:
+            _remove_stale_files(self.state.git_dir)
+            self._proc = subprocess.Popen(
+                ["git", "-C", str(self.repo), "fast-import", "--quiet", "--done", f"--export-marks={self._marks}"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=git_env(),
             )
-        raise GitError("`git update-ref` failed", where=str(repo), why=why)
-    fault_point("after-update-ref")
-    _refresh_index(repo, wanted, entries, old_head=state.head, head=commit, null="0" * len(commit))
-    return commit
+        assert self._proc.stdin is not None
+        try:
+            for chunk in chunks:
+                self._proc.stdin.write(chunk)
+        except BrokenPipeError:
+            self._close()  # raises with git's own words
+
+    def _close(self) -> dict[int, str]:
+        """End the stream, wait for git, and read the ids it gave each mark."""
+        proc = self._proc
+        if proc is None:
+            return {}
+        assert proc.stdin is not None and proc.stderr is not None
+        try:
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.write(b"done\n")
+                proc.stdin.close()
+            err = proc.stderr.read()
+            proc.wait()
+            self._proc = None
+            if proc.returncode != 0:
+                raise GitError("`git fast-import` failed", where=str(self.repo), why=_decode(err))
+            marks = {}
+            for line in self._marks.read_text().splitlines():
+                mark, _, sha = line.partition(" ")
+                marks[int(mark[1:])] = sha
+            return marks
+        finally:
+            self._marks.unlink(missing_ok=True)
+
+    def _stop(self) -> None:
+        if self._proc is not None:  # left without finishing: end the stream cleanly, commit nothing
+            with contextlib.suppress(GitError, OSError):
+                self._close()
 
 
-def _remove_stale_indexes(git_dir: Path) -> None:
-    """Delete the temporary indexes (and their git locks) of commits whose process was killed."""
-    for path in git_dir.glob("vaultsync-index-*"):
-        pid = path.name.removeprefix("vaultsync-index-").split(".", 1)[0]
+def _move_branch(repo: Path, state: RepoState, commit: str, reason: str) -> None:
+    """Compare-and-swap the branch from the HEAD `state` saw to `commit`."""
+    assert state.ref is not None
+    moved = run_git(repo, "update-ref", "-m", reason, state.ref, commit, state.head or "", check=False)
+    if moved.returncode == 0:
+        return
+    why = _decode(moved.stderr)
+    if "cannot lock ref" in why or head_commit(repo) != state.head:
+        # Another git committed (or held the branch's lock) between our look and our move: nothing is lost,
+        # the files are written and the next publish commits them on top.
+        raise BusyError(
+            "git is busy in the publication repository",
+            where=str(repo),
+            why=f"another git command moved or locked {state.ref} while vaultsync was committing",
+            hint="publish again",
+        )
+    raise GitError("`git update-ref` failed", where=str(repo), why=why)
+
+
+_IDENT = re.compile(rb"^(?P<name>.*) <(?P<email>[^<>]*)> (?P<when>\d+ [+-]\d{4})$")
+
+
+def _idents(repo: Path, identity: Identity) -> tuple[bytes, bytes]:
+    """Author and committer lines: the repository's git config, else the configured fallback (never user@host).
+
+    One `git var -l` gives both the config and git's idents; GIT_AUTHOR_* of the caller's environment (a
+    hook's) are not passed to git, so they never decide vaultsync's identity.
+    """
+    values: dict[bytes, bytes] = {}
+    for line in run_git(repo, "var", "-l").stdout.splitlines():
+        key, _, value = line.partition(b"=")
+        values[key] = value
+    idents = []
+    for var in (b"GIT_AUTHOR_IDENT", b"GIT_COMMITTER_IDENT"):
+        found = _IDENT.match(values.get(var, b""))
+        when = found["when"] if found else b"%d +0000" % time.time()
+        name = values.get(b"user.name") or identity.name.encode()
+        email = values.get(b"user.email") or identity.email.encode()
+        idents.append(b"%s <%s> %s" % (name, email, when))
+    return idents[0], idents[1]
+
+
+def _fi_path(path: str) -> bytes:
+    """A path as fast-import reads it: C-quoted when it starts with a quote or holds a newline."""
+    raw = os.fsencode(path)
+    if not raw.startswith(b'"') and b"\n" not in raw:
+        return raw
+    return b'"' + raw.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n") + b'"'
+
+
+def _remove_stale_files(git_dir: Path) -> None:
+    """Delete what commits killed midway left in the git folder: temporary indexes of older versions, marks
+    files, and the crash reports fast-import writes when its input stops short (only those of our marks)."""
+    for path in [*git_dir.glob("vaultsync-index-*"), *git_dir.glob("vaultsync-marks-*")]:
+        pid = path.name.rsplit("-", 1)[1].split(".", 1)[0]
         if pid.isdigit() and not process_alive(int(pid)):
             path.unlink(missing_ok=True)
+    for report in git_dir.glob("fast_import_crash_*"):
+        with contextlib.suppress(OSError):
+            found = re.search(rb"vaultsync-marks-(\d+)", report.read_bytes())
+            if found and not process_alive(int(found[1])):
+                report.unlink()
 
 
 def index_matches_head(repo: Path) -> bool:

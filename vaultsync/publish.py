@@ -614,7 +614,6 @@ def _carry_out(
     writer.remove_stale_temps([*files, *previous, manifest_path(plan.folder)])
     problems: list[Problem] = []
     done: dict[str, list[PublishAction]] = {"add": [], "update": [], "rename": []}
-    touched: list[str] = []
     total = len(plan.add) + len(plan.update) + 2 * len(plan.rename) + len(plan.delete)
     count = 0
 
@@ -624,33 +623,36 @@ def _carry_out(
         if progress is not None:
             progress(count, total)
 
-    for kind, actions in (("add", plan.add), ("update", plan.update), ("rename", plan.rename)):
-        for action in actions:
-            read = _read_source(sources, action, problems)
-            if read is None:  # this path (and a rename's old path) stays exactly as last published
-                files.pop(action.output, None)
-                for out in (action.output, action.old_output):
-                    if out is not None and out in previous:
-                        files[out] = previous[out]
-            else:
-                data, sha = read
-                writer.write(action.output, data)
-                files[action.output] = action.entry(sha)
-                done[kind].append(action)
-                touched.append(action.output)
+    # Each file goes to the work tree and to git's commit stream in one pass: git never re-reads them.
+    with gitrepo.CommitBuilder(plan.repo, ready) as commit_builder:
+        for kind, actions in (("add", plan.add), ("update", plan.update), ("rename", plan.rename)):
+            for action in actions:
+                read = _read_source(sources, action, problems)
+                if read is None:  # this path (and a rename's old path) stays exactly as last published
+                    files.pop(action.output, None)
+                    for out in (action.output, action.old_output):
+                        if out is not None and out in previous:
+                            files[out] = previous[out]
+                else:
+                    data, sha = read
+                    writer.write(action.output, data)
+                    commit_builder.put(action.output, data)
+                    files[action.output] = action.entry(sha)
+                    done[kind].append(action)
+                step()
+        for out in [*(a.old_output for a in plan.rename if a.old_output), *(a.output for a in plan.delete)]:
+            if out not in files:  # still listed: a skipped rename's source, or the target of another rename
+                writer.remove(out, stop=plan.folder)
+                commit_builder.delete(out)
             step()
-    for out in [*(a.old_output for a in plan.rename if a.old_output), *(a.output for a in plan.delete)]:
-        if out not in files:  # still listed: a skipped rename's source, or the target of another rename
-            writer.remove(out, stop=plan.folder)
-            touched.append(out)
-        step()
-    fault_point("before-manifest")
-    writer.write(manifest_path(plan.folder), dump_manifest(Manifest(files)))  # last: a crash before it repairs
-    touched.append(manifest_path(plan.folder))
-    fault_point("before-commit")
-    text = commit_message(done["add"], done["update"], done["rename"], list(plan.delete), subject=message)
-    # The state checked before writing: if another git moved HEAD since, the commit's update-ref refuses.
-    commit = gitrepo.commit_paths(plan.repo, touched, text, identity=config.publish.identity, state=ready)
+        fault_point("before-manifest")
+        manifest = dump_manifest(Manifest(files))
+        writer.write(manifest_path(plan.folder), manifest)  # last: a crash before it repairs
+        commit_builder.put(manifest_path(plan.folder), manifest)
+        fault_point("before-commit")
+        text = commit_message(done["add"], done["update"], done["rename"], list(plan.delete), subject=message)
+        # HEAD as checked before writing: if another git moved it since, the branch is not moved (BusyError).
+        commit = commit_builder.finish(text, identity=config.publish.identity)
     return PublishResult(
         plan,
         commit,
