@@ -7,8 +7,8 @@ files are in the page cache, as they are right after a clone or a sync); "warm" 
 
 from __future__ import annotations
 
+import json
 import random
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +30,7 @@ from bench.harness import (
 from bench.results import Row, Target
 from bench.vaultgen import VaultStats, generate_vault
 
-MANIFEST = ".vaultsync-manifest.json"
+MANIFEST = ".vaultsync-manifest/"  # the manifest's shards
 # `stamp` and `check` exit 1 on the generated vault: it has broken notes on purpose, and they are reported.
 REPORTS_PROBLEMS = (0, 1)
 
@@ -189,7 +189,7 @@ def scan_rows(vut: VaultUnderTest, repeat: int) -> list[Row]:
 
 def _published_paths(repo: Path, vut: VaultUnderTest) -> tuple[str, ...]:
     files = git(repo, vut.env.base, "ls-files", "-z").split("\0")
-    paths = tuple(sorted(f for f in files if f and f != MANIFEST))
+    paths = tuple(sorted(f for f in files if f and not f.startswith(MANIFEST)))
     missing = [p for p in paths if not (vut.root / p).is_file()]
     if missing:  # the default layout mirrors vault paths: the baseline copies exactly these files
         raise BenchError(f"published paths that are not vault paths: {missing[:3]}")
@@ -276,7 +276,32 @@ def publish_rows(vut: VaultUnderTest, repeat: int, changes: list[int]) -> list[R
     notes = [p for p in vut.published if p.endswith(".md")]
     for k in changes:
         rows.append(_incremental(vut, sorted(notes), min(k, len(notes)), repeat, scratch))
+    rows.append(_daemon_publish(vut, sorted(notes), repeat, scratch))
     return rows
+
+
+def _daemon_publish(vut: VaultUnderTest, notes: list[str], repeat: int, scratch: Path) -> Row:
+    """The daemon's publish of one edit (a PublishSession in-process) vs `git add` + `git commit` of it."""
+    assert vut.publish_repo is not None and vut.baseline_repo is not None
+    vut.commit_vault()
+    listing = _nul_list(scratch / "daemon-notes.list", notes)
+    driver = [sys.executable, "-m", "bench.daemon_publish", str(vut.root), str(vut.publish_repo)]
+    driver += [str(vut.baseline_repo), str(listing), "--repeat", str(repeat)]
+    data = json.loads(run(driver, env=vut.main, timeout=900).stdout)
+    vut.commit_vault()
+    if data["quick"] != len(data["tool"]):
+        raise BenchError(f"the daemon's publish took the full plan {len(data['tool']) - data['quick']} times")
+    return Row(
+        "publish",
+        "daemon's publish of 1 edited note (`watch --publish`, in-process)",
+        vut.notes,
+        Sample(tuple(data["tool"])),
+        "`git add` + `git commit` of that file",
+        Sample(tuple(data["base"])),
+        changed=1,
+        target=Target("ratio", 2.0),
+        detail="the daemon knows the edited path; timed from there to the commit",
+    )
 
 
 def _incremental(vut: VaultUnderTest, notes: list[str], k: int, repeat: int, scratch: Path) -> Row:
@@ -302,10 +327,10 @@ def _incremental(vut: VaultUnderTest, notes: list[str], k: int, repeat: int, scr
         before_each=edit,
     )
     vut.commit_vault()
-    last = git(vut.publish_repo, vut.env.base, "show", "--shortstat", "--format=", "HEAD")
-    changed = re.match(r"\s*(\d+) files? changed", last)
-    if changed is None or int(changed.group(1)) != k + 1:  # the notes, and the manifest
-        raise BenchError(f"the incremental publish of {k} notes committed: {last.strip()}")
+    last = git(vut.publish_repo, vut.env.base, "show", "--name-only", "--format=", "HEAD").split("\n")
+    notes_committed = [p for p in last if p and not p.startswith(MANIFEST)]
+    if len(notes_committed) != k:  # the notes (and the manifest's shards that list them)
+        raise BenchError(f"the incremental publish of {k} notes committed {len(notes_committed)} files")
     noun = "note" if k == 1 else "notes"
     return Row(
         "publish",

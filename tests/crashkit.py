@@ -6,18 +6,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 TEMP_MARK = ".vaultsync-tmp-"
-MANIFEST = ".vaultsync-manifest.json"
+MANIFEST = ".vaultsync-manifest"  # vaultsync's manifest: a folder of JSON shards
 
 
 @dataclass(frozen=True)
@@ -169,14 +171,33 @@ def tree_files(repo: Path, rev: str = "HEAD") -> dict[str, bytes]:
     return files
 
 
+def is_manifest(path: str, folder: str = "") -> bool:
+    return path.startswith(f"{folder}/{MANIFEST}/" if folder else f"{MANIFEST}/")
+
+
+def collapse_manifest(paths: Iterable[str]) -> set[str]:
+    """File paths with the manifest's shards shown as the one manifest folder (`content/.vaultsync-manifest`)."""
+    return {re.sub(rf"(^|/){re.escape(MANIFEST)}/[^/]+$", rf"\g<1>{MANIFEST}", p) for p in paths}
+
+
+def manifest_listing(files: dict[str, bytes], folder: str = "") -> dict[str, dict[str, object]] | None:
+    """The entries of the manifest among a tree's files (its shards merged); None when there is none."""
+    shards = [p for p in files if is_manifest(p, folder)]
+    if not shards:
+        return None
+    listed: dict[str, dict[str, object]] = {}
+    for shard in shards:
+        listed.update(json.loads(files[shard])["files"])
+    return listed
+
+
 def manifest_mismatches(repo: Path, folder: str = "", *, user_files: frozenset[str] = frozenset()) -> list[str]:
     """How the manifest committed at HEAD disagrees with HEAD's tree (should be nothing): a listed file that is
     missing or has other bytes, or a file under the folder that it does not list."""
     files = tree_files(repo)
-    where = f"{folder}/{MANIFEST}" if folder else MANIFEST
-    if where not in files:
-        return [f"no {where} at HEAD"]
-    listed = json.loads(files[where])["files"]
+    listed = manifest_listing(files, folder)
+    if listed is None:
+        return [f"no {MANIFEST} at HEAD"]
     problems = []
     for path, entry in sorted(listed.items()):
         if path not in files:
@@ -184,7 +205,7 @@ def manifest_mismatches(repo: Path, folder: str = "", *, user_files: frozenset[s
         elif hashlib.sha256(files[path]).hexdigest() != entry["sha256"]:
             problems.append(f"{path}: its bytes are not the listed sha256")
     for path in sorted(files):
-        if path != where and path not in listed and path not in user_files:
+        if not is_manifest(path, folder) and path not in listed and path not in user_files:
             problems.append(f"{path}: in the tree, not in the manifest")
         if TEMP_MARK in path:
             problems.append(f"{path}: a temp file was committed")

@@ -54,6 +54,7 @@ def test_every_scenario_of_the_issue_is_measured_against_its_baseline(suite: tup
         ("publish", "no-op `publish`"),
         ("publish", "incremental `publish`, 1 note edited"),
         ("publish", "incremental `publish`, 10 notes edited"),
+        ("publish", "daemon's publish of 1 edited note (`watch --publish`, in-process)"),
         ("hook", "`git commit` of 1 note with the hook"),
         ("hook", "`git commit` of 5 notes with the hook"),
     ]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import GitRunner, VaultBuilder
+from crashkit import collapse_manifest
 
 from vaultsync import gitrepo, outputs
 from vaultsync.config import Config, parse_config
@@ -31,7 +32,8 @@ def run(config: Config, *, state: State | None = None, **kwargs: Any) -> Publish
 
 
 def committed(git: GitRunner, repo: Path) -> set[str]:
-    return set(git(repo, "ls-tree", "-r", "--name-only", "HEAD").split("\n")) - {""}
+    """Files at HEAD, the manifest's shards shown as its one folder."""
+    return collapse_manifest(set(git(repo, "ls-tree", "-r", "--name-only", "HEAD").split("\n")) - {""})
 
 
 def commit_count(git: GitRunner, repo: Path) -> int:
@@ -296,7 +298,7 @@ def test_a_tampered_manifest_cannot_make_vaultsync_delete_outside_its_folder(
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n")
     (site / "README.md").write_text("precious\n")
-    manifest_file = site / "content" / MANIFEST_NAME
+    manifest_file = next((site / "content" / MANIFEST_NAME).iterdir())  # a shard
     doc = json.loads(manifest_file.read_text())
     entry = {"source": "x.md", "kind": "note", "sha256": "0" * 64}
     doc["files"].update({"../victim.txt": entry, "README.md": entry, "content/../README.md": entry})
@@ -340,7 +342,8 @@ def test_a_second_publish_with_no_change_reads_nothing_writes_nothing_and_commit
     with State(tmp_path / "state.db") as state:
         first = run(config, state=state)
         assert first.commit is not None and first.plan.notes_read == 5
-        stats = {p: os.stat(site / p) for p in ("n0.md", "img0.png", MANIFEST_NAME)}
+        shards = [f"{MANIFEST_NAME}/{p.name}" for p in (site / MANIFEST_NAME).iterdir()]
+        stats = {p: os.stat(site / p) for p in ("n0.md", "img0.png", *shards)}
         head = git(site, "rev-parse", "HEAD")
         second = run(config, state=state)
         assert second.commit is None and second.summary() == "nothing to publish: no commit"
@@ -382,7 +385,7 @@ def test_the_users_staged_and_unstaged_changes_in_the_publication_repo_stay_as_t
     vault.note("a.md", publish="true")
     result = run(make_config(vault, site))
     assert result.commit is not None
-    assert git(site, "show", "--name-only", "--format=", "HEAD").split() == [MANIFEST_NAME, "a.md"]
+    assert collapse_manifest(git(site, "show", "--name-only", "--format=", "HEAD").split()) == {MANIFEST_NAME, "a.md"}
     assert git(site, "status", "--porcelain=v1") == before
     assert git(site, "diff", "--cached") == staged_before
     assert (site / "README.md").read_text() == "unstaged edit\n"
@@ -758,8 +761,53 @@ def test_an_unreadable_committed_manifest_stops_the_plan_with_a_hint(
     vault.note("a.md", publish="true")
     config = make_config(vault, site)
     run(config)
-    (site / MANIFEST_NAME).write_text("{ not json")
+    next((site / MANIFEST_NAME).iterdir()).write_text("{ not json")
     git(site, "commit", "-qam", "oops")
     with pytest.raises(PublishError, match="manifest cannot be read") as err:
         plan_publish(config)
     assert err.value.hint is not None and "git checkout" in err.value.hint
+
+
+def test_a_format_1_manifest_is_read_and_replaced_by_shards_in_the_next_publish(
+    vault: VaultBuilder, site: Path, git: GitRunner
+) -> None:
+    for name in ("a", "b", "c"):
+        vault.note(f"{name}.md", publish="true", body=f"{name}\n")
+    config = make_config(vault, site)
+    run(config)
+    shards = sorted((site / MANIFEST_NAME).iterdir())
+    files: dict[str, Any] = {}
+    for shard in shards:
+        files.update(json.loads(shard.read_text())["files"])
+    git(site, "rm", "-rq", MANIFEST_NAME)
+    (site / ".vaultsync-manifest.json").write_text(json.dumps({"format": 1, "generator": "vaultsync", "files": files}))
+    git(site, "add", ".vaultsync-manifest.json")
+    git(site, "commit", "-qm", "as an older vaultsync left it")
+    (site / "b.md").unlink()  # a copy gone missing: the old manifest still says vaultsync owns it
+
+    plan = plan_publish(config)
+    assert plan.previous.legacy and set(plan.previous.files) == {"a.md", "b.md", "c.md"}
+    assert [a.output for a in plan.update] == ["b.md"] and not plan.add and not plan.delete
+    run(config)
+    assert committed(git, site) == {"a.md", "b.md", "c.md", MANIFEST_NAME}
+    assert not (site / ".vaultsync-manifest.json").exists()
+    assert sorted(p.name for p in (site / MANIFEST_NAME).iterdir()) == [p.name for p in shards]
+    assert plan_publish(config).is_empty
+    assert git(site, "status", "--porcelain").strip() == ""
+
+
+def test_unpublishing_everything_removes_the_manifest_and_a_later_publish_starts_again(
+    vault: VaultBuilder, site: Path, git: GitRunner
+) -> None:
+    vault.note("a.md", publish="true")
+    config = make_config(vault, site)
+    run(config)
+    vault.note("a.md", publish="false")
+    result = run(config)
+    assert [a.output for a in result.removed] == ["a.md"]
+    assert committed(git, site) == set()
+    assert not (site / MANIFEST_NAME).exists()
+    assert plan_publish(config).is_empty
+    vault.note("a.md", publish="true")
+    run(config)
+    assert committed(git, site) >= {"a.md", MANIFEST_NAME}

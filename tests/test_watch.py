@@ -26,7 +26,7 @@ from vaultsync.config import Config, parse_config
 from vaultsync.journal import Journal
 from vaultsync.observer import Fault, FaultSink, Hint, Sink
 from vaultsync.state import State
-from vaultsync.vault import VaultScan
+from vaultsync.vault import scan_vault
 from vaultsync.watch import Daemon
 
 SETTLE = 0.2
@@ -137,13 +137,16 @@ class PublishLog:
 
     def __init__(self) -> None:
         self.calls: list[set[str]] = []
+        self.changes: list[frozenset[str] | None] = []
         self.fail = 0
 
-    def __call__(self, config: Config, state: State, scan: VaultScan) -> Published:
+    def __call__(self, config: Config, state: State, changed: frozenset[str] | None) -> Published:
         if self.fail:
             self.fail -= 1
             raise RuntimeError("the publication repo is busy")
+        scan = scan_vault(config.vault, ignore=config.ignore)
         self.calls.append(set(scan.notes))
+        self.changes.append(changed)
         return Published((f"published {len(scan.notes)} notes",))
 
 
@@ -990,8 +993,12 @@ def test_auto_publish_with_the_real_publisher_follows_edits_and_unpublishes_a_fo
         (vault / "Articles/a.md").write_text(note_text("Edited and republished.\n"))
         assert wait_for(lambda: version_of(site / "Articles/a.md") == "0.0.0.2")
         assert (site / "Articles/a.md").read_bytes() == (vault / "Articles/a.md").read_bytes()
+        session = daemon.autopublish.publisher.session  # type: ignore[attr-defined]
+        assert wait_for(lambda: session.quick_runs >= 1)  # published from what the daemon knew: no full plan
+        full_runs = session.full_runs
         shutil.move(str(vault / "Articles"), str(tmp_path / "moved-out"))
         assert wait_for(lambda: not (site / "Articles").exists() and "README.md" in published())
+        assert session.full_runs > full_runs  # a folder moved away names none of its files: the full plan
         wait_idle(daemon)
         assert daemon.stats.written == 1
         assert any(r["action"].startswith("removed Articles/a.md") for r in daemon.status()["recent"])

@@ -6,13 +6,16 @@ The publisher is imported lazily: the daemon stamps even where publishing is not
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vaultsync.config import Config
 from vaultsync.errors import Problem
 from vaultsync.state import State
-from vaultsync.vault import VaultScan
+
+if TYPE_CHECKING:
+    from vaultsync.incremental import PublishSession
 
 MAX_BACKOFF = 900.0
 
@@ -25,19 +28,27 @@ class Published:
     problems: tuple[Problem, ...] = ()
 
 
-Publisher = Callable[[Config, State, VaultScan], Published]
+Changes = frozenset[str] | None  # vault paths changed since the last publish; None: not known
+Publisher = Callable[[Config, State, Changes], Published]
 
 
-def publish_vault(config: Config, state: State, scan: VaultScan) -> Published:
-    """Run the publisher once, as `vaultsync publish` does (short-lived git processes: nothing accumulates)."""
-    from vaultsync.publish import apply_publish, plan_publish
+class VaultPublisher:
+    """The publisher the daemon runs: through a PublishSession, so that a plain edit publishes in O(edit)."""
 
-    plan = plan_publish(config, state=state, scan=scan)
-    result = apply_publish(config, plan, push=config.publish.push)
-    actions = result.action_lines()
-    if result.commit is not None or result.pushed:
-        actions.append(f"publish: {result.summary()}")
-    return Published(tuple(actions), (*plan.warnings, *plan.errors, *result.problems))
+    def __init__(self) -> None:
+        self.session: PublishSession | None = None
+
+    def __call__(self, config: Config, state: State, changed: Changes) -> Published:
+        from vaultsync.incremental import PublishSession
+
+        if self.session is None:
+            self.session = PublishSession()
+        result = self.session.publish(config, state, changed)
+        actions = result.action_lines()
+        if result.commit is not None or result.pushed:
+            actions.append(f"publish: {result.summary()}")
+        plan = result.plan
+        return Published(tuple(actions), (*plan.warnings, *plan.errors, *result.problems))
 
 
 class AutoPublish:
@@ -52,10 +63,20 @@ class AutoPublish:
         self.last_change = clock()
         self.not_before = 0.0
         self.failures = 0
+        self.changes: set[str] | None = None  # the first publish looks at everything
 
-    def changed(self) -> None:
+    def changed(self, paths: Iterable[str] | None = None) -> None:
+        """Something changed: these vault paths, or (None) something the daemon cannot name."""
         self.last_change = self.clock()
         self.dirty = self.enabled
+        if paths is None:
+            self.changes = None
+        elif self.changes is not None:
+            self.changes.update(paths)
+
+    def unknown(self) -> None:
+        """A rescan may have found what no event named: the next publish looks at everything."""
+        self.changes = None
 
     def due(self, *, settling_until: float | None, settle: float) -> bool:
         now = self.clock()
@@ -67,14 +88,15 @@ class AutoPublish:
     def postpone(self, seconds: float) -> None:
         self.not_before = self.clock() + seconds
 
-    def run(self, config: Config, state: State, scan: VaultScan) -> Published:
-        """Publish once; on failure, back off and re-raise for the caller to report."""
+    def run(self, config: Config, state: State) -> Published:
+        """Publish once; on failure, back off and re-raise for the caller to report (the changes stay)."""
         try:
-            published = self.publisher(config, state, scan)
+            published = self.publisher(config, state, None if self.changes is None else frozenset(self.changes))
         except Exception:
             self.failures += 1
             self.postpone(min(MAX_BACKOFF, 2 * self.quiet * 2 ** (self.failures - 1)))
             raise
         self.dirty = False
         self.failures = 0
+        self.changes = set()
         return published

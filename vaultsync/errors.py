@@ -47,6 +47,10 @@ class PublishError(VaultsyncError):
     """The publish plan cannot be applied as a whole (for example two notes claim one output path)."""
 
 
+class StalePlanError(PublishError):
+    """The publication repository's HEAD moved after the plan was made: plan again."""
+
+
 class BusyError(VaultsyncError):
     """Another vaultsync process, or git, holds a lock we need; retrying later is the fix."""
 

@@ -18,17 +18,17 @@ from typing import Any
 from vaultsync import __version__, gitrepo
 from vaultsync.catalog import Catalog, NoteInfo, load_catalog
 from vaultsync.config import Config
-from vaultsync.errors import ConfigError, Problem, PublishError
+from vaultsync.errors import ConfigError, Problem, PublishError, StalePlanError
 from vaultsync.faults import fault_point
 from vaultsync.links import LinkIndex, resolve_link, unlink_targets
 from vaultsync.manifest import (
     Kind,
     Manifest,
     ManifestEntry,
-    dump_manifest,
+    dump_shards,
     load_manifests,
-    manifest_path,
-    parse_manifest,
+    manifest_files,
+    parse_shards,
 )
 from vaultsync.note import Note
 from vaultsync.outputs import (
@@ -107,10 +107,15 @@ class PublishPlan:
     previous: Manifest = field(default_factory=Manifest)
     notes_read: int = 0
     attachments_hashed: int = 0
+    # Every file the vault wants published, changed or not (by output path): what the daemon remembers.
+    wanted: Mapping[str, PublishAction] = field(default_factory=dict, repr=False, compare=False)
+    # A daemon's quick plan (see incremental.py): apply leaves out the whole-repository repairs (temp files
+    # and a stale index left by a killed run), which the daemon's first publish, always a full one, does.
+    quick: bool = False
 
     @cached_property  # asked several times per run; comparing thousands of entries each time adds up
     def manifest_changed(self) -> bool:
-        return dict(self.manifest.files) != dict(self.previous.files)
+        return self.previous.legacy or dict(self.manifest.files) != dict(self.previous.files)
 
     @property
     def is_empty(self) -> bool:
@@ -368,7 +373,7 @@ def plan_publish(
                 errors.append(Problem(path, CHANGED_DURING_PUBLISH, "changed while planning; publish again"))
                 keep.add(path)
                 continue
-            sha = hashlib.sha256(_published_bytes(Note(path, raw), targets)).hexdigest()
+            sha = hashlib.sha256(published_bytes(Note(path, raw), targets)).hexdigest()
         wanted.append(PublishAction("note", out, path, sha, info.sha256, info.version, info.uuid, unlink=targets))
         if info.uuid:
             uuids[info.uuid].append(path)
@@ -487,6 +492,7 @@ def _classify(
         errors=tuple(errors),
         manifest=Manifest(files),
         attachments_hashed=attachments_hashed,
+        wanted=wants,
     )
 
 
@@ -516,7 +522,7 @@ def _pair_renames(
     return [a for a in add if a.output not in renames], kept, sorted(renames.values(), key=lambda a: a.output)
 
 
-def _published_bytes(note: Note, unlink: tuple[str, ...]) -> bytes:
+def published_bytes(note: Note, unlink: tuple[str, ...]) -> bytes:
     """A note's bytes as published: byte-exact, or with links to unpublished notes turned into text."""
     if not unlink:
         return note.raw
@@ -566,7 +572,7 @@ def apply_publish(
     """
     repo = plan.repo
     branch = config.publish.branch
-    if plan.base is not None and not gitrepo.index_matches_head(repo):
+    if plan.base is not None and not plan.quick and not gitrepo.index_matches_head(repo):
         _sync_index(plan)  # a commit of ours whose index refresh was cut short (killed, or git was busy)
     if plan.is_empty and (not push or not gitrepo.is_repo(repo)):
         return PublishResult(plan)
@@ -574,7 +580,7 @@ def apply_publish(
         gitrepo.ensure_repo(repo, branch=branch)
     state = gitrepo.check_ready(repo, branch=branch, lock_timeout=lock_timeout)
     if state.head != plan.base:
-        raise PublishError(
+        raise StalePlanError(
             "the publication repository changed since the plan was made",
             where=str(repo),
             why=f"HEAD is {str(state.head)[:12]}, the plan was made on {str(plan.base)[:12]}",
@@ -590,12 +596,11 @@ def apply_publish(
 def _sync_index(plan: PublishPlan) -> None:
     """Our paths: the committed manifest's, and those of the manifest in the index (a stale index still lists
     files our last commit removed)."""
-    path = manifest_path(plan.folder)
-    owned = {path, *plan.previous.files}
-    staged = gitrepo.read_blob(plan.repo, "", path)
-    if staged is not None:
-        with contextlib.suppress(PublishError):
-            owned.update(parse_manifest(staged, folder=plan.folder, where=path)[0].files)
+    paths = manifest_files(plan.folder)
+    owned = {*paths, *plan.previous.files}
+    staged = dict(zip(paths, gitrepo.read_objects(plan.repo, [f":{p}" for p in paths]), strict=True))
+    with contextlib.suppress(PublishError):
+        owned.update(parse_shards(staged, folder=plan.folder, where=" in the index")[0].files)
     gitrepo.sync_index_to_head(plan.repo, owned)
 
 
@@ -611,7 +616,9 @@ def _carry_out(
     writer = RepoWriter(plan.repo)
     sources = VaultFiles(config.vault)
     # A publish killed mid-write left temp files next to its outputs: never committed, but litter in the site.
-    writer.remove_stale_temps([*files, *previous, manifest_path(plan.folder)])
+    actions = (*plan.add, *plan.update, *plan.rename, *plan.delete)
+    outputs = [a.output for a in actions] if plan.quick else [*files, *previous]
+    writer.remove_stale_temps([*outputs, *manifest_files(plan.folder)])
     problems: list[Problem] = []
     done: dict[str, list[PublishAction]] = {"add": [], "update": [], "rename": []}
     total = len(plan.add) + len(plan.update) + 2 * len(plan.rename) + len(plan.delete)
@@ -646,9 +653,14 @@ def _carry_out(
                 commit_builder.delete(out)
             step()
         fault_point("before-manifest")
-        manifest = dump_manifest(Manifest(files))
-        writer.write(manifest_path(plan.folder), manifest)  # last: a crash before it repairs
-        commit_builder.put(manifest_path(plan.folder), manifest)
+        # Last: a crash before it repairs. A quick plan writes only the shards its changes are listed in.
+        for path, shard in dump_shards(Manifest(files), plan.previous, plan.folder, every=not plan.quick).items():
+            if shard is None:
+                writer.remove(path, stop=plan.folder)
+                commit_builder.delete(path)
+            else:
+                writer.write(path, shard)
+                commit_builder.put(path, shard)
         fault_point("before-commit")
         text = commit_message(done["add"], done["update"], done["rename"], list(plan.delete), subject=message)
         # HEAD as checked before writing: if another git moved it since, the branch is not moved (BusyError).
@@ -688,7 +700,7 @@ def _read_source(sources: VaultFiles, action: PublishAction, problems: list[Prob
         return None
     if not action.unlink:
         return raw, sha  # published byte-exact: the check's hash is the published bytes' hash
-    data = _published_bytes(Note(action.source, raw), action.unlink)
+    data = published_bytes(Note(action.source, raw), action.unlink)
     return data, hashlib.sha256(data).hexdigest()
 
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from vaultsync.autopublish import AutoPublish, Publisher, publish_vault
+from vaultsync.autopublish import AutoPublish, Publisher, VaultPublisher
 from vaultsync.config import Config
 from vaultsync.daemon_status import HEARTBEAT_SECONDS, status_file
 from vaultsync.dates import now_in
@@ -32,7 +32,7 @@ from vaultsync.locks import hold_lock
 from vaultsync.observer import EventSource, Fault, Hint, WatchdogSource, busy_reason, find_git_dir
 from vaultsync.reconcile import notes_under, plan_paths, plan_rescan
 from vaultsync.state import State, state_dir_for
-from vaultsync.vault import VaultScan, is_note_path, scan_vault
+from vaultsync.vault import VaultScan, is_note_path
 from vaultsync.versioner import Stamp, StampPlan, apply_stamps
 from vaultsync.watch_status import CHECK_EVERY, Health, Report, wall_time
 from vaultsync.writes import remove_dead_writers_temps
@@ -121,7 +121,7 @@ class Daemon:
         self._rebuild_due: float | None = None
         self._health_due = 0.0
         self.autopublish = AutoPublish(
-            publisher or publish_vault,
+            publisher or VaultPublisher(),
             enabled=self.publish,
             quiet=watch.publish_quiet if publish_quiet is None else publish_quiet,
             clock=clock,
@@ -255,7 +255,8 @@ class Daemon:
         if not hints:
             return
         self.stats.hints += len(hints)
-        self.autopublish.changed()
+        # A folder moved or deleted names none of the files in it: the next publish looks at everything.
+        self.autopublish.changed(None if any(h.is_dir for h in hints) else [h.path for h in hints])
         refresh = False
         for hint in hints:
             if hint.is_dir:
@@ -349,6 +350,7 @@ class Daemon:
                 settling=lambda path: path in pending or path.startswith(folders),
             )
             self.stats.rescans += 1
+            self.autopublish.unknown()
             for path in [p for p in self._failures if p not in scan.notes]:
                 del self._failures[path]  # deleted since it failed: nothing left to retry
             log.debug("full rescan (%s): %d notes, %d to stamp", reason, len(scan.notes), len(plan.stamps))
@@ -415,7 +417,7 @@ class Daemon:
         else:
             what = f"date {stamp.old_date or '(none)'} -> {stamp.new_date} ({stamp.reason})"
         self.report.act(f"stamped {stamp.path} {what}")
-        self.autopublish.changed()
+        self.autopublish.changed([stamp.path])
 
     def _remove_stale_temps(self, scan: VaultScan) -> None:
         # The start's rescan noted them on its walk: no walk of its own.
@@ -465,8 +467,7 @@ class Daemon:
                 self.autopublish.postpone(self.settle)
                 return
             try:
-                scan = scan_vault(self.config.vault, ignore=self.config.ignore)
-                published = self.autopublish.run(self.config, self.state, scan)
+                published = self.autopublish.run(self.config, self.state)
             except Exception as exc:  # one failed publish (a rejected push, a busy repo) never stops the daemon
                 message = str(exc) if isinstance(exc, VaultsyncError) else f"{type(exc).__name__}: {exc}"
                 log.warning("publish failed: %s; retrying later", message)
