@@ -305,3 +305,17 @@ def test_leftovers_of_a_killed_commit_are_cleaned_but_a_crash_report_not_ours_st
     assert gitrepo.commit_paths(repo, ["a.md"], "a\n", identity=IDENTITY) is not None
     assert sorted(p.name for p in git_dir.glob("fast_import_crash_*")) == ["fast_import_crash_2"]
     assert not list(git_dir.glob("vaultsync-marks-*"))
+
+
+def test_a_path_handed_over_twice_keeps_its_last_bytes_and_no_other_path_gets_them(
+    git_repo: RepoFactory, git: GitRunner
+) -> None:
+    repo = git_repo(commit=True)
+    with gitrepo.CommitBuilder(repo, gitrepo.repo_state(repo)) as builder:
+        builder.put("a.md", b"first\n")
+        builder.delete("gone.md")
+        builder.put("a.md", b"second\n")
+        builder.put("b.md", b"b\n")
+        assert builder.finish("twice\n", identity=IDENTITY) is not None
+    assert git(repo, "show", "HEAD:a.md") == "second\n"
+    assert git(repo, "show", "HEAD:b.md") == "b\n"

@@ -45,6 +45,7 @@ def scene(vault: VaultBuilder, tmp_path: Path, git_env: dict[str, str]) -> tuple
     vault.note("b.md", publish="true", body="B.\n")
     vault.note("private.md", publish="false", body="secret-7f3a\n")
     vault.write("pic.png", b"PNG one")
+    vault.write("unused.png", b"not embedded anywhere")
     return vault, make_config(vault, tmp_path / "site")
 
 
@@ -80,28 +81,43 @@ def test_an_edit_to_a_private_note_publishes_nothing_and_makes_no_commit(
 
 
 @pytest.mark.parametrize(
-    ("what", "change"),
+    ("what", "change", "changed"),
     [
-        ("the flag flipped off", lambda v: v.note("b.md", publish="false", body="B.\n")),
-        ("the flag flipped on", lambda v: v.note("private.md", publish="true", body="now public\n")),
-        ("a link added", lambda v: v.note("b.md", publish="true", body="B now links [[private]].\n")),
-        ("an ambiguous flag", lambda v: v.note("private.md", publish="yes", body="secret-7f3a\n")),
-        ("a new site_uuid", lambda v: v.note("b.md", publish="true", site_uuid="u-2", body="B.\n")),
-        ("a deleted note", lambda v: v.remove("b.md")),
-        ("a used attachment changed", lambda v: v.write("pic.png", b"PNG two")),
+        ("the flag flipped off", lambda v: v.note("b.md", publish="false", body="B.\n"), {"b.md"}),
+        ("the flag flipped on", lambda v: v.note("private.md", publish="true", body="now\n"), {"private.md"}),
+        ("a link added", lambda v: v.note("b.md", publish="true", body="B now links [[private]].\n"), {"b.md"}),
+        ("an ambiguous flag", lambda v: v.note("private.md", publish="yes", body="secret-7f3a\n"), {"private.md"}),
+        ("a new site_uuid", lambda v: v.note("b.md", publish="true", site_uuid="u-2", body="B.\n"), {"b.md"}),
+        ("a deleted note", lambda v: v.remove("b.md"), {"b.md"}),
+        ("a new note", lambda v: v.note("c.md", publish="false", body="C.\n"), {"c.md"}),
+        ("a used attachment changed", lambda v: v.write("pic.png", b"PNG two"), {"pic.png"}),
+        ("an unused attachment deleted", lambda v: v.remove("unused.png"), {"unused.png"}),
     ],
 )
 def test_a_change_that_may_touch_other_files_takes_the_full_plan(
-    scene: tuple[VaultBuilder, Config], git: GitRunner, what: str, change: Any
+    scene: tuple[VaultBuilder, Config], git: GitRunner, what: str, change: Any, changed: set[str]
 ) -> None:
     vault, config = scene
     session = PublishSession()
     with State.open(config) as state:
         session.publish(config, state, None)
         change(vault)
-        changed = {"b.md", "private.md", "pic.png"} & {p.name for p in vault.root.iterdir()} | {"b.md"}
         session.publish(config, state, changed)
     assert (session.full_runs, session.quick_runs) == (2, 0), what
+    assert_as_the_full_plan_wants(config, git)
+
+
+def test_an_unused_attachment_edited_publishes_nothing_without_the_full_plan(
+    scene: tuple[VaultBuilder, Config], git: GitRunner
+) -> None:
+    vault, config = scene
+    session = PublishSession()
+    with State.open(config) as state:
+        first = session.publish(config, state, None)
+        vault.write("unused.png", b"new bytes")
+        result = session.publish(config, state, {"unused.png"})
+    assert session.quick_runs == 1 and result.commit is None
+    assert git(config.publish_repo, "rev-parse", "HEAD").strip() == first.commit
     assert_as_the_full_plan_wants(config, git)
 
 

@@ -283,6 +283,7 @@ class CommitBuilder:
         self._marks = state.git_dir / f"vaultsync-marks-{os.getpid()}"
         self._proc: subprocess.Popen[bytes] | None = None
         self._changes: dict[str, int | None] = {}  # path -> blob mark, None: delete
+        self._marks_used = 0
 
     def __enter__(self) -> CommitBuilder:
         return self
@@ -291,7 +292,7 @@ class CommitBuilder:
         self._stop()
 
     def put(self, path: str, data: bytes) -> None:
-        mark = len(self._changes) + 1
+        mark = self._next_mark()
         self._send(b"blob\nmark :%d\ndata %d\n" % (mark, len(data)), data, b"\n")
         self._changes[path] = mark
 
@@ -305,7 +306,7 @@ class CommitBuilder:
             return None
         author, committer = _idents(self.repo, identity)
         text = message.encode("utf-8", "surrogateescape")
-        commit_mark = len(self._changes) + 1
+        commit_mark = self._next_mark()
         lines = [b"commit refs/vaultsync/publish", b"mark :%d" % commit_mark]
         lines += [b"author " + author, b"committer " + committer, b"data %d" % len(text)]
         files = [b"from " + head.encode()] if head is not None else []
@@ -327,6 +328,10 @@ class CommitBuilder:
         _refresh_index(self.repo, sorted(self._changes), entries, old_head=head, head=commit, null="0" * len(commit))
         return commit
 
+    def _next_mark(self) -> int:
+        self._marks_used += 1
+        return self._marks_used
+
     def _send(self, *chunks: bytes) -> None:
         if self._proc is None:
             _remove_stale_files(self.state.git_dir)
@@ -343,6 +348,7 @@ class CommitBuilder:
                 self._proc.stdin.write(chunk)
         except BrokenPipeError:
             self._close()  # raises with git's own words
+            raise GitError("`git fast-import` stopped reading", where=str(self.repo)) from None
 
     def _close(self) -> dict[int, str]:
         """End the stream, wait for git, and read the ids it gave each mark."""
@@ -392,7 +398,7 @@ def _move_branch(repo: Path, state: RepoState, commit: str, reason: str) -> None
     raise GitError("`git update-ref` failed", where=str(repo), why=why)
 
 
-_IDENT = re.compile(rb"^(?P<name>.*) <(?P<email>[^<>]*)> (?P<when>\d+ [+-]\d{4})$")
+_IDENT_TIME = re.compile(rb" (\d+ [+-]\d{4})$")  # "Name <email> 1700000000 +0100"
 
 
 def _idents(repo: Path, identity: Identity) -> tuple[bytes, bytes]:
@@ -405,13 +411,14 @@ def _idents(repo: Path, identity: Identity) -> tuple[bytes, bytes]:
     for line in run_git(repo, "var", "-l").stdout.splitlines():
         key, _, value = line.partition(b"=")
         values[key] = value
+    who = b"%s <%s>" % (
+        values.get(b"user.name") or identity.name.encode(),
+        values.get(b"user.email") or identity.email.encode(),
+    )
     idents = []
-    for var in (b"GIT_AUTHOR_IDENT", b"GIT_COMMITTER_IDENT"):
-        found = _IDENT.match(values.get(var, b""))
-        when = found["when"] if found else b"%d +0000" % time.time()
-        name = values.get(b"user.name") or identity.name.encode()
-        email = values.get(b"user.email") or identity.email.encode()
-        idents.append(b"%s <%s> %s" % (name, email, when))
+    for var in (b"GIT_AUTHOR_IDENT", b"GIT_COMMITTER_IDENT"):  # the time and zone, as git reads its clock
+        found = _IDENT_TIME.search(values.get(var, b""))
+        idents.append(who + b" " + (found[1] if found else b"%d +0000" % time.time()))
     return idents[0], idents[1]
 
 

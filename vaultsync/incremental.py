@@ -121,13 +121,18 @@ class PublishSession:
                 if path not in snap.names or path in snap.flagged or path in snap.attachments:
                     return None  # a new name, a note with a warning, an attachment's new bytes
                 if not is_note_path(path):
-                    continue  # an attachment no published note uses: nothing published depends on it
+                    # An attachment no published note uses: new bytes change nothing published, but its
+                    # deletion changes the names that links resolve against.
+                    if not os.path.isfile(os.path.join(config.vault, path)):
+                        return None
+                    continue
                 update = _reread(config, snap, path, known)
                 if update is not None:
                     updates.append(update)
         except _FullPlanNeeded:
             return None
         if not updates:
+            self.snapshot = replace(snap, notes=known)
             return PublishResult(self._plan(config, snap, ()))
         plan = self._plan(config, snap, updates)
         try:
