@@ -319,3 +319,18 @@ def test_a_path_handed_over_twice_keeps_its_last_bytes_and_no_other_path_gets_th
         assert builder.finish("twice\n", identity=IDENTITY) is not None
     assert git(repo, "show", "HEAD:a.md") == "second\n"
     assert git(repo, "show", "HEAD:b.md") == "b\n"
+
+
+def test_the_small_packs_of_many_commits_are_rolled_up_and_nothing_is_lost(
+    git_repo: RepoFactory, git: GitRunner
+) -> None:
+    repo = git_repo(commit=True)
+    for i in range(gitrepo._MAX_PACKS + 8):
+        write(repo, f"n{i % 5}.md", f"version {i}\n")
+        assert gitrepo.commit_paths(repo, [f"n{i % 5}.md"], f"commit {i}\n", identity=IDENTITY) is not None
+    packs = list((repo / ".git" / "objects" / "pack").glob("*.pack"))
+    assert 0 < len(packs) <= gitrepo._MAX_PACKS + 1
+    assert git(repo, "fsck", "--no-progress", "--strict").strip() == ""
+    last = gitrepo._MAX_PACKS + 7
+    assert git(repo, "show", f"HEAD:n{last % 5}.md") == f"version {last}\n"
+    assert git(repo, "rev-list", "--count", "HEAD").strip() == str(gitrepo._MAX_PACKS + 9)

@@ -664,7 +664,9 @@ def _carry_out(
         fault_point("before-commit")
         text = commit_message(done["add"], done["update"], done["rename"], list(plan.delete), subject=message)
         # HEAD as checked before writing: if another git moved it since, the branch is not moved (BusyError).
-        commit = commit_builder.finish(text, identity=config.publish.identity)
+        # A quick plan's updates differ from the manifest, hence from HEAD: no need for git to compare trees.
+        known = plan.quick and bool(done["update"])
+        commit = commit_builder.finish(text, identity=config.publish.identity, known_change=known)
     return PublishResult(
         plan,
         commit,
