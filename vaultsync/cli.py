@@ -441,7 +441,9 @@ def publish(ctx: Context, to: Path | None, dry_run: bool, push: bool, message: s
     manifest says which); then one commit holds exactly vaultsync's paths. No change, no commit.
     """
     from vaultsync.publish import apply_publish, format_plan, plan_publish
+    from vaultsync.publish_memo import recall, remember
     from vaultsync.state import State
+    from vaultsync.vault import scan_vault
 
     config = ctx.config
     if to is not None:
@@ -453,7 +455,10 @@ def publish(ctx: Context, to: Path | None, dry_run: bool, push: bool, message: s
             hint="run `vaultsync publish --to DIR`, or set publish.repo in .vaultsync.yaml",
         )
     with State.open(config) as state, _vault_lock(config):
-        plan = plan_publish(config, state=state)
+        scan = scan_vault(config.vault, ignore=config.ignore)
+        # Nothing changed since the last run found nothing to do: that plan again, at the cost of the scan.
+        plan = recall(config, state, scan) or plan_publish(config, state=state, scan=scan)
+        remember(config, state, scan, plan)
         if dry_run:
             if as_json:
                 emit_json({**plan.as_dict(), "dry_run": True})
