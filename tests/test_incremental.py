@@ -66,18 +66,26 @@ def test_an_edit_to_a_published_note_is_published_without_the_full_plan(
     assert_as_the_full_plan_wants(config, git)
 
 
-def test_an_edit_to_a_private_note_publishes_nothing_and_makes_no_commit(
-    scene: tuple[VaultBuilder, Config], git: GitRunner
+@pytest.mark.parametrize(
+    ("what", "change", "changed"),
+    [
+        ("a private note edited", lambda v: v.note("private.md", publish="false", body="secret-7f3a!\n"), "private.md"),
+        ("an unused attachment edited", lambda v: v.write("unused.png", b"new bytes"), "unused.png"),
+    ],
+)
+def test_a_change_nothing_published_depends_on_makes_no_commit_and_no_full_plan(
+    scene: tuple[VaultBuilder, Config], git: GitRunner, what: str, change: Any, changed: str
 ) -> None:
     vault, config = scene
     session = PublishSession()
     with State.open(config) as state:
         first = session.publish(config, state, None)
-        vault.note("private.md", publish="false", body="secret-7f3a, longer now\n")
-        result = session.publish(config, state, {"private.md"})
-    assert session.quick_runs == 1 and result.commit is None
+        change(vault)
+        result = session.publish(config, state, {changed})
+    assert session.quick_runs == 1 and result.commit is None, what
     assert git(config.publish_repo, "rev-parse", "HEAD").strip() == first.commit
     assert "secret-7f3a" not in git(config.publish_repo, "log", "-p", "--all")
+    assert_as_the_full_plan_wants(config, git)
 
 
 @pytest.mark.parametrize(
@@ -104,20 +112,6 @@ def test_a_change_that_may_touch_other_files_takes_the_full_plan(
         change(vault)
         session.publish(config, state, changed)
     assert (session.full_runs, session.quick_runs) == (2, 0), what
-    assert_as_the_full_plan_wants(config, git)
-
-
-def test_an_unused_attachment_edited_publishes_nothing_without_the_full_plan(
-    scene: tuple[VaultBuilder, Config], git: GitRunner
-) -> None:
-    vault, config = scene
-    session = PublishSession()
-    with State.open(config) as state:
-        first = session.publish(config, state, None)
-        vault.write("unused.png", b"new bytes")
-        result = session.publish(config, state, {"unused.png"})
-    assert session.quick_runs == 1 and result.commit is None
-    assert git(config.publish_repo, "rev-parse", "HEAD").strip() == first.commit
     assert_as_the_full_plan_wants(config, git)
 
 

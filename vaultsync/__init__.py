@@ -10,8 +10,14 @@ The library API (no CLI needed)::
         plan = plan_vault_stamps(config, state, now=datetime.now().astimezone())
         apply_stamps(config, plan, state)
 
-    plan = plan_publish(config.with_publish_repo(Path("site")))   # publish, as `vaultsync publish --to site`
-    apply_publish(config.with_publish_repo(Path("site")), plan)
+    site_config = config.with_publish_repo(Path("site"))
+    plan = plan_publish(site_config)                       # publish, as `vaultsync publish --to site`
+    apply_publish(site_config, plan)
+
+    session = PublishSession()                             # publish edits as the daemon does, in O(edit)
+    with State.open(site_config) as state:
+        session.publish(site_config, state, None)          # the first publish plans everything
+        session.publish(site_config, state, {"Notes/edited.md"})
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ _EXPORTS = {
     "apply_stamps": "vaultsync.versioner",
     "plan_publish": "vaultsync.publish",
     "apply_publish": "vaultsync.publish",
+    "PublishSession": "vaultsync.incremental",
     "install_hook": "vaultsync.hook",
     "run_daemon": "vaultsync.watch",
 }
@@ -47,6 +54,7 @@ if TYPE_CHECKING:
     from vaultsync.errors import Problem, VaultsyncError
     from vaultsync.frontmatter import parse_frontmatter
     from vaultsync.hook import install_hook
+    from vaultsync.incremental import PublishSession
     from vaultsync.note import Note
     from vaultsync.publish import apply_publish, plan_publish
     from vaultsync.state import State
@@ -58,6 +66,7 @@ __all__ = [
     "Config",
     "Note",
     "Problem",
+    "PublishSession",
     "State",
     "VaultsyncError",
     "__version__",
