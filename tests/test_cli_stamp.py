@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import GitRunner
 
 from vaultsync.cli import run
 
@@ -319,6 +320,7 @@ def test_init_writes_a_starter_config_and_keeps_state_outside_the_vault(
     ]
     assert (root / "Notes" / "a.md").read_bytes() == SAMPLE.encode()
     assert list((tmp_path / "xdg-state").rglob("state.db"))
+    assert not (root / ".git").exists()  # not a repository: nothing to tell git
     # An existing config file is never overwritten.
     (root / ".vaultsync.yaml").write_text("# mine\n", encoding="utf-8")
     assert run(["--vault", str(root), "init"]) == 0
@@ -595,3 +597,19 @@ def test_stamp_reports_today_in_the_configured_time_zone(vault: CliVault) -> Non
     done = vault.run_json("stamp")
     days = {first, datetime.now(zone).date().isoformat()}
     assert [s["date_modified"]["new"] for s in done["stamped"]] in [[d] for d in days]
+
+
+def test_init_in_a_git_repository_makes_git_ignore_vaultsyncs_temp_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git: GitRunner
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    root = tmp_path / "vault"
+    root.mkdir()
+    git(root, "init", "-q")
+    (root / ".git" / "info").mkdir(exist_ok=True)
+    (root / ".git" / "info" / "exclude").write_text("# the user's\n*.bak\n")
+    assert run(["--vault", str(root), "init"]) == 0
+    assert run(["--vault", str(root), "init"]) == 0
+    lines = (root / ".git" / "info" / "exclude").read_text().splitlines()
+    assert lines[:2] == ["# the user's", "*.bak"] and lines.count(".*.vaultsync-tmp-*") == 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -334,3 +336,64 @@ def test_the_small_packs_of_many_commits_are_rolled_up_and_nothing_is_lost(
     last = gitrepo._MAX_PACKS + 7
     assert git(repo, "show", f"HEAD:n{last % 5}.md") == f"version {last}\n"
     assert git(repo, "rev-list", "--count", "HEAD").strip() == str(gitrepo._MAX_PACKS + 9)
+
+
+TEMP_PATTERN = ".*.vaultsync-tmp-*"
+
+
+def test_our_temp_files_are_excluded_once_and_the_users_excludes_are_kept(
+    git_repo: RepoFactory, git: GitRunner
+) -> None:
+    repo = git_repo(commit=True)
+    exclude = repo / ".git" / "info" / "exclude"
+    exclude.write_text("*.log")  # the user's, without a final newline
+    (repo / "sub").mkdir()
+    (repo / "sub" / ".a.md.vaultsync-tmp-123-0badf00d").write_text("half written")
+    (repo / "debug.log").write_text("x")
+    assert "vaultsync-tmp" in git(repo, "status", "--porcelain", "--untracked-files=all")
+    assert gitrepo.exclude_from_git(repo / ".git", TEMP_PATTERN, "vaultsync's temporary files") is True
+    assert gitrepo.exclude_from_git(repo / ".git", TEMP_PATTERN, "vaultsync's temporary files") is False
+    assert exclude.read_text().splitlines() == ["*.log", "# vaultsync's temporary files", TEMP_PATTERN]
+    assert git(repo, "status", "--porcelain", "--untracked-files=all").strip() == ""
+
+
+def test_a_linked_worktree_gets_the_exclusion_in_the_main_repository(git_repo: RepoFactory, git: GitRunner) -> None:
+    repo = git_repo(commit=True)
+    git(repo, "worktree", "add", "-q", "-b", "other", str(repo.parent / "wt"))
+    git_dir = gitrepo.find_git_dir(repo.parent / "wt")
+    assert git_dir is not None and git_dir != repo / ".git"
+    assert gitrepo.exclude_from_git(git_dir, TEMP_PATTERN, "why")
+    assert TEMP_PATTERN in (repo / ".git" / "info" / "exclude").read_text().splitlines()
+    (repo.parent / "wt" / ".n.md.vaultsync-tmp-1-00000000").write_text("x")
+    assert git(repo.parent / "wt", "status", "--porcelain", "--untracked-files=all").strip() == ""
+
+
+def test_with_the_exclusion_git_add_all_never_trips_on_a_temp_file_that_vanishes(
+    git_repo: RepoFactory, git: GitRunner
+) -> None:
+    repo = git_repo(commit=True)
+    assert gitrepo.exclude_from_git(repo / ".git", TEMP_PATTERN, "why")
+    stop = threading.Event()
+
+    def churn() -> None:  # what a stamp does many times a second: a temp file that appears and is renamed away
+        i = 0
+        while not stop.is_set():
+            i += 1
+            temp = repo / f".n.md.vaultsync-tmp-1-{i:08x}"
+            temp.write_text("x")
+            temp.unlink()
+
+    thread = threading.Thread(target=churn)
+    thread.start()
+    failures = []
+    try:
+        for i in range(60):
+            (repo / "n.md").write_text(f"edit {i}\n")
+            done = subprocess.run(["git", "-C", str(repo), "add", "-A"], capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                failures.append(done.stderr)
+    finally:
+        stop.set()
+        thread.join()
+    assert failures == []
+    assert git(repo, "diff", "--cached", "--name-only").split() == ["n.md"]

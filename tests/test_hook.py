@@ -789,3 +789,17 @@ def test_on_a_ci_runner_the_hook_stamps_nothing_and_lets_the_commit_through(
 
     assert run(["hook", "run"]) == 0
     assert not (tmp_path / "state" / "pause").exists()
+
+
+def test_install_makes_git_ignore_the_temp_files_of_a_stamp_in_progress(make_repo: RepoMaker) -> None:
+    repo = make_repo(subdir="vault")
+    exclude = repo.top / ".git" / "info" / "exclude"
+    assert ".*.vaultsync-tmp-*" in exclude.read_text().splitlines()
+    (repo.vault / ".note.md.vaultsync-tmp-1-0badf00d").write_text("a stamp being written")
+    listed = subprocess.run(
+        ["git", "-C", str(repo.top), "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "vaultsync-tmp" not in listed

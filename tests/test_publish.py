@@ -811,3 +811,13 @@ def test_unpublishing_everything_removes_the_manifest_and_a_later_publish_starts
     vault.note("a.md", publish="true")
     run(config)
     assert committed(git, site) >= {"a.md", MANIFEST_NAME}
+
+
+def test_a_publish_makes_the_publication_repository_ignore_its_temp_files(
+    vault: VaultBuilder, site: Path, git: GitRunner
+) -> None:
+    vault.note("a.md", publish="true")
+    run(make_config(vault, site))
+    assert ".*.vaultsync-tmp-*" in (site / ".git" / "info" / "exclude").read_text().splitlines()
+    (site / ".a.md.vaultsync-tmp-1-0badf00d").write_text("a publish being written")
+    assert git(site, "status", "--porcelain", "--untracked-files=all").strip() == ""

@@ -897,6 +897,8 @@ def test_nothing_is_written_while_git_holds_its_index_lock_and_the_edit_is_stamp
         assert wait_for(lambda: version_of(note) == "0.0.0.2")
         assert daemon.status()["state"] == "running"
     assert lock.exists() is False
+    # The daemon told git to ignore its temp files: a `git add -A` during a stamp never trips on one.
+    assert ".*.vaultsync-tmp-*" in (vault / ".git/info/exclude").read_text().splitlines()
 
 
 def test_a_pause_file_in_the_state_folder_holds_the_daemon_back(vault: Path) -> None:

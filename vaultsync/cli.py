@@ -241,8 +241,10 @@ def init(ctx: Context) -> None:
     Changes no note.
     """
     from vaultsync.config import CONFIG_NAME
+    from vaultsync.gitrepo import find_git_dir
     from vaultsync.state import State
     from vaultsync.versioner import apply_stamps, plan_vault_stamps
+    from vaultsync.writes import hide_temps_from_git
 
     config = ctx.config
     target = ctx.config_file or config.vault / CONFIG_NAME
@@ -253,6 +255,7 @@ def init(ctx: Context) -> None:
         plan = plan_vault_stamps(config, state, now=_now(config), first_sight=True)
         apply_stamps(config, plan, state)
     log.info("adopted %d notes as they are; state in %s", len(plan.adopt), state.path.parent)
+    hide_temps_from_git(find_git_dir(config.vault))
     for problem in plan.problems:
         log.warning("%s", problem)
 

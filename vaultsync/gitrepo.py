@@ -122,6 +122,50 @@ def _out(repo: Path, *args: str, env: Mapping[str, str] | None = None, stdin: by
     return _decode(run_git(repo, *args, env=env, stdin=stdin).stdout)
 
 
+def find_git_dir(vault: Path) -> Path | None:
+    """The git folder of the repository holding the vault (a `.git` file points to it), if any. No git call."""
+    for folder in (vault, *vault.parents):
+        dot = folder / ".git"
+        if dot.is_dir():
+            return dot
+        if dot.is_file():
+            try:
+                text = dot.read_text(encoding="utf-8").strip()
+            except OSError:
+                continue
+            if text.startswith("gitdir:"):
+                return (folder / text[len("gitdir:") :].strip()).resolve()
+    return None
+
+
+def exclude_from_git(git_dir: Path, pattern: str, why: str) -> bool:
+    """Add `pattern` to the repository's own ignore list (`info/exclude`: local, never committed), once.
+
+    For vaultsync's temp files: a `git add -A` that lists one an instant before it is renamed away fails
+    with "unable to stat" (nothing is staged), or stages it. Returns whether the pattern was added.
+    """
+    common = git_dir
+    with contextlib.suppress(OSError):  # a linked worktree reads the main repository's info/exclude
+        common = (git_dir / (git_dir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+    path = common / "info" / "exclude"
+    try:
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    except FileNotFoundError:
+        text = ""
+    except OSError:
+        return False
+    if pattern in text.splitlines():
+        return False
+    separator = "" if not text or text.endswith("\n") else "\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8", errors="surrogateescape") as handle:
+            handle.write(f"{separator}# {why}\n{pattern}\n")
+    except OSError:
+        return False  # a read-only repository: git may then see the temp files, nothing worse
+    return True
+
+
 def is_repo(path: Path) -> bool:
     """Whether `path` is the top of a git work tree (its own `.git`, not a parent's)."""
     return (path / ".git").exists()

@@ -25,7 +25,7 @@ from vaultsync.note import Note
 from vaultsync.state import Baseline
 from vaultsync.vault import is_ignored_path, is_note_path
 from vaultsync.versioner import Stamp, baseline_of, blocking_problems, decide, make_stamp
-from vaultsync.writes import real_target, sha256, write_if_unchanged
+from vaultsync.writes import hide_temps_from_git, real_target, sha256, write_if_unchanged
 
 MARKER = "vaultsync-pre-commit-hook"
 PREVIOUS_SUFFIX = ".vaultsync-previous"
@@ -100,6 +100,7 @@ def install_hook(config: Config, *, python: str | None = None) -> str:
     Returns what was done: "installed", "updated" or "unchanged". Idempotent.
     """
     paths = locate_hook(config)
+    hide_temps_from_git(gitrepo.find_git_dir(config.vault))  # the daemon's or a `stamp`'s, seen by `git add -A`
     script = render_hook(paths.vault_rel, python or sys.executable)
     paths.hook.parent.mkdir(parents=True, exist_ok=True)
     if paths.hook.exists() or paths.hook.is_symlink():

@@ -75,22 +75,6 @@ class EventSource(Protocol):
 GIT_BUSY_MARKERS = ("index.lock", "MERGE_HEAD", "rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD", "REVERT_HEAD")
 
 
-def find_git_dir(vault: Path) -> Path | None:
-    """The git folder of the repository holding the vault (a `.git` file points to it), if any."""
-    for folder in (vault, *vault.parents):
-        dot = folder / ".git"
-        if dot.is_dir():
-            return dot
-        if dot.is_file():
-            try:
-                text = dot.read_text(encoding="utf-8").strip()
-            except OSError:
-                continue
-            if text.startswith("gitdir:"):
-                return (folder / text[len("gitdir:") :].strip()).resolve()
-    return None
-
-
 def busy_reason(git_dir: Path | None, pause_file: Path) -> str | None:
     """Why the daemon must not touch the vault right now, or None. `.git/` events are never delivered, so
     this is looked at on every tick (a handful of stats)."""

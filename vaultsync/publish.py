@@ -42,6 +42,7 @@ from vaultsync.outputs import (
 from vaultsync.problems import AMBIGUOUS_PUBLISH, INVALID_FRONTMATTER, SYMLINK_OUTSIDE, UNREADABLE
 from vaultsync.state import State
 from vaultsync.vault import VaultScan, is_note_path, scan_vault
+from vaultsync.writes import hide_temps_from_git
 
 TRAILER = "Published-by: vaultsync"
 # Problem kinds of a publish plan (part of `publish --json`: add new ones, never rename).
@@ -614,6 +615,7 @@ def _carry_out(
     files = dict(plan.manifest.files)
     previous = plan.previous.files
     writer = RepoWriter(plan.repo)
+    hide_temps_from_git(ready.git_dir)  # our temp files in the work tree, and the user's `git add -A` there
     sources = VaultFiles(config.vault)
     # A publish killed mid-write left temp files next to its outputs: never committed, but litter in the site.
     actions = (*plan.add, *plan.update, *plan.rename, *plan.delete)

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from vaultsync import gitrepo
 from vaultsync.autopublish import AutoPublish, Publisher, VaultPublisher
 from vaultsync.config import Config
 from vaultsync.daemon_status import HEARTBEAT_SECONDS, status_file
@@ -29,13 +30,13 @@ from vaultsync.debounce import Debouncer
 from vaultsync.errors import BusyError, VaultsyncError
 from vaultsync.journal import Journal
 from vaultsync.locks import hold_lock
-from vaultsync.observer import EventSource, Fault, Hint, WatchdogSource, busy_reason, find_git_dir
+from vaultsync.observer import EventSource, Fault, Hint, WatchdogSource, busy_reason
 from vaultsync.reconcile import notes_under, plan_paths, plan_rescan
 from vaultsync.state import State, state_dir_for
 from vaultsync.vault import VaultScan, is_note_path
 from vaultsync.versioner import Stamp, StampPlan, apply_stamps
 from vaultsync.watch_status import CHECK_EVERY, Health, Report, wall_time
-from vaultsync.writes import remove_dead_writers_temps
+from vaultsync.writes import hide_temps_from_git, remove_dead_writers_temps
 
 log = logging.getLogger("vaultsync")
 
@@ -145,7 +146,8 @@ class Daemon:
         self._state = State.open(self.config)
         try:
             self._write_status(force=True)
-            self._git_dir = find_git_dir(self.config.vault)
+            self._git_dir = gitrepo.find_git_dir(self.config.vault)
+            hide_temps_from_git(self._git_dir)
             self._rebuild(self.clock(), first=True)
             self._wait_until_git_idle()
             scan = None
@@ -358,7 +360,7 @@ class Daemon:
                 log.info("first run on this vault: adopted %d notes as they are (nothing bumped)", len(plan.adopt))
             self._apply(plan)
         if self._git_dir is None:
-            self._git_dir = find_git_dir(self.config.vault)  # `git init` after the daemon started
+            self._git_dir = gitrepo.find_git_dir(self.config.vault)  # `git init` after the daemon started
         if self.health.coverage_due is None:
             self.health.coverage_due = self.clock()
         return scan

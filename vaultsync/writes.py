@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import logging
 import os
 import secrets
 import time
@@ -24,12 +25,23 @@ from vaultsync.faults import fault_point
 
 TEMP_MARK = ".vaultsync-tmp-"
 
+log = logging.getLogger("vaultsync")
+
 WriteOutcome = Literal["written", "changed", "restored"]
 
 
 def temp_name(target: Path) -> Path:
     """A hidden name in the target's folder: scans, the watcher and the publisher all ignore it."""
     return target.with_name(f".{target.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def hide_temps_from_git(git_dir: Path | None) -> None:
+    """Make the repository at `git_dir` (if any) ignore our temp files, so that `git add -A` never trips on one."""
+    from vaultsync.gitrepo import exclude_from_git  # git is imported only where a repository is there
+
+    why = "vaultsync's temporary files (each renamed into place, or deleted, an instant after it appears)"
+    if git_dir is not None and exclude_from_git(git_dir, f".*{TEMP_MARK}*", why):
+        log.info("told git to ignore vaultsync's temporary files (%s)", git_dir / "info" / "exclude")
 
 
 def is_temp_name(name: str) -> bool:
