@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from conftest import GitRunner
 
+from vaultsync import cli as cli_module
 from vaultsync.cli import run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -521,7 +522,10 @@ def edit_three(vault: CliVault) -> None:
     vault.write("Inbox/New.md", "---\ntitle: New\n---\nBrand new.\n")
 
 
-def test_status_json_lists_what_stamp_then_does(vault: CliVault) -> None:
+def test_status_json_lists_what_stamp_then_does(vault: CliVault, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_now, first = cli_module._now, {}
+    # One instant for both runs: a second boundary between them would change the stamped time.
+    monkeypatch.setattr(cli_module, "_now", lambda config: first.setdefault("now", real_now(config)))
     assert vault.run("init")[0] == 0
     edit_three(vault)
     before = vault.snapshot()

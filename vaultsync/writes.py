@@ -41,7 +41,7 @@ def hide_temps_from_git(git_dir: Path | None) -> None:
 
     why = "vaultsync's temporary files (each renamed into place, or deleted, an instant after it appears)"
     if git_dir is not None and exclude_from_git(git_dir, f".*{TEMP_MARK}*", why):
-        log.info("told git to ignore vaultsync's temporary files (%s)", git_dir / "info" / "exclude")
+        log.debug("told git to ignore vaultsync's temporary files (%s)", git_dir / "info" / "exclude")
 
 
 def is_temp_name(name: str) -> bool:
