@@ -108,13 +108,19 @@ def target_summary(rows: list[Row]) -> str:
 SIZE_INDEPENDENT = 1.5
 
 
+def _is_incremental_cli(row: Row) -> bool:
+    """A `publish` run after k edits through the CLI (the daemon's in-process row is another scenario)."""
+    return (
+        row.group == "publish"
+        and row.who == "vaultsync"
+        and bool(row.changed)
+        and row.scenario.startswith("incremental")
+    )
+
+
 def scaling_summary(rows: list[Row]) -> list[str]:
     """The issue's "an incremental run grows with the number of changed notes, not with vault size"."""
-    times = {
-        (r.notes, r.changed): r.tool.median
-        for r in rows
-        if r.group == "publish" and r.who == "vaultsync" and r.changed and r.tool is not None
-    }
+    times = {(r.notes, r.changed): r.tool.median for r in rows if _is_incremental_cli(r) and r.tool is not None}
     sizes = sorted({n for n, k in times if k == 1})
     if len(sizes) < 2:
         return []
@@ -212,6 +218,7 @@ _SIZE_PANELS = (
             ("scan", "warm `status`", "tool", "status"),
             ("publish", "no-op `publish`", "tool", "no-op publish"),
             ("publish", "incremental `publish`, 1 note edited", "tool", "publish after 1 edit"),
+            ("publish", "daemon's publish of 1 edited note (`watch --publish`, in-process)", "tool", "daemon: 1 edit"),
             ("hook", "`git commit` of 1 note with the hook", "tool", "1-note commit with hook"),
             ("scan", "warm no-op `stamp`", "baseline", "git status"),
             ("hook", "`git commit` of 1 note with the hook", "baseline", "1-note commit, no hook"),
@@ -262,7 +269,15 @@ def plot(rows: list[Row], out: Path) -> list[str]:
         sizes = sorted({r.notes for r in rows if r.group == group and r.changed})
         for color, size in enumerate(sizes):
             chosen = sorted(
-                (r for r in rows if r.group == group and r.notes == size and r.changed and r.who == "vaultsync"),
+                (
+                    r
+                    for r in rows
+                    if r.group == group
+                    and r.notes == size
+                    and r.changed
+                    and r.who == "vaultsync"
+                    and (group != "publish" or _is_incremental_cli(r))
+                ),
                 key=lambda r: r.changed or 0,
             )
             xs = [r.changed or 0 for r in chosen]
