@@ -149,3 +149,21 @@ def test_random_changes_never_recall_a_plan_the_full_plan_would_not_make(
             recalled += recall(config, state, scan) is not None
             cli_publish(config, state)
     assert recalled > 3  # the memo was really used, and every use was checked against the full plan
+
+
+@pytest.mark.parametrize("record", ["{not json", '{"repo": "x"}', "[1, 2]", '{"base": null}'])
+def test_a_record_it_cannot_read_means_a_full_plan(
+    scene: tuple[VaultBuilder, Path], record: str, git: GitRunner
+) -> None:
+    vault, site = scene
+    config = make_config(vault, site)
+    with State.open(config) as state:
+        for _ in range(2):
+            cli_publish(config, state)
+        head = git(site, "rev-parse", "HEAD").strip()
+        saved = json.loads(state.get_meta("publish.empty_plan") or "null")
+        assert saved["base"] == head
+        for broken in (record, json.dumps({**saved, "folders": 3}), json.dumps({**saved, "warnings": [{"x": 1}]})):
+            with state.transaction():
+                state.set_meta("publish.empty_plan", broken)
+            assert recall(config, state, scan_vault(vault.root)) is None, broken

@@ -40,16 +40,19 @@ def recall(config: Config, state: State, scan: VaultScan) -> PublishPlan | None:
     head = gitrepo.head_commit(repo)
     if head is None or head != memo.get("base"):
         return None
-    if _fingerprint(config, scan, repo, head, memo["folder"], memo["folders"]) != memo.get("key"):
+    try:
+        if _fingerprint(config, scan, repo, head, memo["folder"], memo["folders"]) != memo["key"]:
+            return None
+        return PublishPlan(
+            repo,
+            memo["folder"],
+            head,
+            unchanged=memo["unchanged"],
+            warnings=tuple(Problem(**p) for p in memo["warnings"]),
+            quick=True,  # nothing to repair: a run killed midway would have moved HEAD or touched a folder
+        )
+    except (KeyError, TypeError, ValueError):  # a record some other version wrote: plan in full
         return None
-    return PublishPlan(
-        repo,
-        memo["folder"],
-        head,
-        unchanged=memo["unchanged"],
-        warnings=tuple(Problem(**p) for p in memo["warnings"]),
-        quick=True,  # nothing to repair: a run killed midway would have moved HEAD or touched a folder
-    )
 
 
 def remember(config: Config, state: State, scan: VaultScan, plan: PublishPlan) -> None:
