@@ -3,8 +3,9 @@
     python -m bench.profile [--notes 10000] [--seed 0] [--limit 20] [--out FILE]
 
 Profiles, on one generated vault: a first-sight stamp (cold scan), a warm no-op stamp, a cold publish into a
-new repository, a no-op publish plan, and a publish after one edit (plan + apply); then the heaviest imports
-of the CLI (`-X importtime`). The library is called as the CLI calls it, minus argument parsing and printing.
+new repository, a no-op publish plan, a publish after one edit (plan + apply) and the daemon's publish of one
+edit (a PublishSession); then the heaviest imports of the CLI (`-X importtime`). The library is called as
+the CLI calls it, minus argument parsing and printing.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def import_times(vault: Path, env: dict[str, str], limit: int) -> str:
 def run_profiles(notes: int, seed: int, limit: int) -> str:
     from vaultsync.config import load_config
     from vaultsync.dates import now_in
+    from vaultsync.incremental import PublishSession
     from vaultsync.publish import apply_publish, plan_publish
     from vaultsync.state import State
     from vaultsync.versioner import apply_stamps, plan_vault_stamps
@@ -95,6 +97,16 @@ def run_profiles(notes: int, seed: int, limit: int) -> str:
         with open(vault / published[0], "ab") as note:
             note.write(b"\nOne edit.\n")
         sections.append("## publish after one edit (plan + apply)\n\n" + profile(publish, limit))
+        session = PublishSession()
+        with State.open(config) as state:
+            session.publish(config, state, None)  # the daemon's first publish: a full one, not profiled
+            with open(vault / published[1], "ab") as note:
+                note.write(b"\nOne edit for the daemon.\n")
+
+            def daemon_publish() -> object:
+                return session.publish(config, state, {published[1]})
+
+            sections.append("## the daemon's publish of one edit (PublishSession)\n\n" + profile(daemon_publish, limit))
         sections.append("## -X importtime of `vaultsync stamp` (top-level imports, cumulative)\n\n")
         sections.append(import_times(vault, env.with_state("profile"), limit) + "\n")
     return "\n".join(sections)
