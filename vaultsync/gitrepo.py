@@ -212,6 +212,7 @@ _OPERATIONS = (
     ("CHERRY_PICK_HEAD", "cherry-pick"),
     ("REVERT_HEAD", "revert"),
 )
+OPERATION_MARKERS = tuple(name for name, _ in _OPERATIONS)  # files in the git folder while one is under way
 
 
 def repo_state(repo: Path) -> RepoState:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from vaultsync import gitrepo
 from vaultsync.locks import process_alive
 from vaultsync.vault import is_ignored_path
 
@@ -72,7 +73,7 @@ class EventSource(Protocol):
 
 
 # Files in the vault's git folder that mean "git is changing the work tree right now" (never deleted by us).
-GIT_BUSY_MARKERS = ("index.lock", "MERGE_HEAD", "rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD", "REVERT_HEAD")
+GIT_BUSY_MARKERS = ("index.lock", *gitrepo.OPERATION_MARKERS)
 
 
 def busy_reason(git_dir: Path | None, pause_file: Path) -> str | None:

@@ -194,7 +194,7 @@ class Daemon:
 
     def _start_source(self) -> None:
         self.source.start(self._sink, self.health.report)
-        self.health.coverage_due = self.clock() + CHECK_EVERY
+        self.health.coverage_due = self.clock() + self.check_every
 
     def _sink(self, hint: Hint) -> None:
         """Called from the observer's thread: only enqueue."""
