@@ -821,3 +821,23 @@ def test_a_publish_makes_the_publication_repository_ignore_its_temp_files(
     assert ".*.vaultsync-tmp-*" in (site / ".git" / "info" / "exclude").read_text().splitlines()
     (site / ".a.md.vaultsync-tmp-1-0badf00d").write_text("a publish being written")
     assert git(site, "status", "--porcelain", "--untracked-files=all").strip() == ""
+
+
+def test_resolved_links_are_reused_across_edits_and_resolved_again_when_the_names_change(
+    vault: VaultBuilder, site: Path, tmp_path: Path
+) -> None:
+    vault.note("a.md", publish="true", body="A links [[later]].\n")
+    config = make_config(vault, site)
+    with State(tmp_path / "state.db") as state:
+        first = run(config, state=state)
+        assert kinds(first.plan.warnings) == {"a.md": "link-to-missing"}
+        cached = state.get_meta("publish.resolved_links")
+        vault.note("a.md", publish="true", body="A links [[later]], edited.\n")  # same links, new bytes
+        edited = run(config, state=state)
+        assert [a.output for a in edited.updated] == ["a.md"]
+        assert kinds(edited.plan.warnings) == {"a.md": "link-to-missing"}
+        assert state.get_meta("publish.resolved_links") == cached  # reused, not rewritten
+        vault.note("later.md", publish="true", body="Now there.\n")  # a new name: links resolve anew
+        third = run(config, state=state)
+        assert third.plan.warnings == () and [a.output for a in third.added] == ["later.md"]
+        assert state.get_meta("publish.resolved_links") != cached

@@ -54,7 +54,7 @@ CHANGED_DURING_PUBLISH = "changed-during-publish"
 
 _ATTACHMENT_CACHE = "publish.attachment_sha256"
 _LINK_CACHE = "publish.resolved_links"
-_LINK_CACHE_FORMAT = 1  # bump when resolution changes: cached answers of older code must not be reused
+_LINK_CACHE_FORMAT = 2  # bump when resolution or the entries change: older cached answers are not reused
 # An attachment that is a symlink to a note would publish that note's bytes whatever its flag says.
 _NOTE_BEHIND_ATTACHMENT = "it is a link to a note, and a note is published only by its own flag"
 
@@ -257,7 +257,8 @@ def _resolved_links(
     """Each note's links with the vault path each leads to (None: nothing), in the note's order.
 
     Resolving is the costly part of a warm plan, and its answer depends only on the note's links and the
-    scan's file names: it is cached in the state per note (by sha256) for one set of names.
+    scan's file names: it is cached in the state per note, by its links, for one set of names (an edit that
+    keeps a note's links keeps its entry, and the cache is not rewritten).
     """
     key = _names_key(scan)
     stored: dict[str, Any] = {}
@@ -273,13 +274,13 @@ def _resolved_links(
     for path, info in infos.items():
         links = list(info.links)
         hit = cache.get(path)
-        if isinstance(hit, list) and hit[:2] == [info.sha256, links] and len(hit) == 3 and len(hit[2]) == len(links):
-            dests: list[str | None] = hit[2]
+        if isinstance(hit, list) and len(hit) == 2 and hit[0] == links and len(hit[1]) == len(links):
+            dests: list[str | None] = hit[1]
         else:
             index = index or LinkIndex.from_scan(scan)
             dests = [resolve_link(t, path, index, attachment_folder=scan.attachment_folder) for t in links]
         resolved[path] = list(zip(links, dests, strict=True))
-        fresh[path] = [info.sha256, links, dests]
+        fresh[path] = [links, dests]
     if state is not None and fresh != cache:
         with state.transaction():
             state.set_meta(_LINK_CACHE, json.dumps({"key": key, "notes": fresh}))
