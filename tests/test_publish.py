@@ -841,3 +841,26 @@ def test_resolved_links_are_reused_across_edits_and_resolved_again_when_the_name
         third = run(config, state=state)
         assert third.plan.warnings == () and [a.output for a in third.added] == ["later.md"]
         assert state.get_meta("publish.resolved_links") != cached
+
+
+def test_manifest_files_that_are_not_heads_are_all_written_again_by_the_next_publish(
+    vault: VaultBuilder, site: Path, git: GitRunner
+) -> None:
+    for name in "abcdefgh":
+        vault.note(f"{name}.md", publish="true", body=f"{name}\n")
+    config = make_config(vault, site)
+    run(config)
+    shards = sorted((site / MANIFEST_NAME).iterdir())
+    assert len(shards) > 2
+    touched = shards[-1]
+    touched.write_text(touched.read_text().replace("\n", "\n\n", 1))  # as a run killed before its commit left it
+    vault.note("a.md", publish="true", body="a, edited\n")
+    plan = plan_publish(config)
+    assert plan.rewrite_manifest
+    run(config)
+    assert git(site, "status", "--porcelain").strip() == ""
+    vault.note("b.md", publish="true", body="b, edited\n")
+    assert not plan_publish(config).rewrite_manifest
+    changed = run(config)
+    shown = git(site, "show", "--name-only", "--format=", "HEAD").split()
+    assert [a.output for a in changed.updated] == ["b.md"] and len(shown) == 2  # the note and its one shard

@@ -113,6 +113,9 @@ class PublishPlan:
     # A daemon's quick plan (see incremental.py): apply leaves out the whole-repository repairs (temp files
     # and a stale index left by a killed run), which the daemon's first publish, always a full one, does.
     quick: bool = False
+    # The manifest's files on disk are not HEAD's (a run killed before its commit, a hand edit): apply writes
+    # every shard again. Otherwise only the shards whose entries change are written.
+    rewrite_manifest: bool = True
 
     @cached_property  # asked several times per run; comparing thousands of entries each time adds up
     def manifest_changed(self) -> bool:
@@ -393,7 +396,16 @@ def plan_publish(
     warnings += found
     owned = {**on_disk.files, **previous.files}
     return _classify(
-        PublishPlan(repo, folder, head, warnings=(), errors=(), previous=previous, notes_read=catalog.read),
+        PublishPlan(
+            repo,
+            folder,
+            head,
+            warnings=(),
+            errors=(),
+            previous=previous,
+            notes_read=catalog.read,
+            rewrite_manifest=on_disk is not previous,
+        ),
         {want.output: want for want in wanted},
         owned,
         keep,
@@ -656,8 +668,10 @@ def _carry_out(
                 commit_builder.delete(out)
             step()
         fault_point("before-manifest")
-        # Last: a crash before it repairs. A quick plan writes only the shards its changes are listed in.
-        for path, shard in dump_shards(Manifest(files), plan.previous, plan.folder, every=not plan.quick).items():
+        # Last: a crash before it repairs. Only the shards that list a change are written, unless the ones
+        # on disk are not HEAD's.
+        every = plan.rewrite_manifest and not plan.quick
+        for path, shard in dump_shards(Manifest(files), plan.previous, plan.folder, every=every).items():
             if shard is None:
                 writer.remove(path, stop=plan.folder)
                 commit_builder.delete(path)
