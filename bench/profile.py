@@ -61,7 +61,8 @@ def run_profiles(notes: int, seed: int, limit: int) -> str:
     from vaultsync.config import load_config
     from vaultsync.dates import now_in
     from vaultsync.incremental import PublishSession
-    from vaultsync.publish import apply_publish, plan_publish
+    from vaultsync.publish import plan_publish
+    from vaultsync.publish_apply import apply_publish
     from vaultsync.state import State
     from vaultsync.versioner import apply_stamps, plan_vault_stamps
 

@@ -31,7 +31,8 @@ from vaultsync.check import check_vault
 from vaultsync.cli import run
 from vaultsync.config import Config, ConfigWarning, load_config, parse_config
 from vaultsync.errors import ConfigError, VaultsyncError
-from vaultsync.publish import apply_publish, plan_publish
+from vaultsync.publish import plan_publish
+from vaultsync.publish_apply import apply_publish
 from vaultsync.state import State
 from vaultsync.versioner import apply_stamps, plan_vault_stamps
 

@@ -386,7 +386,8 @@ def test_an_attachment_swapped_for_a_link_to_a_private_note_after_planning_is_no
     tmp_path: Path, git_env: dict[str, str]
 ) -> None:
     from vaultsync.config import load_config
-    from vaultsync.publish import apply_publish, plan_publish
+    from vaultsync.publish import plan_publish
+    from vaultsync.publish_apply import apply_publish
 
     a = make_audit(tmp_path, folder="", unlink=False)
     a.publish_note("pub/page.md", body="![[pic.png]]")

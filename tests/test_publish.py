@@ -17,7 +17,8 @@ from vaultsync import gitrepo, outputs
 from vaultsync.config import Config, parse_config
 from vaultsync.errors import BusyError, GitError, PublishError
 from vaultsync.manifest import MANIFEST_NAME
-from vaultsync.publish import PublishResult, apply_publish, format_plan, plan_publish
+from vaultsync.publish import format_plan, plan_publish
+from vaultsync.publish_apply import PublishResult, apply_publish
 from vaultsync.state import State
 
 RepoFactory = Callable[..., Path]

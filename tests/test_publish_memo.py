@@ -13,7 +13,8 @@ from conftest import GitRunner, VaultBuilder
 
 from vaultsync import cli, publish
 from vaultsync.config import Config, parse_config
-from vaultsync.publish import apply_publish, plan_publish
+from vaultsync.publish import plan_publish
+from vaultsync.publish_apply import apply_publish
 from vaultsync.publish_memo import recall, remember
 from vaultsync.state import State
 from vaultsync.vault import scan_vault

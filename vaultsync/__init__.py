@@ -42,7 +42,7 @@ _EXPORTS = {
     "plan_vault_stamps": "vaultsync.versioner",
     "apply_stamps": "vaultsync.versioner",
     "plan_publish": "vaultsync.publish",
-    "apply_publish": "vaultsync.publish",
+    "apply_publish": "vaultsync.publish_apply",
     "PublishSession": "vaultsync.incremental",
     "install_hook": "vaultsync.hook",
     "run_daemon": "vaultsync.watch",
@@ -56,7 +56,8 @@ if TYPE_CHECKING:
     from vaultsync.hook import install_hook
     from vaultsync.incremental import PublishSession
     from vaultsync.note import Note
-    from vaultsync.publish import apply_publish, plan_publish
+    from vaultsync.publish import plan_publish
+    from vaultsync.publish_apply import apply_publish
     from vaultsync.state import State
     from vaultsync.vault import scan_vault
     from vaultsync.versioner import apply_stamps, plan_vault_stamps

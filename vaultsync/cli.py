@@ -443,7 +443,8 @@ def publish(ctx: Context, to: Path | None, dry_run: bool, push: bool, message: s
     files vaultsync published before and that are no longer published are removed (only those: its
     manifest says which); then one commit holds exactly vaultsync's paths. No change, no commit.
     """
-    from vaultsync.publish import apply_publish, format_plan, plan_publish
+    from vaultsync.publish import format_plan, plan_publish
+    from vaultsync.publish_apply import apply_publish
     from vaultsync.publish_memo import recall, remember
     from vaultsync.state import State
     from vaultsync.vault import scan_vault

@@ -28,11 +28,10 @@ from vaultsync.publish import (
     LINK_TO_PRIVATE,
     PublishAction,
     PublishPlan,
-    PublishResult,
-    apply_publish,
     plan_publish,
     published_bytes,
 )
+from vaultsync.publish_apply import PublishResult, apply_publish
 from vaultsync.state import State
 from vaultsync.vault import is_note_path, scan_vault
 
