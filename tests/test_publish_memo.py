@@ -168,3 +168,25 @@ def test_a_record_it_cannot_read_means_a_full_plan(
             with state.transaction():
                 state.set_meta("publish.empty_plan", broken)
             assert recall(config, state, scan_vault(vault.root)) is None, broken
+
+
+def test_status_shows_the_recalled_plan_without_planning(
+    scene: tuple[VaultBuilder, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vaultsync.dates import now_in
+    from vaultsync.status import collect_status
+
+    vault, site = scene
+    config = make_config(vault, site)
+    with State.open(config) as state:
+        for _ in range(2):
+            cli_publish(config, state)
+    planned = collect_status(config, now=now_in("UTC"))["publish"]
+
+    def no_plan(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("planned in full")
+
+    monkeypatch.setattr(publish, "plan_publish", no_plan)
+    recalled = collect_status(config, now=now_in("UTC"))["publish"]
+    assert recalled == planned and recalled["summary"] == "nothing to publish (3 unchanged)"
+    assert recalled["warnings"] == 1

@@ -29,8 +29,10 @@ def collect_status(config: Config, *, now: datetime) -> dict[str, Any]:
         else:
             try:
                 from vaultsync.publish import plan_publish
+                from vaultsync.publish_memo import recall
 
-                pplan = plan_publish(config, state=state, scan=scan, catalog=catalog)
+                # Unchanged since a publish found nothing to do: that plan (status records nothing itself).
+                pplan = recall(config, state, scan) or plan_publish(config, state=state, scan=scan, catalog=catalog)
                 publish = {
                     "configured": True,
                     "repo": str(config.publish_repo),
