@@ -263,9 +263,9 @@ def init(ctx: Context) -> None:
 @contextmanager
 def _vault_lock(config: Config) -> Iterator[None]:
     from vaultsync.locks import hold_lock
-    from vaultsync.state import state_dir_for
+    from vaultsync.state import VAULT_LOCK, state_dir_for
 
-    with hold_lock(state_dir_for(config) / "vault.lock", what="the vault"):
+    with hold_lock(state_dir_for(config) / VAULT_LOCK, what="the vault"):
         yield
 
 
@@ -490,16 +490,18 @@ def _log_publish_problems(problems: list[Problem]) -> None:
     has thousands, repeated every run, and they would bury the warnings that matter. `-v` shows them all."""
     from vaultsync.publish import LINK_TO_MISSING, LINK_TO_PRIVATE
 
-    links = [p for p in problems if p.kind in (LINK_TO_PRIVATE, LINK_TO_MISSING)]
-    shown = links if log.isEnabledFor(logging.DEBUG) else links[:LINK_WARNINGS_SHOWN]
+    limit = None if log.isEnabledFor(logging.DEBUG) else LINK_WARNINGS_SHOWN
+    links = 0
     for problem in problems:
-        if problem.kind in (LINK_TO_PRIVATE, LINK_TO_MISSING) and problem not in shown:
-            continue
+        if problem.kind in (LINK_TO_PRIVATE, LINK_TO_MISSING):
+            links += 1
+            if limit is not None and links > limit:
+                continue
         log.warning("%s%s", problem, f" (hint: {problem.hint})" if problem.hint else "")
-    if len(links) > len(shown):
+    if limit is not None and links > limit:
         log.warning(
             "... and %d more links to private or missing notes (run with -v to see them all, or --json)",
-            len(links) - len(shown),
+            links - limit,
         )
 
 
@@ -536,7 +538,7 @@ def watch(ctx: Context, auto_publish: bool) -> None:
 
     config = ctx.config
     refuse_on_ci(config)
-    raise SystemExit(run_daemon(config, publish=auto_publish or config.watch.publish))
+    raise SystemExit(run_daemon(config, publish=auto_publish))  # run_daemon adds watch.publish
 
 
 @cli.group()
@@ -583,7 +585,7 @@ def hook_run(ctx: Context, files: tuple[Path, ...]) -> None:
     """
     from vaultsync.hook import run_hook
     from vaultsync.locks import hold_lock
-    from vaultsync.state import state_dir_for
+    from vaultsync.state import PAUSE_FILE, state_dir_for
 
     config = ctx.config
     try:
@@ -592,7 +594,7 @@ def hook_run(ctx: Context, files: tuple[Path, ...]) -> None:
         # A commit made by a CI job must not fail because of us: skip with a notice instead of blocking it.
         log.warning("vaultsync hook: nothing stamped (%s; %s)", exc.why, exc.hint)
         return
-    pause = state_dir_for(config) / "pause"
+    pause = state_dir_for(config) / PAUSE_FILE
     with _vault_lock(config), hold_lock(state_dir_for(config) / "hook.lock", what="the hook"):
         pause.parent.mkdir(parents=True, exist_ok=True)
         pause.write_text(str(os.getpid()), encoding="utf-8")

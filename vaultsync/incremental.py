@@ -22,8 +22,8 @@ from vaultsync.errors import StalePlanError
 from vaultsync.manifest import Manifest
 from vaultsync.note import Note
 from vaultsync.outputs import output_folder
+from vaultsync.problems import DUPLICATE_UUID
 from vaultsync.publish import (
-    DUPLICATE_UUID,
     LINK_TO_MISSING,
     LINK_TO_PRIVATE,
     PublishAction,

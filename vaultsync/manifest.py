@@ -51,9 +51,6 @@ class Manifest:
     files: Mapping[str, ManifestEntry] = field(default_factory=dict)
     legacy: bool = False  # read from a format-1 file: the next publish rewrites it as shards
 
-    def __len__(self) -> int:
-        return len(self.files)
-
 
 _ENTRY_KEYS = ("source", "kind", "sha256", "site_uuid", "version")
 

@@ -11,9 +11,8 @@ from pathlib import Path, PurePath
 from vaultsync.config import Config
 from vaultsync.errors import ConfigError, Problem, PublishError
 from vaultsync.faults import fault_point
-from vaultsync.locks import process_alive
 from vaultsync.manifest import is_safe_output
-from vaultsync.writes import is_temp_name, temp_name, temp_writer_pid
+from vaultsync.writes import is_temp_name, remove_dead_writers_temps, temp_name
 
 UNSAFE_SLUG = "unsafe-slug"
 
@@ -163,20 +162,15 @@ class RepoWriter:
             temp.unlink(missing_ok=True)
             raise
 
-    def remove_stale_temps(self, relpaths: Iterable[str]) -> list[str]:
+    def remove_stale_temps(self, relpaths: Iterable[str]) -> None:
         """Delete the temp files a killed publish left next to these files (never a live writer's)."""
-        removed = []
         for folder, example in sorted({posixpath.dirname(p): p for p in relpaths}.items()):
             try:
                 with os.scandir(self._folder(example)) as it:
                     names = [e.name for e in it if is_temp_name(e.name)]
             except (OSError, PublishError):
                 continue  # a missing folder has none; one that leaves the repo is refused by the writes
-            for name in names:
-                if not process_alive(temp_writer_pid(name)):
-                    (self.repo / folder / name).unlink(missing_ok=True)
-                    removed.append(posixpath.join(folder, name))
-        return removed
+            remove_dead_writers_temps(self.repo, [posixpath.join(folder, name) for name in names])
 
     def remove(self, relpath: str, *, stop: str) -> None:
         """Delete a file, then the folders it leaves empty, up to (not including) the `stop` folder."""

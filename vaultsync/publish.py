@@ -19,6 +19,7 @@ from vaultsync import __version__, gitrepo
 from vaultsync.catalog import Catalog, NoteInfo, load_catalog
 from vaultsync.config import Config
 from vaultsync.errors import ConfigError, Problem, PublishError
+from vaultsync.frontmatter import BOM, Block, find_block
 from vaultsync.links import LinkIndex, resolve_link, unlink_targets
 from vaultsync.manifest import (
     Kind,
@@ -34,7 +35,7 @@ from vaultsync.outputs import (
     output_folder,
     sha_file,
 )
-from vaultsync.problems import AMBIGUOUS_PUBLISH, INVALID_FRONTMATTER, SYMLINK_OUTSIDE, UNREADABLE
+from vaultsync.problems import AMBIGUOUS_PUBLISH, DUPLICATE_UUID, INVALID_FRONTMATTER, SYMLINK_OUTSIDE, UNREADABLE
 from vaultsync.state import State
 from vaultsync.vault import VaultScan, is_note_path, scan_vault
 
@@ -42,7 +43,6 @@ from vaultsync.vault import VaultScan, is_note_path, scan_vault
 OUTPUT_IN_THE_WAY = "output-in-the-way"
 LINK_TO_PRIVATE = "link-to-private"
 LINK_TO_MISSING = "link-to-missing"
-DUPLICATE_UUID = "duplicate-uuid"
 CHANGED_DURING_PUBLISH = "changed-during-publish"
 
 _ATTACHMENT_CACHE = "publish.attachment_sha256"
@@ -106,9 +106,9 @@ class PublishPlan:
     # A daemon's quick plan (see incremental.py): apply leaves out the whole-repository repairs (temp files
     # and a stale index left by a killed run), which the daemon's first publish, always a full one, does.
     quick: bool = False
-    # The manifest's files on disk are not HEAD's (a run killed before its commit, a hand edit): apply writes
-    # every shard again. Otherwise only the shards whose entries change are written.
-    rewrite_manifest: bool = True
+    # Set by plan_publish when the manifest's files on disk are not HEAD's (a run killed before its commit, a
+    # hand edit): apply writes every shard again. Otherwise only the shards whose entries change are written.
+    rewrite_manifest: bool = False
 
     @cached_property  # asked several times per run; comparing thousands of entries each time adds up
     def manifest_changed(self) -> bool:
@@ -485,7 +485,9 @@ def published_bytes(note: Note, unlink: tuple[str, ...]) -> bytes:
     """A note's bytes as published: byte-exact, or with links to unpublished notes turned into text."""
     if not unlink:
         return note.raw
-    start = note.frontmatter.body_start(note.raw)
+    # Only where the body starts is needed: find the fences (µs), not a YAML parse of the block.
+    block = find_block(note.raw)
+    start = block.body_start if isinstance(block, Block) else len(BOM) if note.raw.startswith(BOM) else 0
     return note.raw[:start] + unlink_targets(note.raw[start:], unlink)
 
 

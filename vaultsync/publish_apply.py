@@ -183,8 +183,8 @@ def _carry_out(
         fault_point("before-manifest")
         # Last: a crash before it repairs. Only the shards that list a change are written, unless the ones
         # on disk are not HEAD's.
-        every = plan.rewrite_manifest and not plan.quick
-        for path, shard in dump_shards(Manifest(files), plan.previous, plan.folder, every=every).items():
+        shards = dump_shards(Manifest(files), plan.previous, plan.folder, every=plan.rewrite_manifest)
+        for path, shard in shards.items():
             if shard is None:
                 writer.remove(path, stop=plan.folder)
                 commit_builder.delete(path)

@@ -140,7 +140,7 @@ def plan_rescan(
     settling: Callable[[str], bool] = lambda path: False,
 ) -> tuple[StampPlan, VaultScan]:
     """Plan stamps for the whole vault (a stat per file; changed notes are read), skipping settling notes."""
-    scan = scan_vault(config.vault, ignore=config.ignore)
+    scan = scan_vault(config.vault, ignore=config.ignore, attachments=False)  # stamping never looks at them
     catalog = load_catalog(config, scan, state)
     first = not state.initialized
     # Only notes whose cached facts differ from their baseline, and vanished ones, can need anything: the

@@ -71,6 +71,11 @@ def default_state_dir(vault: Path) -> Path:
     return Path(platformdirs.user_state_dir("vaultsync")) / "vaults" / f"{vault.resolve().name}-{key}"
 
 
+# Files in the state folder through which the CLI, the hook and the daemon keep out of each other's way.
+VAULT_LOCK = "vault.lock"  # held by whoever writes notes or publishes
+PAUSE_FILE = "pause"  # the hook's "do not stamp now" to the daemon (it holds its pid)
+
+
 def state_dir_for(config: Config) -> Path:
     if config.state_dir:
         return (config.vault / Path(config.state_dir).expanduser()).resolve()
@@ -163,13 +168,6 @@ class State:
     def baselines(self) -> dict[str, Baseline]:
         rows = self._db.execute("SELECT path, body_fp, meta_fp, version, date_modified, bumped_at FROM baselines")
         return {row[0]: Baseline(*row) for row in rows}
-
-    def baseline(self, path: str) -> Baseline | None:
-        row = self._db.execute(
-            "SELECT path, body_fp, meta_fp, version, date_modified, bumped_at FROM baselines WHERE path = ?",
-            (path,),
-        ).fetchone()
-        return None if row is None else Baseline(*row)
 
     def set_baseline(self, baseline: Baseline) -> None:
         self._db.execute(

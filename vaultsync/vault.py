@@ -139,7 +139,8 @@ def scan_vault(root: Path, *, ignore: Iterable[str] = (), attachments: bool = Tr
     """
     root = root.resolve()
     globs = tuple(ignore)
-    scan = VaultScan(root=root, attachment_folder=read_attachment_folder(root))
+    # Only link resolution (publishing) needs the attachment folder: a stamp's scan does not read app.json.
+    scan = VaultScan(root=root, attachment_folder=read_attachment_folder(root) if attachments else None)
     notes, found_attachments, conflicts, temps = scan.notes, scan.attachments, scan.conflicts, scan.temps
     stack: list[tuple[str, str]] = [(str(root), "")]
     while stack:

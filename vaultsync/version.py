@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import semver
+from typing import TYPE_CHECKING
 
 from vaultsync.errors import VersionError
+
+if TYPE_CHECKING:
+    import semver  # imported where a 3-part value is met: a 4-part vault, and the hook, never pay for it
 
 PARTS_4 = ("epoch", "major", "minor", "patch")
 PARTS_3 = ("major", "minor", "patch")
@@ -59,6 +61,8 @@ class Version:
         parts = tuple(int(p) for p in match["parts"].split("."))
         prerelease, build = match["prerelease"], match["build"]
         if len(parts) == 3:
+            import semver
+
             try:
                 sv = semver.Version.parse(text[len(match["prefix"]) :])
             except ValueError:
@@ -110,6 +114,8 @@ class Version:
         return names.index(part)
 
     def _semver(self) -> semver.Version:
+        import semver
+
         major, minor, patch = self.parts
         return semver.Version(major, minor, patch, self.prerelease, self.build)
 

@@ -32,7 +32,7 @@ from vaultsync.journal import Journal
 from vaultsync.locks import hold_lock
 from vaultsync.observer import EventSource, Fault, Hint, WatchdogSource, busy_reason
 from vaultsync.reconcile import notes_under, plan_paths, plan_rescan
-from vaultsync.state import State, state_dir_for
+from vaultsync.state import PAUSE_FILE, VAULT_LOCK, State, state_dir_for
 from vaultsync.vault import VaultScan, is_note_path
 from vaultsync.versioner import Stamp, StampPlan, apply_stamps
 from vaultsync.watch_status import CHECK_EVERY, Health, Report, wall_time
@@ -41,7 +41,6 @@ from vaultsync.writes import hide_temps_from_git, remove_dead_writers_temps
 log = logging.getLogger("vaultsync")
 
 
-PAUSE_FILE = "pause"
 LONG_WAIT = 60.0  # git holding its lock longer than this is worth a warning (a stale lock never goes away)
 WATCH_LOCK = "watch.lock"
 # Notes written per batch: the grace re-check is paid once per batch (a burst of 5,000 changes no longer takes
@@ -92,7 +91,6 @@ class Daemon:
         self.revision_window = watch.revision_window if revision_window is None else revision_window
         self.rescan_interval = watch.rescan_interval if rescan_interval is None else rescan_interval
         self.grace = grace
-        self.heartbeat = heartbeat
         self.check_every = check_every
         self.state_dir = state_dir_for(config)
         inside = self.state_dir.is_relative_to(config.vault) and self.state_dir != config.vault
@@ -109,7 +107,7 @@ class Daemon:
         self.journal = Journal(self.state_dir / "journal", keep=watch.journal_keep)
         self._tick = min(0.5, max(0.02, self.settle / 4))
         self._queue: queue.Queue[Hint | None] = queue.Queue(maxsize=queue_size)
-        self.health = Health(recover_after=recover_after)
+        self.health = Health(recover_after=recover_after, check_every=check_every)
         self._stop = threading.Event()
         self._external_stop: threading.Event | None = None
         self._state: State | None = None
@@ -307,7 +305,7 @@ class Daemon:
         """The lock `stamp` and the hook take; never waited for: if it is held, try again after a settle."""
         with contextlib.ExitStack() as stack:
             try:
-                stack.enter_context(hold_lock(self.state_dir / "vault.lock", timeout=0, what="the vault"))
+                stack.enter_context(hold_lock(self.state_dir / VAULT_LOCK, timeout=0, what="the vault"))
             except BusyError:
                 yield False
                 return

@@ -34,8 +34,9 @@ def wall_time() -> str:
 class Health:
     """Faults arrive from any thread (`report`, `overflowed`); `check` runs in the daemon's loop."""
 
-    def __init__(self, *, recover_after: float = 600.0):
+    def __init__(self, *, recover_after: float = 600.0, check_every: float = CHECK_EVERY):
         self.recover_after = recover_after
+        self.check_every = check_every
         self.overflowed = threading.Event()
         self._inbox: deque[Fault] = deque()
         self._incidents: dict[str, tuple[Fault, float, str]] = {}
@@ -85,7 +86,7 @@ class Health:
             self._coverage, self._suspect = None, False
         elif not self._suspect:
             self._suspect = True  # folders may be appearing right now: look again before alarming anyone
-            self.coverage_due = now + CHECK_EVERY
+            self.coverage_due = now + self.check_every
         elif self._coverage is None:
             self._coverage = fault
             log.warning("%s (fix: %s)", fault.message, fault.hint)
