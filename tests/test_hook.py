@@ -803,3 +803,22 @@ def test_install_makes_git_ignore_the_temp_files_of_a_stamp_in_progress(make_rep
         check=True,
     ).stdout
     assert "vaultsync-tmp" not in listed
+
+
+def test_a_partially_staged_note_gets_the_same_filled_site_uuid_in_the_commit_and_the_working_file(
+    make_repo: RepoMaker,
+) -> None:
+    repo = make_repo(files={".vaultsync.yaml": "versioning:\n  fill_uuid: true\n"})
+    staged = NOTE.replace("Paragraph one.", "Paragraph one, staged.")
+    working = staged.replace("Paragraph two.", "Paragraph two, not staged.")
+    repo.write("note.md", staged)
+    repo.add("note.md")
+    repo.write("note.md", working)
+    assert repo.commit().returncode == 0
+    committed = repo.committed("note.md")
+    uuid_lines = [line for line in committed.splitlines() if line.startswith("site_uuid: ")]
+    assert len(uuid_lines) == 1
+    assert uuid_lines[0] in repo.read("note.md").splitlines()  # one identity, or renames are lost on publish
+    diff = repo.git("diff", "-U0").stdout
+    changed = [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert changed == ["-Paragraph two.", "+Paragraph two, not staged."]

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from vaultsync import gitrepo
 from vaultsync.catalog import describe_note
 from vaultsync.config import Config
-from vaultsync.edit import FieldEdit, set_fields
+from vaultsync.edit import set_fields
 from vaultsync.errors import NoteError, Problem, VaultsyncError, VersionError
 from vaultsync.frontmatter import parse_frontmatter
 from vaultsync.note import Note
@@ -239,16 +239,6 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
     return result
 
 
-def _managed_edits(config: Config, stamp: Stamp) -> list[FieldEdit]:
-    fields = config.fields
-    edits = []
-    if stamp.new_version is not None:
-        edits.append(FieldEdit(fields.version, stamp.new_version, quote_if_typed=True))
-    if stamp.new_date is not None:
-        edits.append(FieldEdit(fields.date_modified, stamp.new_date))
-    return edits
-
-
 def _sync_working_file(config: Config, rel: str, staged: bytes, stamp: Stamp, result: HookResult) -> None:
     """Bring the working file to the stamped state: whole bytes if fully staged, else only the frontmatter
     lines, and only if its frontmatter equals the staged one. Otherwise leave it and say so."""
@@ -274,7 +264,7 @@ def _sync_working_file(config: Config, rel: str, staged: bytes, stamp: Stamp, re
             )
             return
         try:
-            new = set_fields(working, _managed_edits(config, stamp), path=rel)
+            new = set_fields(working, stamp.edits, path=rel)
         except NoteError as exc:
             result.notices.append(f"{rel}: working file left as it is ({exc})")
             return

@@ -24,6 +24,7 @@ from vaultsync.state import Baseline, State
 
 if TYPE_CHECKING:
     from vaultsync.catalog import Catalog, NoteInfo
+    from vaultsync.edit import FieldEdit
     from vaultsync.vault import VaultScan
     from vaultsync.writes import SwappedWrite
 
@@ -49,6 +50,9 @@ class Stamp:
     old_raw: bytes = field(repr=False)
     new_raw: bytes = field(repr=False)
     baseline: Baseline = field(repr=False)
+    # The frontmatter edits that turn old_raw into new_raw: the hook applies the same ones to a partly
+    # staged note's working file, so both carry one version, one date and one filled site_uuid.
+    edits: tuple[FieldEdit, ...] = field(default=(), repr=False)
 
     @property
     def bumped(self) -> bool:
@@ -335,6 +339,7 @@ def make_stamp(
         old_raw=raw,
         new_raw=new_raw,
         baseline=after,
+        edits=tuple(edits),
     )
 
 
