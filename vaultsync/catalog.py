@@ -38,6 +38,8 @@ class NoteInfo:
     error_line: int | None = None
     problems: tuple[Problem, ...] = ()
     blocking: bool = False  # a problem that makes the note unstampable (see `problems.is_blocking`)
+    # sha256 of the copy to publish when it is not the note's bytes (Obsidian comments stripped), else None
+    published_sha256: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         # By hand, not dataclasses.asdict: a cold scan writes one per note, and asdict's deep copy was 11 % of it.
@@ -56,6 +58,7 @@ class NoteInfo:
             "error_line": self.error_line,
             "problems": [p.as_dict() for p in self.problems],
             "blocking": self.blocking,
+            "published_sha256": self.published_sha256,
         }
 
     @classmethod
@@ -92,6 +95,15 @@ def describe_note(note: Note, config: Config) -> NoteInfo:
     f = config.fields
     problems = tuple(note_problems(note, config))
     flag = publish_flag(fm, f.publish)
+    strip = flag == "true" and config.publish.comments == "strip"
+    published_sha256 = None
+    if strip:
+        from vaultsync.comments import strip_comments
+
+        body = note.body
+        public = strip_comments(body)
+        if public is not body:
+            published_sha256 = hashlib.sha256(note.raw[: len(note.raw) - len(body)] + public).hexdigest()
     return NoteInfo(
         sha256=hashlib.sha256(note.raw).hexdigest(),
         body_fp=note.body_fingerprint,
@@ -103,12 +115,13 @@ def describe_note(note: Note, config: Config) -> NoteInfo:
         slug=note.scalar(f.slug),
         # Only a published note's links matter (they pick the attachments to publish and the links to warn
         # about); a note that becomes published is re-read anyway, since its bytes changed.
-        links=extract_note_links(note) if flag == "true" else (),
+        links=extract_note_links(note, strip_comments=strip) if flag == "true" else (),
         has_frontmatter=fm.block is not None,
         error=fm.error,
         error_line=fm.error_line,
         problems=problems,
         blocking=any(is_blocking(p, config) for p in problems),
+        published_sha256=published_sha256,
     )
 
 
@@ -195,6 +208,8 @@ def _note(path: str, raw: bytes) -> Note:
 
 
 _CACHE_KEY = "scan_cache_key"
+# Bump when what a NoteInfo holds or means changes (2: the strict YAML 1.2 flag, Obsidian comments stripped).
+_CACHE_FORMAT = 2
 
 
 def _cache_stats(config: Config, state: State | None) -> dict[str, tuple[int, int, int]]:
@@ -202,7 +217,8 @@ def _cache_stats(config: Config, state: State | None) -> dict[str, tuple[int, in
     if state is None:
         return {}
     # A NoteInfo depends on the configured field names (and on this code), not only on the note's bytes.
-    key = hashlib.sha256(repr((__version__, config.fields, config.versioning)).encode()).hexdigest()
+    facts = (__version__, _CACHE_FORMAT, config.fields, config.versioning, config.publish.comments)
+    key = hashlib.sha256(repr(facts).encode()).hexdigest()
     if state.get_meta(_CACHE_KEY) != key:
         with state.transaction():
             state.drop_cache()

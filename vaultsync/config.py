@@ -65,6 +65,7 @@ class PublishConfig:
     branch: str = "main"
     push: bool = False
     unlink_private: bool = False
+    comments: Literal["strip", "keep"] = "strip"  # Obsidian comments (`%% … %%`) in published copies
     identity: Identity = field(default_factory=Identity)
 
 

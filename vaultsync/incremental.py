@@ -30,6 +30,7 @@ from vaultsync.publish import (
     PublishPlan,
     plan_publish,
     published_bytes,
+    strips_comments,
 )
 from vaultsync.publish_apply import PublishResult, apply_publish
 from vaultsync.state import State
@@ -185,7 +186,7 @@ def _reread(config: Config, snap: Snapshot, path: str, known: dict[str, KnownNot
     entry = snap.manifest.files.get(old.action.output)
     if entry is None or entry.source != path:
         raise _FullPlanNeeded
-    data = published_bytes(note, old.action.unlink)
+    data = published_bytes(note, old.action.unlink, strip_comments=strips_comments(config))
     action = replace(
         old.action,
         sha256=hashlib.sha256(data).hexdigest(),

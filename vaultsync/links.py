@@ -62,9 +62,17 @@ def extract_links(body: bytes) -> tuple[str, ...]:
     return tuple(found)
 
 
-def extract_note_links(note: Note) -> tuple[str, ...]:
-    """The body's links, then wikilinks in frontmatter values (`cover: "[[img.png]]"`), as Obsidian tracks both."""
-    links = dict.fromkeys(extract_links(note.body))
+def extract_note_links(note: Note, *, strip_comments: bool = False) -> tuple[str, ...]:
+    """The body's links, then wikilinks in frontmatter values (`cover: "[[img.png]]"`), as Obsidian tracks both.
+
+    With `strip_comments`, links inside Obsidian comments are not links: they are not in the published copy.
+    """
+    body = note.body
+    if strip_comments:
+        from vaultsync.comments import strip_comments as strip
+
+        body = strip(body)
+    links = dict.fromkeys(extract_links(body))
     block = note.frontmatter.block
     if block is not None:
         for match in _WIKILINK.finditer(block.text.encode("utf-8")):

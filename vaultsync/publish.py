@@ -15,8 +15,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from vaultsync import __version__, gitrepo
+from vaultsync import __version__, comments, gitrepo
 from vaultsync.catalog import Catalog, NoteInfo, load_catalog
+from vaultsync.comments import MARKER
 from vaultsync.config import Config
 from vaultsync.errors import ConfigError, Problem, PublishError
 from vaultsync.frontmatter import BOM, Block, find_block
@@ -310,7 +311,7 @@ def plan_publish(
     uuids: dict[str, list[str]] = defaultdict(list)
     for path, out in outputs.items():
         info = catalog.infos[path]
-        sha = info.sha256
+        sha = info.published_sha256 or info.sha256
         targets = tuple(unlink.get(path, ())) if config.publish.unlink_private else ()
         if targets:
             try:
@@ -323,7 +324,8 @@ def plan_publish(
                 errors.append(Problem(path, CHANGED_DURING_PUBLISH, "changed while planning; publish again"))
                 keep.add(path)
                 continue
-            sha = hashlib.sha256(published_bytes(Note(path, raw), targets)).hexdigest()
+            data = published_bytes(Note(path, raw), targets, strip_comments=strips_comments(config))
+            sha = hashlib.sha256(data).hexdigest()
         wanted.append(PublishAction("note", out, path, sha, info.sha256, info.version, info.uuid, unlink=targets))
         if info.uuid:
             uuids[info.uuid].append(path)
@@ -481,14 +483,23 @@ def _pair_renames(
     return [a for a in add if a.output not in renames], kept, sorted(renames.values(), key=lambda a: a.output)
 
 
-def published_bytes(note: Note, unlink: tuple[str, ...]) -> bytes:
-    """A note's bytes as published: byte-exact, or with links to unpublished notes turned into text."""
-    if not unlink:
+def strips_comments(config: Config) -> bool:
+    """Whether published copies drop Obsidian comments (`publish.comments: strip`, the default)."""
+    return config.publish.comments == "strip"
+
+
+def published_bytes(note: Note, unlink: tuple[str, ...], *, strip_comments: bool) -> bytes:
+    """A note's bytes as published: byte-exact but for its Obsidian comments (unless kept), with links to
+    unpublished notes turned into text when asked. The frontmatter is never changed."""
+    if not unlink and (not strip_comments or MARKER not in note.raw):
         return note.raw
     # Only where the body starts is needed: find the fences (µs), not a YAML parse of the block.
     block = find_block(note.raw)
     start = block.body_start if isinstance(block, Block) else len(BOM) if note.raw.startswith(BOM) else 0
-    return note.raw[:start] + unlink_targets(note.raw[start:], unlink)
+    body = note.raw[start:]
+    if strip_comments:
+        body = comments.strip_comments(body)
+    return note.raw[:start] + unlink_targets(body, unlink)
 
 
 def format_plan(plan: PublishPlan) -> list[str]:

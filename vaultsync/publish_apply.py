@@ -22,6 +22,7 @@ from vaultsync.publish import (
     PublishAction,
     PublishPlan,
     published_bytes,
+    strips_comments,
     version_suffix,
 )
 from vaultsync.vault import is_note_path
@@ -162,7 +163,7 @@ def _carry_out(
     with gitrepo.CommitBuilder(plan.repo, ready) as commit_builder:
         for kind, actions in (("add", plan.add), ("update", plan.update), ("rename", plan.rename)):
             for action in actions:
-                read = _read_source(sources, action, problems)
+                read = _read_source(sources, action, problems, strip=strips_comments(config))
                 if read is None:  # this path (and a rename's old path) stays exactly as last published
                     files.pop(action.output, None)
                     for out in (action.output, action.old_output):
@@ -208,7 +209,9 @@ def _carry_out(
     )
 
 
-def _read_source(sources: VaultFiles, action: PublishAction, problems: list[Problem]) -> tuple[bytes, str] | None:
+def _read_source(
+    sources: VaultFiles, action: PublishAction, problems: list[Problem], *, strip: bool
+) -> tuple[bytes, str] | None:
     """The bytes to publish for an action and their sha256 (hashed once), or None with a problem saying why."""
     real = sources.real(action.source)
     if real is None:
@@ -230,9 +233,9 @@ def _read_source(sources: VaultFiles, action: PublishAction, problems: list[Prob
             Problem(action.source, CHANGED_DURING_PUBLISH, "changed since the plan; it is published next time")
         )
         return None
-    if not action.unlink:
+    data = published_bytes(Note(action.source, raw), action.unlink, strip_comments=strip)
+    if data is raw:
         return raw, sha  # published byte-exact: the check's hash is the published bytes' hash
-    data = published_bytes(Note(action.source, raw), action.unlink)
     return data, hashlib.sha256(data).hexdigest()
 
 
