@@ -60,7 +60,7 @@ PRIVATE_FORMS: dict[str, str | bytes] = {
     "non-utf8": b"---\npublish: true\ntitle: \xff\xfe\n---\n{s}\n",
     "toml": "+++\npublish = true\n+++\n{s}\n",
 }
-# Forms that publish (the flag strictly true): any case of the YAML boolean, or the string "true".
+# Forms that publish (the flag strictly true): the YAML 1.2 boolean (true, True, TRUE), or the string "true".
 PUBLIC_FORMS: dict[str, str | bytes] = {
     "true": "---\npublish: true\n---\n{b}\n",
     "capitalised": "---\npublish: True\ntitle: x\n---\n{b}\n",

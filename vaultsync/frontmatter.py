@@ -57,6 +57,8 @@ class Entry:
     key_start: int
     has_tag: bool = False
     is_alias: bool = False  # an alias (*a) or an anchor (&a) on the value
+    # The tag, anchor and alias tokens written before the value (`!!bool`, `&a`, `*a`), as they read in the text
+    decorations: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -262,6 +264,7 @@ def _entries(text: str, node: yaml.MappingNode) -> tuple[tuple[Entry, ...], set[
         # only the source text after the colon, or a node that starts before its own key, tells. Anchors are
         # refused too (a splice would drop them).
         key_end = key_node.end_mark.index
+        decorations = _decorations(text, _value_text_start(text, key_end))
         is_alias = (
             start < key_end
             or text.startswith(("*", "&"), _value_text_start(text, key_end))
@@ -282,6 +285,7 @@ def _entries(text: str, node: yaml.MappingNode) -> tuple[tuple[Entry, ...], set[
                 key_start=key_node.start_mark.index,
                 has_tag=_has_explicit_tag(text, value_node),
                 is_alias=is_alias,
+                decorations=decorations,
             )
         )
     return tuple(entries), duplicates
@@ -302,6 +306,20 @@ def _trim_comment_lines(text: str, start: int, end: int, content_end: int) -> in
         if line_start <= content_end or not text[line_start:end].lstrip().startswith("#"):
             return end
         end = start + len(text[start:line_start].rstrip())
+
+
+def _decorations(text: str, i: int) -> tuple[str, ...]:
+    """The tag (`!x`), anchor (`&x`) and alias (`*x`) tokens starting at offset `i`, in the order written."""
+    found: list[str] = []
+    while i < len(text) and text[i] in "!&*":
+        j = i
+        while j < len(text) and text[j] not in " \t\r\n,[]{}":
+            j += 1
+        found.append(text[i:j])
+        i = j
+        while i < len(text) and text[i] in " \t":
+            i += 1
+    return tuple(found)
 
 
 def _value_text_start(text: str, after_key: int) -> int:

@@ -14,6 +14,8 @@ from vaultsync.frontmatter import Frontmatter, parse_frontmatter
 
 PublishFlag = Literal["true", "false", "ambiguous"]
 
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
 _TRAILING_WS = re.compile(rb"[ \t\r\f\v]+$", re.MULTILINE)
 
 
@@ -39,9 +41,10 @@ def fingerprint_meta(data: Mapping[str, Any] | None, managed: Iterable[str]) -> 
 def publish_flag(frontmatter: Frontmatter, key: str) -> PublishFlag:
     """Read the publish flag strictly, from the raw scalar (PyYAML's 1.1 rules would turn `yes` into True).
 
-    "true": a plain YAML 1.2 boolean true in any case, or exactly the quoted string "true".
-    "false": no frontmatter, invalid frontmatter, no such key, plain `false` or quoted "false".
-    "ambiguous": anything else (`yes`, `1`, `"True "`, empty, a list, a duplicate key): private, and `check` says so.
+    "true": the plain YAML 1.2 boolean true (`true`, `True` or `TRUE`), or exactly the quoted string "true".
+    "false": no frontmatter, invalid frontmatter, no such key, plain `false` / `False` / `FALSE`, quoted "false".
+    "ambiguous": anything else (`tRuE`, `yes`, `1`, `"True "`, empty, a list, a tag, an anchor or alias, a
+    duplicate key): private, and `check` says so.
     """
     if not frontmatter.ok:
         return "false"
@@ -51,10 +54,10 @@ def publish_flag(frontmatter: Frontmatter, key: str) -> PublishFlag:
     if key in frontmatter.duplicates or not entry.is_plain_scalar:
         return "ambiguous"
     if entry.style == "":
-        word = entry.value.lower()
-        if word == "true":
+        # The YAML 1.2 core schema's booleans; `tRuE` is text there, and Obsidian shows it as text.
+        if entry.value in _TRUE:
             return "true"
-        if word == "false":
+        if entry.value in _FALSE:
             return "false"
         return "ambiguous"
     if entry.value == "true":

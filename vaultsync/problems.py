@@ -135,15 +135,44 @@ def note_problems(note: Note, config: Config) -> list[Problem]:
                 )
             )
     if publish_flag(fm, fields.publish) == "ambiguous":
-        entry = fm.entry(fields.publish)
-        assert entry is not None
-        problems.append(
-            Problem(
-                note.path,
-                AMBIGUOUS_PUBLISH,
-                f"`{fields.publish}: {_one_line(entry.raw)}` is neither true nor false; the note stays private",
-                line=_line(first, entry),
-                hint=f"write `{fields.publish}: true` to publish it, `{fields.publish}: false` to keep it private",
-            )
-        )
+        entries = [e for e in fm.entries if e.key == fields.publish]
+        message, hint = _why_not_a_flag(fields.publish, entries, first)
+        problems.append(Problem(note.path, AMBIGUOUS_PUBLISH, message, line=_line(first, entries[0]), hint=hint))
     return problems
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _why_not_a_flag(key: str, entries: list[Entry], first: int) -> tuple[str, str]:
+    """Message and hint for a publish value that is neither true nor false, saying what it is."""
+    entry = entries[0]
+    plain = "vaultsync reads only a plain value, so the note stays private"
+    if len(entries) > 1:
+        lines = _and([str(_line(first, e)) for e in entries])
+        return f"`{key}` is a duplicate key (lines {lines}); the note stays private whatever its values say", (
+            f"keep one `{key}:` line"
+        )
+    aliases = [d for d in entry.decorations if d.startswith("*")]
+    if aliases:
+        return f"`{key}: {aliases[0]}` is a YAML alias (of `&{aliases[0][1:]}`); {plain}", f"write `{key}: true` itself"
+    named = [
+        (f"the YAML {'anchor' if d.startswith('&') else 'tag'} `{d}`", "the anchor" if d.startswith("&") else "the tag")
+        for d in entry.decorations
+    ]
+    if not named and entry.has_tag:
+        named = [("a YAML tag", "the tag")]
+    if not named and entry.is_alias:
+        named = [("a YAML anchor or alias", "the anchor")]
+    if named:
+        what, which = _and([n[0] for n in named]), _and([n[1] for n in named])
+        return f"`{key}: {_one_line(entry.raw)}` carries {what}; {plain}", f"write `{key}: true` without {which}"
+    hint = f"write `{key}: true` to publish it, `{key}: false` to keep it private"
+    if entry.kind == "scalar" and entry.style == "" and entry.value.lower() in ("true", "false"):
+        return (
+            f"`{key}: {_one_line(entry.raw)}` is not a YAML 1.2 boolean (only true, True or TRUE are); "
+            "the note stays private",
+            hint,
+        )
+    return f"`{key}: {_one_line(entry.raw)}` is neither true nor false; the note stays private", hint
