@@ -214,3 +214,15 @@ def test_the_comments_setting_is_checked_and_the_example_config_names_it(tmp_pat
     with pytest.raises(ConfigError) as err:
         parse_config({"publish": {"comments": "hide"}}, vault=tmp_path)
     assert "publish.comments" in str(err.value)
+
+
+def test_with_unlink_private_only_links_outside_comments_are_turned_into_text(
+    vault: VaultBuilder, tmp_path: Path, git: GitRunner, git_env: dict[str, str]
+) -> None:
+    vault.write(".vaultsync.yaml", "state_dir: ../state\npublish:\n  unlink_private: true\n")
+    vault.write("Note.md", "---\npublish: true\n---\nSee [[Private note]]. %% also [[Private note]] CANARY-u %%\n")
+    vault.note("Private note.md", publish="false", body="private\n")
+    site = tmp_path / "site"
+    assert publish(vault, site) in (0, 1)  # the link to a private note is a warning (whether it exits 1: case 12)
+    assert (site / "Note.md").read_bytes() == b"---\npublish: true\n---\nSee Private note. \n"
+    assert "CANARY-u" not in history(git, site)

@@ -320,7 +320,7 @@ def plan_publish(
                 errors.append(Problem(path, UNREADABLE, exc.strerror or str(exc)))
                 keep.add(path)
                 continue
-            if hashlib.sha256(raw).hexdigest() != sha:
+            if hashlib.sha256(raw).hexdigest() != info.sha256:
                 errors.append(Problem(path, CHANGED_DURING_PUBLISH, "changed while planning; publish again"))
                 keep.add(path)
                 continue
