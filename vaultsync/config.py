@@ -161,6 +161,9 @@ def _yaml_problem(exc: Exception) -> str:
     if mark is None or not problem:
         return " ".join(str(exc).split())
     context = getattr(exc, "context", None)
+    started = getattr(exc, "context_mark", None)
+    if context and started is not None:
+        context += f" started at line {started.line + 1}, column {started.column + 1}"
     where = f"line {mark.line + 1}, column {mark.column + 1}"
     return f"{problem} at {where}" + (f" ({context})" if context else "")
 
