@@ -175,7 +175,7 @@ def test_the_real_cli_stamps_a_body_edit_with_the_next_version_and_todays_date(t
     assert removed == [b"date_modified: 2025-10-10\n", b"at_semantic_version: 0.0.0.1\n"]
     assert added[1] == b"at_semantic_version: 0.0.0.2\n"
     assert added[0].decode().removeprefix("date_modified: ").strip() in today()
-    assert "stamped Personalized Medicine.md: 0.0.0.1 -> 0.0.0.2" in done.stderr
+    assert "stamped Personalized Medicine.md: 0.0.0.1 -> 0.0.0.2" in done.stdout
 
 
 # -- git diff of a stamped vault -------------------------------------------------------------------------------
@@ -264,15 +264,15 @@ def test_stamp_twice_in_a_row_changes_nothing_the_second_time(vault: CliVault) -
     assert vault.run("stamp")[0] == 0
     vault.replace("Concepts/Lists.md", b"List body.", b"List body, edited.")
     vault.replace("Inbox/Private.md", b"Private text.", b"Private text, edited.")
-    code, _, err = vault.run("stamp")
+    code, out, err = vault.run("stamp")
     assert code == 0, err
-    assert "2 stamped" in err
+    assert "2 stamped" in out
     after_first = vault.snapshot()
 
-    code, _, err = vault.run("stamp")
+    code, out, err = vault.run("stamp")
 
     assert code == 0, err
-    assert "0 stamped" in err
+    assert "0 stamped" in out
     assert vault.snapshot() == after_first
 
 
@@ -283,21 +283,21 @@ def test_init_then_stamp_on_an_untouched_vault_changes_no_byte(vault: CliVault) 
 
     code, _, err = vault.run("init")
     assert code == 0, err
-    code, _, err = vault.run("stamp")
+    code, out, err = vault.run("stamp")
 
     assert code == 0, err
     assert vault.snapshot() == before
-    assert "0 stamped" in err
+    assert "0 stamped" in out
 
 
 def test_the_first_stamp_without_state_adopts_every_note_without_writing(vault: CliVault) -> None:
     before = vault.snapshot()
     assert not vault.state_dir.exists()
 
-    code, _, err = vault.run("stamp")
+    code, out, err = vault.run("stamp")
 
     assert code == 0, err
-    assert f"adopted {len(NOTES)} notes as they are" in err
+    assert f"adopted {len(NOTES)} notes as they are" in out
     assert vault.snapshot() == before
     assert (vault.state_dir / "state.db").is_file()
 
@@ -357,9 +357,9 @@ def test_a_dry_run_is_allowed_on_ci_and_writes_nothing(vault: CliVault, monkeypa
     vault.replace("Inbox/Private.md", b"Private text.", b"Edited on CI.")
     monkeypatch.setenv("CI", "true")
     before = vault.snapshot()
-    code, _, err = vault.run("stamp", "--dry-run")
+    code, out, err = vault.run("stamp", "--dry-run")
     assert code == 0, err
-    assert "would stamp Inbox/Private.md: 0.0.0.1 -> 0.0.0.2" in err
+    assert "would stamp Inbox/Private.md: 0.0.0.1 -> 0.0.0.2" in out
     assert vault.snapshot() == before
 
 
@@ -427,10 +427,10 @@ def test_bump_dry_run_shows_the_new_version_and_writes_nothing(vault: CliVault) 
     assert vault.run("init")[0] == 0
     before = vault.snapshot()
 
-    code, _, err = vault.run("bump", str(vault.root / "Articles/Deep/Windows.md"), "--part", "minor", "--dry-run")
+    code, out, err = vault.run("bump", str(vault.root / "Articles/Deep/Windows.md"), "--part", "minor", "--dry-run")
 
     assert code == 0, err
-    assert "would stamp Articles/Deep/Windows.md: 0.0.1.9 -> 0.0.2.0" in err
+    assert "would stamp Articles/Deep/Windows.md: 0.0.1.9 -> 0.0.2.0" in out
     assert vault.snapshot() == before
     assert not (vault.state_dir / "journal").exists()
 
@@ -459,7 +459,7 @@ BROKEN = {
 def assert_skipped_with_one_warning(
     vault: CliVault, relpath: str, before: dict[str, tuple[bytes, int]], code: int, err: str
 ) -> None:
-    assert code == 1, err
+    assert code == 0, err  # a standing problem is a warning: `check` is the command that fails on it
     assert vault.snapshot()[relpath] == before[relpath]
     warnings = [line for line in err.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1, err
@@ -470,7 +470,7 @@ def assert_skipped_with_one_warning(
 
 
 @pytest.mark.parametrize("shape", sorted(BROKEN))
-def test_a_broken_new_note_is_left_untouched_with_one_warning_and_exit_1(vault: CliVault, shape: str) -> None:
+def test_a_broken_new_note_is_left_untouched_with_one_warning_and_exit_0(vault: CliVault, shape: str) -> None:
     assert vault.run("init")[0] == 0
     vault.replace("Personalized Medicine.md", b"patient.", b"patient, edited.")
     vault.replace("Inbox/Private.md", b"Private text.", b"Private text, edited.")
@@ -483,7 +483,7 @@ def test_a_broken_new_note_is_left_untouched_with_one_warning_and_exit_1(vault: 
 
 
 @pytest.mark.parametrize("shape", sorted(BROKEN))
-def test_a_note_edited_into_a_broken_shape_is_left_untouched_with_one_warning_and_exit_1(
+def test_a_note_edited_into_a_broken_shape_is_left_untouched_with_one_warning_and_exit_0(
     vault: CliVault, shape: str
 ) -> None:
     vault.write("Broken.md", "---\ntitle: T\ndate_modified: 2025-10-10\nat_semantic_version: 0.0.0.1\n---\nOld.\n")

@@ -95,7 +95,7 @@ def stamp_stamp_publish(s: Scene, rounds: int, seed: int = 8) -> dict[str, int]:
             assert "error" not in err.lower() and "lock" not in err.lower(), f"round {rnd}:\n{err}"
         after = {i: version_of(s.vault.root / f"n{i:02}.md") for i in range(NOTES)}
         assert after == {i: before[i] + (i in edited) for i in range(NOTES)}, f"round {rnd}: not one bump each"
-        stamped = sum(err.count("stamped n") for _out, err in outputs)
+        stamped = sum(out.count("stamped n") for out, _err in outputs)
         assert stamped == len(edited), f"round {rnd}: {stamped} stamps reported for {len(edited)} edits"
         assert fsck_problems(s.repo) == [] and manifest_mismatches(s.repo) == []
         counts["rounds"] += 1

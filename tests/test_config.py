@@ -127,7 +127,7 @@ def test_a_wrong_value_fails_naming_the_key_path_the_value_and_the_fix(tmp_path:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"watch": {"settle": -1}}, "invalid value for `watch.settle` (c.yaml): expected a number, got -1"),
+        ({"watch": {"settle": -1}}, "invalid value for `watch.settle` (c.yaml): it must be 0 or more, got -1"),
         ({"watch": {"settle": True}}, "invalid value for `watch.settle` (c.yaml): expected a number, got True"),
         (
             {"watch": {"journal_keep": 2.5}},

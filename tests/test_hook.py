@@ -407,7 +407,7 @@ def test_the_installed_script_carries_the_marker_and_this_interpreter(make_repo:
     repo = make_repo(install=False)
     done = repo.vaultsync("hook", "install")
     assert done.returncode == 0, done.stderr
-    assert "installed" in done.stderr
+    assert "installed" in done.stdout
     script = (hooks_dir(repo) / "pre-commit").read_text()
     assert MARKER in script
     assert sys.executable in script
@@ -463,7 +463,7 @@ def test_installing_twice_leaves_one_hook(make_repo: RepoMaker, tmp_path: Path) 
     assert repo.vaultsync("hook", "install").returncode == 0
     first = (hooks_dir(repo) / "pre-commit").read_text()
     done = repo.vaultsync("hook", "install")
-    assert done.returncode == 0 and "unchanged" in done.stderr
+    assert done.returncode == 0 and "unchanged" in done.stdout
     assert (hooks_dir(repo) / "pre-commit").read_text() == first
     ours = [p.name for p in hooks_dir(repo).iterdir() if p.name.startswith("pre-commit") and p.suffix != ".sample"]
     assert sorted(ours) == ["pre-commit", f"pre-commit{PREVIOUS_SUFFIX}"]
@@ -508,7 +508,7 @@ def test_uninstall_restores_the_previous_hook_byte_for_byte(make_repo: RepoMaker
     assert repo.vaultsync("hook", "install").returncode == 0
     assert hook.read_bytes() != original
     done = repo.vaultsync("hook", "uninstall")
-    assert done.returncode == 0 and "removed" in done.stderr
+    assert done.returncode == 0 and "restored the previous hook" in done.stdout
     assert hook.read_bytes() == original
     assert stat.S_IMODE(hook.stat().st_mode) == 0o750
     assert not (hooks_dir(repo) / f"pre-commit{PREVIOUS_SUFFIX}").exists()

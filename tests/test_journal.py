@@ -85,7 +85,7 @@ def test_restore_gives_back_the_exact_pre_stamp_bytes(vault: Path, capsys: pytes
     assert vaultsync(vault, "restore", str(note)) == 0
 
     assert note.read_bytes() == edited
-    assert "restored Notes/Tricky.md" in capsys.readouterr().err
+    assert "restored Notes/Tricky.md" in capsys.readouterr().out
 
 
 def test_the_journal_lives_outside_the_vault(vault: Path, tmp_path: Path) -> None:

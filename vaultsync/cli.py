@@ -1,7 +1,8 @@
 """The `vaultsync` command line: parse arguments, call the library, print results; the one error boundary.
 
-Exit codes (a contract for scripts): 0 ok; 1 a user-facing error, problems found (`check`) or notes skipped
-(`stamp`); 2 usage; 3 an unexpected error (a bug: the traceback is printed); 130 interrupted.
+Exit codes (a contract for scripts): 0 ok (standing problems are warnings); 1 a user-facing error, something
+this run was asked to do and could not (a PATH not stamped, a file refused by `publish`), or problems found by
+`check`; 2 usage; 3 an unexpected error (a bug: the traceback is printed); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -69,8 +70,22 @@ def _override_global(ctx: click.Context, param: click.Parameter, value: Path | N
         setattr(ctx.find_object(Context), param.name, value)
 
 
+def _set_verbosity(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    """`-v` / `-q` after the command name (`vaultsync stamp -v`) mean what they mean before it."""
+    if param.name == "verbose" and isinstance(value, int) and value:
+        logging.getLogger("vaultsync").setLevel(logging.DEBUG)
+    elif param.name == "quiet" and value:
+        logging.getLogger("vaultsync").setLevel(logging.WARNING)
+
+
 def vault_options(command: _F) -> _F:
-    """Accept `--config`/`--vault` after the command name too, as in `vaultsync check --vault DIR`."""
+    """Accept `--config`/`--vault` (and `-v`/`-q`) after the command name too, as in `vaultsync check --vault DIR`."""
+    command = click.option(
+        "-q", "--quiet", is_flag=True, expose_value=False, callback=_set_verbosity, help="Only warnings and errors."
+    )(command)
+    command = click.option(
+        "-v", "--verbose", count=True, expose_value=False, callback=_set_verbosity, help="Say more (as the global -v)."
+    )(command)
     command = click.option(
         "--vault",
         type=click.Path(path_type=Path, file_okay=False, exists=True),
@@ -88,12 +103,29 @@ def vault_options(command: _F) -> _F:
     )(command)
 
 
-def _setup_logging(verbose: int, quiet: bool) -> None:
+class _Output:
+    """How this run prints: set once per run from its arguments, read by the logging handlers and the boundary."""
+
+    json = False  # `--json`: stdout holds JSON only (the report, or `{"error": ...}`)
+
+
+def _setup_logging(verbose: int, quiet: bool, *, daemon: bool = False) -> None:
+    """Results (info lines: what was done) go to stdout, warnings, errors and `-v` detail to stderr.
+
+    Under `--json` stdout holds the JSON alone, so info lines go to stderr too; so do the daemon's, which are a
+    log (each line with its time).
+    """
     level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter())
+    results = sys.stderr if daemon or _Output.json else sys.stdout
+    formatter = _DaemonFormatter() if daemon else _Formatter()
+    to_stdout = logging.StreamHandler(results)
+    to_stdout.addFilter(lambda record: record.levelno == logging.INFO)
+    to_stderr = logging.StreamHandler(sys.stderr)
+    to_stderr.addFilter(lambda record: record.levelno != logging.INFO)
+    for handler in (to_stdout, to_stderr):
+        handler.setFormatter(formatter)
     root = logging.getLogger("vaultsync")
-    root.handlers[:] = [handler]
+    root.handlers[:] = [to_stdout, to_stderr]
     root.setLevel(level)
     root.propagate = False
 
@@ -106,6 +138,13 @@ class _Formatter(logging.Formatter):
         if record.levelno >= logging.WARNING:
             return f"warning: {text}"
         return text
+
+
+class _DaemonFormatter(_Formatter):
+    """A log that runs for weeks: each line starts with its local time, `2025-10-10 14:03:22`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{self.formatTime(record, '%Y-%m-%d %H:%M:%S')} {super().format(record)}"
 
 
 def emit_json(data: Any) -> None:
@@ -144,7 +183,7 @@ def cli(ctx: click.Context, config_file: Path | None, vault: Path | None, verbos
 
     Without a config file, `--vault DIR` (and `--to DIR` for publish) is enough.
     """
-    _setup_logging(verbose, quiet)
+    _setup_logging(verbose, quiet, daemon=ctx.invoked_subcommand == "watch")
     ctx.obj = Context(config_file, vault)
 
 
@@ -277,7 +316,13 @@ def _remove_stale_temps(config: Config, scan: VaultScan) -> None:
         log.info("removed a temp file left by an interrupted write: %s", path.relative_to(config.vault))
 
 
-def _report_stamps(plan: Any, result: Any, *, as_json: bool, dry_run: bool) -> int:
+def _report_stamps(plan: Any, result: Any, *, as_json: bool, dry_run: bool, explicit: bool = True) -> int:
+    """Print what a stamp or bump did (stdout) and what it left alone (warnings, stderr); return the exit code.
+
+    Exit 1 only for what this run could not do that the user asked for (`explicit`: notes named on the command
+    line); a note skipped for a standing problem is a warning, and `check` is the command that fails on it."""
+    from vaultsync.versioner import count_stamps, stamp_failed
+
     problems = list(plan.problems) if result is None else list(result.problems)
     if as_json:
         data = plan.as_dict()
@@ -299,14 +344,8 @@ def _report_stamps(plan: Any, result: Any, *, as_json: bool, dry_run: bool) -> i
             log.warning("%s%s", problem, f" (hint: {problem.hint})" if problem.hint else "")
         if plan.first_sight:
             log.info("first run on this vault: adopted %d notes as they are (nothing bumped)", len(plan.adopt))
-        log.info(
-            "%d notes examined, %d %s, %d skipped",
-            plan.examined,
-            len(stamps),
-            verb,
-            len(problems),
-        )
-    return EXIT_ERROR if problems else EXIT_OK
+        log.info("%s", count_stamps(plan, result).describe("would be stamped" if dry_run else "stamped"))
+    return EXIT_ERROR if stamp_failed(plan, result, explicit=explicit) else EXIT_OK
 
 
 @cli.command()
@@ -320,7 +359,8 @@ def stamp(ctx: Context, paths: tuple[Path, ...], dry_run: bool, as_json: bool) -
 
     A note whose body changed gets its version bumped (last part) and date_modified set; a note new since
     the last run gets the initial version if it has none; a version changed on disk (a pull, another machine,
-    a hand edit) is adopted, not bumped again. Exit 1 when some notes were skipped (each is named).
+    a hand edit) is adopted, not bumped again. Notes that cannot be stamped are named in warnings; exit 1 only
+    when a PATH given here could not be stamped, or a write failed.
     """
     from vaultsync.journal import Journal
     from vaultsync.state import State, state_dir_for
@@ -339,7 +379,7 @@ def stamp(ctx: Context, paths: tuple[Path, ...], dry_run: bool, as_json: bool) -
             _remove_stale_temps(config, scan)
             journal = Journal(state_dir_for(config) / "journal", keep=config.watch.journal_keep)
             result = apply_stamps(config, plan, state, journal=journal.save, grace=WRITE_GRACE)
-    raise SystemExit(_report_stamps(plan, result, as_json=as_json, dry_run=dry_run))
+    raise SystemExit(_report_stamps(plan, result, as_json=as_json, dry_run=dry_run, explicit=bool(paths)))
 
 
 @cli.command()
@@ -467,8 +507,8 @@ def publish(ctx: Context, to: Path | None, dry_run: bool, push: bool, message: s
             if as_json:
                 emit_json({**plan.as_dict(), "dry_run": True})
             else:
-                for line in format_plan(plan):
-                    click.echo(line)
+                for line in format_plan(plan):  # the plan on stdout; its warnings and errors on stderr
+                    click.echo(line, err=line.startswith(("warning: ", "error: ")))
             raise SystemExit(EXIT_ERROR if plan.errors else EXIT_OK)
         with _progress("publishing", enabled=not as_json) as progress:
             result = apply_publish(config, plan, message=message, push=push or config.publish.push, progress=progress)
@@ -623,6 +663,8 @@ def _boundary() -> Iterator[None]:
     try:
         yield
     except VaultsyncError as exc:
+        if _Output.json:  # a script reading stdout gets JSON on failure too; the exit code still says 1
+            emit_json({"error": {"message": str(exc), "hint": exc.hint, "what": exc.what, "where": exc.where}})
         click.echo(f"error: {exc}", err=True)
         if exc.hint:
             click.echo(f"hint: {exc.hint}", err=True)
@@ -636,6 +678,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
 
 def run(argv: list[str] | None = None, *, command: Callable[..., Any] = cli) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    _Output.json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
     try:
         with _boundary():
             command.main(args=argv, prog_name="vaultsync", standalone_mode=False)  # type: ignore[attr-defined]

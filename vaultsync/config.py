@@ -147,12 +147,26 @@ def load_config(*, vault: Path | None = None, config_file: Path | None = None) -
             raise ConfigError(
                 "the config file is not valid YAML",
                 where=str(config_file),
-                why=str(exc).replace("\n", " "),
+                why=_yaml_problem(exc),
                 hint="fix the YAML syntax; config.example.yaml shows every key",
             ) from exc
         data = {} if data is None else data
     root = vault if vault is not None else (config_file.parent if config_file is not None else Path.cwd())
     return parse_config(data, vault=root, source=str(config_file) if config_file else None)
+
+
+def _yaml_problem(exc: Exception) -> str:
+    """PyYAML's message without its `in "<unicode string>"` noise: the problem at `line L, column C` (1-based)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is None or not problem:
+        return " ".join(str(exc).split())
+    context = getattr(exc, "context", None)
+    started = getattr(exc, "context_mark", None)
+    if context and started is not None:
+        context += f" started at line {started.line + 1}, column {started.column + 1}"
+    where = f"line {mark.line + 1}, column {mark.column + 1}"
+    return f"{problem} at {where}" + (f" ({context})" if context else "")
 
 
 def parse_config(data: Any, *, vault: Path, source: str | None = None) -> Config:
@@ -273,6 +287,14 @@ def _convert(tp: Any, value: Any, *, path: str, where: str) -> Any:
             hint=f"set `{path}` to {_describe(tp)} (see config.example.yaml)",
         )
 
+    def negative() -> ConfigError:
+        return ConfigError(
+            f"invalid value for `{path}`",
+            where=where,
+            why=f"it must be 0 or more, got {value!r}",
+            hint=f"set `{path}` to 0 or a positive {_describe(tp).removeprefix('a ')}",
+        )
+
     origin = get_origin(tp)
     if origin in (Union, types.UnionType):
         args = get_args(tp)
@@ -303,12 +325,16 @@ def _convert(tp: Any, value: Any, *, path: str, where: str) -> Any:
             raise fail()
         return value
     if tp is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise fail()
+        if value < 0:
+            raise negative()
         return float(value)
     if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, int):
             raise fail()
+        if value < 0:
+            raise negative()
         return value
     if tp is str:
         if not isinstance(value, str):

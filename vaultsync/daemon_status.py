@@ -39,7 +39,8 @@ def read_daemon_status(config: Config, *, now: datetime) -> dict[str, Any]:
     pid = int(data.get("pid", 0))
     if not pid or not process_alive(pid) or data.get("state") == "stopped":
         return {"state": "not running", "last": data}
-    age = now.timestamp() - float(data.get("heartbeat", 0))
+    raw_age = now.timestamp() - float(data.get("heartbeat", 0))
+    age = max(0.0, raw_age)  # a heartbeat "in the future" is clock skew (the clock was set back), not a negative age
     out: dict[str, Any] = {"state": data.get("state", "running"), "pid": pid, "heartbeat_age": round(age, 1)}
     out.update({k: data[k] for k in ("degraded", "errors", "recent", "started", "waiting") if k in data})
     if age > STALE_AFTER:
@@ -54,6 +55,8 @@ def read_daemon_status(config: Config, *, now: datetime) -> dict[str, Any]:
             out["detail"] = f"{reason} (hint: {hint})" if hint else str(reason)
         else:
             out["detail"] = str(waiting)
+    elif raw_age < -1.0:
+        out["detail"] = f"pid {pid}, heartbeat {-raw_age:.0f} s in the future (the clock was set back?)"
     else:
         out["detail"] = f"pid {pid}, heartbeat {age:.0f} s ago"
     return out

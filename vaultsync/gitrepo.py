@@ -253,20 +253,38 @@ def check_ready(repo: Path, *, branch: str, lock_timeout: float = 0.0) -> RepoSt
             hint=f"finish it or abort it (git {state.operation} --abort), then publish again",
         )
     if state.ref is None:
+        branches = _local_branches(repo)
+        if branch in branches or not branches:
+            hint = f"check the branch out again (git -C {repo} switch {branch}), then publish again"
+        else:  # no `main` in a `master` repository: name the branches it has, not one it lacks
+            hint = (
+                f"this repository has no branch `{branch}`: check one out (git -C {repo} switch {branches[0]}) "
+                f"and set publish.branch: {branches[0]} in .vaultsync.yaml"
+            )
         raise GitError(
             "HEAD is detached in the publication repository",
             where=str(repo),
             why="vaultsync commits on a branch",
-            hint=f"check the branch out again (git -C {repo} switch {branch}), then publish again",
+            hint=hint,
         )
     if state.ref != f"refs/heads/{branch}":
         current = state.ref.removeprefix("refs/heads/")
+        if branch in _local_branches(repo):
+            hint = f"switch to it (git -C {repo} switch {branch}) or set publish.branch: {current}"
+        else:
+            hint = f"set publish.branch: {current} in .vaultsync.yaml (this repository has no branch `{branch}`)"
         raise GitError(
             f"the publication repository is on branch `{current}`, not `{branch}`",
             where=str(repo),
-            hint=f"switch to it (git -C {repo} switch {branch}) or set publish.branch: {current}",
+            hint=hint,
         )
     return state
+
+
+def _local_branches(repo: Path) -> list[str]:
+    """The repository's local branch names, sorted (for hints: only on a path that fails anyway)."""
+    found = run_git(repo, "for-each-ref", "--format=%(refname:short)", "refs/heads/", check=False)
+    return sorted(_decode(found.stdout).split()) if found.returncode == 0 else []
 
 
 def _ref_sha(repo: Path, rev: str) -> str | None:

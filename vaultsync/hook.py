@@ -7,7 +7,9 @@ only if its staged body differs from HEAD's and its staged version is not alread
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import shlex
 import stat
 import sys
@@ -27,8 +29,12 @@ from vaultsync.vault import is_ignored_path, is_note_path
 from vaultsync.versioner import Stamp, baseline_of, blocking_problems, decide, make_stamp
 from vaultsync.writes import hide_temps_from_git, real_target, sha256, write_if_unchanged
 
+log = logging.getLogger("vaultsync")
+
 MARKER = "vaultsync-pre-commit-hook"
 PREVIOUS_SUFFIX = ".vaultsync-previous"
+EDITED_SUFFIX = ".vaultsync-edited"  # our script, edited by the user, kept by `hook uninstall`
+_PYTHON_LINE = re.compile(r"^python=(.*)$", re.MULTILINE)
 SKIP_ENV = "VAULTSYNC_SKIP_HOOK"
 
 _TEMPLATE = """#!/bin/sh
@@ -125,15 +131,44 @@ def install_hook(config: Config, *, python: str | None = None) -> str:
     return "installed"
 
 
-def uninstall_hook(config: Config) -> str:
-    """Remove our script and put back the hook that was there before. Returns "removed" or "absent"."""
+def uninstall_hook(config: Config, *, python: str | None = None) -> str:
+    """Remove our script and put back the hook that was there before.
+
+    Returns "restored the previous hook", "removed" (there was none before) or "absent". A script of ours that
+    the user edited since `hook install` is not thrown away: it is kept next to the hook as
+    `pre-commit.vaultsync-edited`, with a warning that says so.
+    """
     paths = locate_hook(config)
     if not _is_ours(paths.hook):
         return "absent"
-    paths.hook.unlink()
+    if not paths.hook.is_symlink() and not _is_pristine(paths, python):
+        backup = paths.hook.with_name(f"pre-commit{EDITED_SUFFIX}")
+        os.replace(paths.hook, backup)
+        log.warning("%s was edited since `vaultsync hook install`: your version is kept as %s", paths.hook, backup)
+    else:
+        paths.hook.unlink()
     if paths.previous.exists() or paths.previous.is_symlink():
         os.replace(paths.previous, paths.hook)
+        return "restored the previous hook"
     return "removed"
+
+
+def _is_pristine(paths: HookPaths, python: str | None) -> bool:
+    """Whether the hook is a script `hook install` wrote, unedited (by this or another interpreter path)."""
+    try:
+        text = paths.hook.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if text == render_hook(paths.vault_rel, python or sys.executable):
+        return True
+    found = _PYTHON_LINE.search(text)  # installed by another interpreter (a venv since rebuilt): same template
+    if found is None:
+        return False
+    try:
+        installed = shlex.split(found.group(1))[0]
+    except (ValueError, IndexError):
+        return False
+    return text == render_hook(paths.vault_rel, installed)
 
 
 def _write_executable(path: Path, text: str) -> None:

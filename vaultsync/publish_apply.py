@@ -61,7 +61,7 @@ class PublishResult:
         pushed = ", pushed" if self.pushed else ""
         if self.commit is None:
             return f"nothing to publish: no commit{pushed}"
-        counts = _counts(len(self.added), len(self.updated) + len(self.renamed), len(self.removed))
+        counts = _counts(len(self.added), len(self.updated), len(self.removed), len(self.renamed))
         return f"committed {self.commit[:12]} ({counts}){pushed}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -74,8 +74,9 @@ class PublishResult:
         }
 
 
-def _counts(added: int, updated: int, removed: int) -> str:
-    return f"+{added} ~{updated} -{removed}"
+def _counts(added: int, updated: int, removed: int, renamed: int = 0) -> str:
+    """`+A ~U -R`, and `+A ~U >N -R` when N files were renamed (a rename is not an update)."""
+    return f"+{added} ~{updated} >{renamed} -{removed}" if renamed else f"+{added} ~{updated} -{removed}"
 
 
 # -- apply --------------------------------------------------------------------------------------------------
@@ -247,13 +248,13 @@ def commit_message(
     *,
     subject: str | None = None,
 ) -> str:
-    """`vaultsync: publish +A ~U -R` (renames count as updates), each file and version in the body, a trailer.
+    """`vaultsync: publish +A ~U -R` (`+A ~U >N -R` with N renames), each file and version in the body, a trailer.
 
     A custom `subject` replaces the first line only: the body and the trailer that marks vaultsync's commits
     stay, so hooks and people can always tell them apart.
     """
     first = subject.strip() if subject and subject.strip() else None
-    first = first or f"vaultsync: publish {_counts(len(added), len(updated) + len(renamed), len(removed))}"
+    first = first or f"vaultsync: publish {_counts(len(added), len(updated), len(removed), len(renamed))}"
     body = [f"added: {a.output}{version_suffix(a)}" for a in added]
     body += [f"updated: {a.output}{version_suffix(a)}" for a in updated]
     body += [f"renamed: {a.old_output} -> {a.output}{version_suffix(a)}" for a in renamed]

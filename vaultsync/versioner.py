@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from vaultsync.config import Config
 from vaultsync.errors import NoteError, Problem, VersionError
@@ -115,6 +115,41 @@ class StampResult:
         }
 
 
+class StampCounts(NamedTuple):
+    """A run's notes, each counted once: examined = stamped + unchanged + skipped + retry."""
+
+    examined: int
+    stamped: int
+    unchanged: int  # nothing to write (adopted or already right)
+    skipped: int  # a problem (named in a warning) kept the note as it is
+    retry: int  # the user saved while it was being stamped: their save won, stamped on a later run
+
+    def describe(self, verb: str) -> str:
+        text = f"{self.examined} notes examined: {self.stamped} {verb}, {self.unchanged} unchanged"
+        text += f", {self.skipped} skipped"
+        return text + (f", {self.retry} changed while stamping (left for the next run)" if self.retry else "")
+
+
+def count_stamps(plan: StampPlan, result: StampResult | None) -> StampCounts:
+    """The counts the CLI reports, from the plan (a dry run) or the result of applying it."""
+    problems = plan.problems if result is None else result.problems
+    skipped = {p.path for p in problems}
+    stamped = [s.path for s in (plan.stamps if result is None else result.written)]
+    retry = set(result.changed) - skipped if result is not None else set()
+    done = len(skipped) + len(set(stamped) - skipped) + len(retry)
+    examined = max(plan.examined, done)
+    return StampCounts(examined, len(set(stamped) - skipped), examined - done, len(skipped), len(retry))
+
+
+def stamp_failed(plan: StampPlan, result: StampResult | None, *, explicit: bool) -> bool:
+    """Whether the run failed to do what it was asked (exit 1): a note given by name that was skipped, or a write
+    this run attempted that failed. A note skipped for a standing problem (a template's `{{version}}`) is only
+    reported: `check` is the command that fails on those."""
+    if explicit:
+        return bool(plan.problems if result is None else result.problems)
+    return result is not None and len(result.problems) > len(plan.problems)
+
+
 def baseline_of(path: str, info: NoteInfo, *, bumped_at: float | None = None) -> Baseline:
     return Baseline(
         path=path,
@@ -176,7 +211,8 @@ def plan_stamps(
     read = read or (lambda path: (config.vault / path).read_bytes())
     infos = catalog.infos
     pool = set(infos) if candidates is None else {p for p in candidates if p in infos}
-    paths = sorted(pool if only is None else pool.intersection(only))
+    wanted = None if only is None else set(only)
+    paths = sorted(pool if wanted is None else pool.intersection(wanted))
     stamps: list[Stamp] = []
     adopt: list[Baseline] = []
     problems: list[Problem] = [
@@ -185,7 +221,7 @@ def plan_stamps(
     new_paths = [p for p in paths if p not in baselines]
     moves = {} if first_sight else _match_renames(infos, baselines, new_paths)
     forget = (
-        () if only is not None else tuple(sorted(p for p in baselines if p not in infos and p not in moves.values()))
+        () if wanted is not None else tuple(sorted(p for p in baselines if p not in infos and p not in moves.values()))
     )
     now_ts = now.timestamp()
     for path in paths:
@@ -221,7 +257,8 @@ def plan_stamps(
         renames=tuple(sorted((old, new) for new, old in moves.items())),
         forget=forget,
         problems=tuple(problems),
-        examined=len(paths),
+        # An unreadable note is examined too (and skipped): without it the skipped could outnumber the examined.
+        examined=len(paths) + sum(1 for p in catalog.unreadable if wanted is None or p in wanted),
         first_sight=first_sight,
     )
 
@@ -355,6 +392,7 @@ def plan_bump(
     """A manual bump of the given notes' `part` (lower parts reset), with the date stamped too."""
     stamps: list[Stamp] = []
     problems: list[Problem] = []
+    paths = list(paths)
     for path in paths:
         info = catalog.infos.get(path)
         if info is None:
@@ -384,7 +422,8 @@ def plan_bump(
             problems.append(Problem(path, UNREADABLE, exc.strerror or str(exc)))
         except (NoteError, VersionError) as exc:
             problems.append(_problem_from(path, exc))
-    return StampPlan(stamps=tuple(stamps), problems=tuple(problems), examined=len(stamps) + len(problems))
+    # Each path once: a note with two blocking problems is one note skipped, not two notes examined.
+    return StampPlan(stamps=tuple(stamps), problems=tuple(problems), examined=len({*paths}))
 
 
 def apply_stamps(

@@ -476,8 +476,7 @@ class Daemon:
         self.stats.publishes += 1
         for line in published.actions:
             self.report.act(line)
-        for problem in published.problems:
-            self.report.warn_once(problem)
+        self.report.warn_all(published.problems)
 
     # -- status ---------------------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,10 @@ class Health:
         return out
 
 
+# The publisher's kinds for links that lead to nothing public (vaultsync.publish.LINK_TO_PRIVATE / _MISSING).
+LINK_KINDS = frozenset({"link-to-private", "link-to-missing"})
+
+
 class Report:
     """The status file (outside the vault): phase, heartbeat, recent actions, errors, degraded reasons.
 
@@ -146,6 +150,29 @@ class Report:
         self._warned.add(key)
         log.warning("%s%s", problem, f" (hint: {problem.hint})" if problem.hint else "")
         self.error(f"{problem.kind}: {problem.message}", path=problem.path)
+
+    def warn_all(self, problems: Iterable[Problem]) -> None:
+        """Each problem once; links to private or missing notes summed up in one line (thousands in a big vault,
+        repeated at every publish, would bury the warnings that matter): each one shows at `-v`."""
+        links = 0
+        new_links = 0
+        for problem in problems:
+            if problem.kind not in LINK_KINDS:
+                self.warn_once(problem)
+                continue
+            links += 1
+            key = (problem.path, problem.kind, problem.message)
+            if key not in self._warned:
+                new_links += 1
+                self._warned.add(key)
+                log.debug("%s", problem)
+        if new_links:
+            log.warning(
+                "%d links from published notes lead to private or missing notes (%d new); "
+                "`vaultsync publish --dry-run` lists them, -v shows each here",
+                links,
+                new_links,
+            )
 
     def data(self, **facts: Any) -> dict[str, Any]:
         degraded = self.health.degraded()
