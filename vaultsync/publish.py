@@ -142,6 +142,9 @@ class PublishPlan:
     force: bool = False
     # The publications this vault left in other folders (an earlier publish.folder): moved or removed here.
     old: tuple[OldPublication, ...] = ()
+    # The manifest on disk where it is not HEAD's (a run stopped before its commit): the bytes it lists were
+    # written by vaultsync, so a working file holding them is no one else's change.
+    on_disk: Manifest = field(default_factory=Manifest, repr=False, compare=False)
 
     @cached_property  # asked several times per run; comparing thousands of entries each time adds up
     def manifest_changed(self) -> bool:
@@ -405,6 +408,7 @@ def plan_publish(
             rewrite_manifest=on_disk is not previous,
             force=force,
             old=tuple(old),
+            on_disk=on_disk if on_disk is not previous else Manifest(),
         ),
         {want.output: want for want in wanted},
         owned,
@@ -544,17 +548,8 @@ def _guard(plan: PublishPlan, owned: Mapping[str, ManifestEntry], head_diff: Map
     """Take out of the plan every write or removal of a file that holds a change vaultsync did not make (in a
     commit, staged, or in the work tree): an error each, and the file stays listed as it was. With `force` they
     stay in the plan, with a warning each."""
-    expected: dict[str, set[str]] = {}
-    sources: dict[str, str] = {}
-    for action in plan.update:
-        expected[action.output] = {owned[action.output].sha256, action.sha256}
-    for action in plan.delete:
-        expected[action.output] = {owned[action.output].sha256}
-    for action in plan.rename:
-        if action.old_output is not None and action.old_output in owned:
-            expected[action.old_output] = {owned[action.old_output].sha256}
-    for path in expected:
-        sources[path] = owned[path].source
+    expected = written_bytes(plan)
+    sources = {path: owned[path].source for path in expected}
     wanted = plan.wanted
     reasons: dict[str, tuple[str, str]] = {}
     for path in sorted(expected):
@@ -604,6 +599,24 @@ def _guard(plan: PublishPlan, owned: Mapping[str, ManifestEntry], head_diff: Map
             manifest=Manifest(files),
         )
     )
+
+
+def written_bytes(plan: PublishPlan) -> dict[str, set[str]]:
+    """Each path the plan writes over or removes -> the sha256s its working file may hold without being someone
+    else's change: what vaultsync committed there, what a run stopped before its commit wrote, and (for a
+    write) the very bytes about to be written."""
+    recorded: dict[str, set[str]] = defaultdict(set)
+    for manifest in (*(o.manifest for o in plan.old), plan.on_disk, plan.previous):
+        for path, entry in manifest.files.items():
+            recorded[path].add(entry.sha256)
+    expected: dict[str, set[str]] = {}
+    for action in (*plan.update, *plan.rename, *plan.add):
+        if action.output in recorded:
+            expected[action.output] = {*recorded[action.output], action.sha256}
+    for out in (*(a.output for a in plan.delete), *(a.old_output for a in plan.rename if a.old_output)):
+        if out in recorded:
+            expected[out] = set(recorded[out])
+    return expected
 
 
 def _settle_old(plan: PublishPlan) -> PublishPlan:

@@ -24,6 +24,7 @@ from vaultsync.publish import (
     PublishPlan,
     published_bytes,
     version_suffix,
+    written_bytes,
 )
 from vaultsync.state import State
 from vaultsync.vault import is_note_path
@@ -251,21 +252,9 @@ def _refused(plan: PublishPlan, problems: list[Problem]) -> set[str]:
     the plan was made, or in a daemon's quick plan, which does not look): each one a problem."""
     if plan.force:
         return set()
-    recorded = {p: e for o in plan.old for p, e in o.manifest.files.items()} | dict(plan.previous.files)
-    expected: dict[str, set[str]] = {}
-    sources: dict[str, str] = {}
-    for action in (*plan.update, *plan.rename, *plan.add):
-        if action.output in recorded:
-            expected[action.output] = {recorded[action.output].sha256, action.sha256}
-            sources[action.output] = action.source
-    for action in plan.delete:
-        if action.output in recorded:
-            expected[action.output] = {recorded[action.output].sha256}
-            sources[action.output] = action.source
-    for action in plan.rename:
-        if action.old_output in recorded:
-            expected[action.old_output] = {recorded[action.old_output].sha256}
-            sources[action.old_output] = recorded[action.old_output].source
+    expected = written_bytes(plan)
+    sources = {a.output: a.source for a in (*plan.add, *plan.update, *plan.rename, *plan.delete)}
+    sources.update({a.old_output: a.source for a in plan.rename if a.old_output})
     found = worktree_differences(plan.repo, expected)
     for path, why in sorted(found.items()):
         problems.append(Problem(sources[path], CHANGED_IN_REPOSITORY, f"{why}; left as it is (--force overwrites it)"))
