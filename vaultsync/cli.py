@@ -474,14 +474,24 @@ def status(ctx: Context, as_json: bool) -> None:
 @click.option("--push", is_flag=True, help="Push the branch to the remote after committing (never forced).")
 @click.option("--message", help="Commit message subject (default: a summary such as `+2 ~1 -0`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan (and result) as JSON.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite or remove published files that hold changes vaultsync did not make (a commit by someone "
+    "else, staged or unstaged edits in the publication repository); without it they are left alone.",
+)
 @vault_options
 @pass_context
-def publish(ctx: Context, to: Path | None, dry_run: bool, push: bool, message: str | None, as_json: bool) -> None:
+def publish(
+    ctx: Context, to: Path | None, dry_run: bool, push: bool, message: str | None, as_json: bool, force: bool
+) -> None:
     """Copy the notes marked `publish: true`, and the attachments they use, into the publication repo.
 
     Only notes whose publish value is strictly true are copied (`yes`, `1`, invalid YAML stay private);
     files vaultsync published before and that are no longer published are removed (only those: its
     manifest says which); then one commit holds exactly vaultsync's paths. No change, no commit.
+    A published file someone else changed (committed, staged or edited in place) is never overwritten or
+    removed without --force. After a change of publish.folder, the files published in the old folder move.
     """
     from vaultsync.publish import format_plan, plan_publish
     from vaultsync.publish_apply import apply_publish
@@ -501,7 +511,7 @@ def publish(ctx: Context, to: Path | None, dry_run: bool, push: bool, message: s
     with State.open(config) as state, _vault_lock(config):
         scan = scan_vault(config.vault, ignore=config.ignore)
         # Nothing changed since the last run found nothing to do: that plan again, at the cost of the scan.
-        plan = recall(config, state, scan) or plan_publish(config, state=state, scan=scan)
+        plan = recall(config, state, scan) or plan_publish(config, state=state, scan=scan, force=force)
         remember(config, state, scan, plan)
         if dry_run:
             if as_json:
@@ -511,7 +521,8 @@ def publish(ctx: Context, to: Path | None, dry_run: bool, push: bool, message: s
                     click.echo(line, err=line.startswith(("warning: ", "error: ")))
             raise SystemExit(EXIT_ERROR if plan.errors else EXIT_OK)
         with _progress("publishing", enabled=not as_json) as progress:
-            result = apply_publish(config, plan, message=message, push=push or config.publish.push, progress=progress)
+            push = push or config.publish.push
+            result = apply_publish(config, plan, message=message, push=push, progress=progress, state=state)
     if as_json:
         emit_json({**plan.as_dict(), "dry_run": False, "result": result.as_dict()})
     else:

@@ -735,6 +735,54 @@ def read_objects(repo: Path, specs: Sequence[str]) -> list[bytes | None]:
     return [found.get(s) for s in specs]
 
 
+def tree_files(repo: Path, rev: str) -> dict[str, str]:
+    """path -> blob id of every file (and symlink) in commit `rev`, in one `ls-tree`: no blob is read."""
+    files: dict[str, str] = {}
+    for record in run_git(repo, "ls-tree", "-r", "-z", "--full-tree", rev).stdout.split(b"\0"):
+        info, _, path = record.partition(b"\t")
+        if info:
+            _mode, kind, sha = info.split(b" ")
+            if kind == b"blob":
+                files[os.fsdecode(path)] = sha.decode()
+    return files
+
+
+def staged_paths(repo: Path, paths: Iterable[str]) -> set[str]:
+    """Those of `paths` whose index entry differs from HEAD's (the user staged a change, or a removal)."""
+    wanted = sorted(set(paths))
+    if not wanted or head_commit(repo) is None:
+        return set()
+    listed = run_git(repo, "diff-index", "--cached", "--name-only", "-z", "HEAD", "--", *_literal(wanted)).stdout
+    return set(_names(listed))
+
+
+def worktree_matches_head(repo: Path, paths: Iterable[str]) -> set[str]:
+    """Those of `paths` whose working file is HEAD's, as git sees it (through its filters: an `autocrlf`
+    checkout is not an edit). Hashes the given files only; HEAD's ids come from one `ls-tree`."""
+    wanted = [p for p in sorted(set(paths)) if "\n" not in p and (repo / p).is_file() and not (repo / p).is_symlink()]
+    if not wanted or head_commit(repo) is None:
+        return set()
+    listing = run_git(repo, "ls-tree", "-z", "--full-tree", "HEAD", "--", *_literal(wanted)).stdout
+    head = {}
+    for record in listing.split(b"\0"):
+        info, _, path = record.partition(b"\t")
+        if info:
+            head[os.fsdecode(path)] = info.split(b" ")[2].decode()
+    hashed = _out(repo, "hash-object", "--stdin-paths", stdin=b"\n".join(map(os.fsencode, wanted)))
+    return {p for p, sha in zip(wanted, hashed.split(), strict=True) if head.get(p) == sha}
+
+
+def last_commit_of(repo: Path, path: str) -> str:
+    """`1a2b3c4 by Name` of the last commit that changed `path` (empty when git cannot say)."""
+    done = run_git(repo, "log", "-1", "--format=%h by %an", "--", f":(literal){path}", check=False)
+    return _decode(done.stdout) if done.returncode == 0 else ""
+
+
+def _literal(paths: Iterable[str]) -> list[str]:
+    """Paths as pathspecs that match only themselves (no globbing of `*` or `[`)."""
+    return [f":(literal){p}" for p in paths]
+
+
 def read_head_files(repo: Path, paths: Sequence[str]) -> list[bytes | None]:
     """The bytes of each path at HEAD (None where HEAD has no such file, or there is no HEAD), in one call."""
     if head_commit(repo) is None:

@@ -94,7 +94,7 @@ class PublishSession:
         scan = scan_vault(config.vault, ignore=config.ignore)
         catalog = load_catalog(config, scan, state)
         plan = plan_publish(config, state=state, scan=scan, catalog=catalog)
-        result = apply_publish(config, plan, push=config.publish.push)
+        result = apply_publish(config, plan, push=config.publish.push, state=state)
         head = result.commit or plan.base
         if head is not None and not result.problems:
             notes = {}

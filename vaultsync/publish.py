@@ -27,6 +27,8 @@ from vaultsync.manifest import (
     Manifest,
     ManifestEntry,
     load_manifests,
+    manifest_files,
+    parse_shards,
 )
 from vaultsync.note import Note
 from vaultsync.outputs import (
@@ -35,6 +37,15 @@ from vaultsync.outputs import (
     note_output,
     output_folder,
     sha_file,
+)
+from vaultsync.ownership import (
+    CHANGED_IN_REPOSITORY,
+    head_differences,
+    head_hint,
+    head_reason,
+    recorded_folders,
+    worktree_differences,
+    worktree_hint,
 )
 from vaultsync.problems import AMBIGUOUS_PUBLISH, DUPLICATE_UUID, INVALID_FRONTMATTER, SYMLINK_OUTSIDE, UNREADABLE
 from vaultsync.state import State
@@ -85,6 +96,24 @@ class PublishAction:
 
 
 @dataclass(frozen=True)
+class OldPublication:
+    """This vault's publication in an earlier `publish.folder`: its manifest at HEAD, and what of it stays
+    listed after the plan (files it may not remove: someone else changed them)."""
+
+    folder: str
+    manifest: Manifest
+    kept: Manifest
+
+    @property
+    def changed(self) -> bool:
+        return self.previous_files != dict(self.kept.files)
+
+    @property
+    def previous_files(self) -> dict[str, ManifestEntry]:
+        return dict(self.manifest.files)
+
+
+@dataclass(frozen=True)
 class PublishPlan:
     """What a publish would change, as data. `manifest` is the manifest after apply; `base` the HEAD planned on."""
 
@@ -110,10 +139,18 @@ class PublishPlan:
     # Set by plan_publish when the manifest's files on disk are not HEAD's (a run killed before its commit, a
     # hand edit): apply writes every shard again. Otherwise only the shards whose entries change are written.
     rewrite_manifest: bool = False
+    # `publish --force`: files holding changes vaultsync did not make are overwritten or removed all the same.
+    force: bool = False
+    # The publications this vault left in other folders (an earlier publish.folder): moved or removed here.
+    old: tuple[OldPublication, ...] = ()
+    # The manifest on disk where it is not HEAD's (a run stopped before its commit): the bytes it lists were
+    # written by vaultsync, so a working file holding them is no one else's change.
+    on_disk: Manifest = field(default_factory=Manifest, repr=False, compare=False)
 
     @cached_property  # asked several times per run; comparing thousands of entries each time adds up
     def manifest_changed(self) -> bool:
-        return self.previous.legacy or dict(self.manifest.files) != dict(self.previous.files)
+        changed = self.previous.legacy or dict(self.manifest.files) != dict(self.previous.files)
+        return changed or any(old.changed for old in self.old)
 
     @property
     def is_empty(self) -> bool:
@@ -125,6 +162,11 @@ class PublishPlan:
         return tuple(sorted(e.source for e in self.manifest.files.values() if e.kind == "note"))
 
     def summary(self) -> str:
+        theirs = sum(p.kind == CHANGED_IN_REPOSITORY for p in self.errors)
+        if self.is_empty and theirs:  # the plan is empty only because vaultsync may not touch those files
+            return (
+                f"{theirs} published files hold changes vaultsync did not make, left alone; {self.unchanged} unchanged"
+            )
         if self.is_empty:
             return f"nothing to publish ({self.unchanged} unchanged)"
         counts = f"+{len(self.add)} ~{len(self.update)} >{len(self.rename)} -{len(self.delete)}"
@@ -141,6 +183,7 @@ class PublishPlan:
             **{name: [a.as_dict() for a in getattr(self, name)] for name in ("add", "update", "rename", "delete")},
             "warnings": [p.as_dict() for p in self.warnings],
             "errors": [p.as_dict() for p in self.errors],
+            "old_folders": [old.folder for old in self.old],
         }
 
 
@@ -237,12 +280,20 @@ def _resolved_links(
 
 
 def plan_publish(
-    config: Config, *, state: State | None = None, scan: VaultScan | None = None, catalog: Catalog | None = None
+    config: Config,
+    *,
+    state: State | None = None,
+    scan: VaultScan | None = None,
+    catalog: Catalog | None = None,
+    force: bool = False,
 ) -> PublishPlan:
     """Compute the publish as data. Reads the vault and the publication repo; writes nothing there.
 
     The manifest committed at the repo's HEAD is the truth about what is published, so the plan is the same
-    with or without a local state (the state only saves re-reading unchanged notes and attachments).
+    with or without a local state (the state only saves re-reading unchanged notes and attachments; and it
+    remembers the folders this vault published into, so that a changed `publish.folder` moves them).
+    A file that holds a change vaultsync did not make (committed, staged or in the work tree) is neither
+    overwritten nor removed: an error names it, unless `force`.
     """
     repo = config.publish_repo
     if repo is None:
@@ -341,8 +392,13 @@ def plan_publish(
     head = gitrepo.head_commit(repo) if repo.is_dir() else None
     previous, on_disk, found = load_manifests(repo, folder, head) if repo.is_dir() else (Manifest(), Manifest(), [])
     warnings += found
-    owned = {**on_disk.files, **previous.files}
-    return _classify(
+    tree = gitrepo.tree_files(repo, head) if head is not None else {}
+    old = _old_publications(repo, tree, folder, recorded_folders(state, repo), warnings)
+    owned = {**{p: e for o in old for p, e in o.manifest.files.items()}, **on_disk.files, **previous.files}
+    old_paths = {p for o in old for p in o.manifest.files}
+    committed = {**{p: e for o in old for p, e in o.manifest.files.items()}, **previous.files}
+    head_diff = head_differences(repo, tree, committed, state) if head is not None else {}
+    plan = _classify(
         PublishPlan(
             repo,
             folder,
@@ -352,6 +408,9 @@ def plan_publish(
             previous=previous,
             notes_read=catalog.read,
             rewrite_manifest=on_disk is not previous,
+            force=force,
+            old=tuple(old),
+            on_disk=on_disk if on_disk is not previous else Manifest(),
         ),
         {want.output: want for want in wanted},
         owned,
@@ -360,7 +419,31 @@ def plan_publish(
         errors,
         attachments_hashed=hashed,
         sources=scan.notes.keys() | scan.attachments.keys(),
+        head_diff=head_diff,
+        old_paths=old_paths,
     )
+    return _guard(plan, owned, head_diff)
+
+
+def _old_publications(
+    repo: Path, tree: Mapping[str, str], folder: str, folders: Iterable[str], warnings: list[Problem]
+) -> list[OldPublication]:
+    """This vault's publications at HEAD in folders other than `folder` (recorded by earlier publishes)."""
+    found = []
+    for other in sorted(set(folders) - {folder}):
+        paths = [p for p in manifest_files(other) if p in tree]
+        if not paths:
+            continue  # moved already (or removed by hand): nothing of it is left to move
+        blobs = dict(zip(paths, gitrepo.read_objects(repo, [tree[p] for p in paths]), strict=True))
+        try:
+            manifest, problems = parse_shards(blobs, folder=other, where=" at HEAD")
+        except PublishError as exc:
+            warnings.append(Problem(other, "manifest-unreadable", f"{exc}; its files are left where they are"))
+            continue
+        warnings += problems
+        if manifest.files:
+            found.append(OldPublication(other, manifest, manifest))
+    return found
 
 
 def _refuse_collisions(wants: Iterable[PublishAction]) -> None:
@@ -393,8 +476,13 @@ def _classify(
     *,
     attachments_hashed: int,
     sources: set[str],
+    head_diff: Mapping[str, str | None],
+    old_paths: set[str],
 ) -> PublishPlan:
-    """Compare what should be published with the manifest (and what is on disk) into add/update/delete."""
+    """Compare what should be published with the manifest (and what is on disk) into add/update/delete.
+
+    `head_diff`: the committed files whose bytes at HEAD are not what vaultsync wrote (someone else's commit).
+    """
     previous = plan.previous.files
     add: list[PublishAction] = []
     update: list[PublishAction] = []
@@ -413,7 +501,7 @@ def _classify(
             keep.add(want.source)
             continue
         entry = previous.get(out)
-        if entry is not None and entry.sha256 == want.sha256 and on_disk:
+        if entry is not None and entry.sha256 == want.sha256 and on_disk and out not in head_diff:
             unchanged += 1
         elif entry is not None:
             update.append(want)
@@ -435,9 +523,10 @@ def _classify(
     for out, entry in sorted(owned.items()):
         if out in files:
             continue
-        if entry.source in keep and out in previous:
-            files[out] = previous[out]
-            continue
+        if entry.source in keep and (out in previous or out in head_diff.keys() | old_paths):
+            if out in previous:
+                files[out] = previous[out]
+            continue  # an old folder's entry stays listed there
         delete.append(
             PublishAction(entry.kind, out, entry.source, entry.sha256, entry.sha256, entry.version, entry.site_uuid)
         )
@@ -455,6 +544,94 @@ def _classify(
         attachments_hashed=attachments_hashed,
         wanted=wants,
     )
+
+
+def _guard(plan: PublishPlan, owned: Mapping[str, ManifestEntry], head_diff: Mapping[str, str | None]) -> PublishPlan:
+    """Take out of the plan every write or removal of a file that holds a change vaultsync did not make (in a
+    commit, staged, or in the work tree): an error each, and the file stays listed as it was. With `force` they
+    stay in the plan, with a warning each."""
+    expected = written_bytes(plan)
+    sources = {path: owned[path].source for path in expected}
+    wanted = plan.wanted
+    reasons: dict[str, tuple[str, str]] = {}
+    for path in sorted(expected):
+        if path not in head_diff:
+            continue
+        theirs, want = head_diff[path], wanted.get(path)
+        if (want is not None and theirs == want.sha256) or (want is None and theirs is None):
+            continue  # they committed the vault's very bytes, or removed what the vault unpublished
+        reasons[path] = (head_reason(plan.repo, path, theirs), head_hint(removed=theirs is None))
+    if reasons and not plan.force:
+        expected = {p: e for p, e in expected.items() if p not in reasons}
+    for path, why in worktree_differences(plan.repo, expected).items():
+        reasons[path] = (why, worktree_hint(plan.repo, path))
+    if not reasons or plan.force:
+        found = [
+            Problem(sources[p], CHANGED_IN_REPOSITORY, f"{why}; overwritten (--force)")
+            for p, (why, _) in sorted(reasons.items())
+        ]
+        return _settle_old(replace(plan, warnings=(*plan.warnings, *found)))
+    removals = {a.output for a in plan.delete} | {a.old_output for a in plan.rename if a.old_output}
+    problems = []
+    for path, (why, hint) in sorted(reasons.items()):
+        what = "not removed" if path in removals else "not overwritten"
+        problems.append(Problem(sources[path], CHANGED_IN_REPOSITORY, f"{why}; {what} (--force would)", hint=hint))
+    files = dict(plan.manifest.files)
+    previous = plan.previous.files
+    for path in reasons:
+        if path in previous:
+            files[path] = previous[path]  # listed as vaultsync last wrote it: the difference stays visible
+    update = tuple(a for a in plan.update if a.output not in reasons)
+    delete = tuple(a for a in plan.delete if a.output not in reasons)
+    add = list(plan.add)
+    rename = []
+    for action in plan.rename:
+        if action.old_output in reasons:
+            add.append(replace(action, old_output=None))  # the new copy is written; the old one stays
+        else:
+            rename.append(action)
+    return _settle_old(
+        replace(
+            plan,
+            add=tuple(sorted(add, key=lambda a: a.output)),
+            update=update,
+            rename=tuple(rename),
+            delete=delete,
+            errors=(*plan.errors, *problems),
+            manifest=Manifest(files),
+        )
+    )
+
+
+def written_bytes(plan: PublishPlan) -> dict[str, set[str]]:
+    """Each path the plan writes over or removes -> the sha256s its working file may hold without being someone
+    else's change: what vaultsync committed there, what a run stopped before its commit wrote, and (for a
+    write) the very bytes about to be written."""
+    recorded: dict[str, set[str]] = defaultdict(set)
+    for manifest in (*(o.manifest for o in plan.old), plan.on_disk, plan.previous):
+        for path, entry in manifest.files.items():
+            recorded[path].add(entry.sha256)
+    expected: dict[str, set[str]] = {}
+    for action in (*plan.update, *plan.rename, *plan.add):
+        if action.output in recorded:
+            expected[action.output] = {*recorded[action.output], action.sha256}
+    for out in (*(a.output for a in plan.delete), *(a.old_output for a in plan.rename if a.old_output)):
+        if out in recorded:
+            expected[out] = set(recorded[out])
+    return expected
+
+
+def _settle_old(plan: PublishPlan) -> PublishPlan:
+    """What each old folder's manifest still lists: its files that this plan neither moves nor removes."""
+    if not plan.old:
+        return plan
+    files = plan.manifest.files
+    removed = {a.output for a in plan.delete} | {a.old_output for a in plan.rename if a.old_output}
+    old = tuple(
+        replace(o, kept=Manifest({p: e for p, e in o.manifest.files.items() if p not in files and p not in removed}))
+        for o in plan.old
+    )
+    return replace(plan, old=old)
 
 
 def _pair_renames(
@@ -511,6 +688,9 @@ def format_plan(plan: PublishPlan) -> list[str]:
             moved = f"{a.old_output} -> " if a.old_output else ""
             lines.append(f"  {word:<7} {moved}{a.output}{version_suffix(a)}")
     lines += [f"  delete  {a.output}" for a in plan.delete]
+    lines += [
+        f"  move    from folder `{o.folder or '/'}` (its manifest is removed)" for o in plan.old if not o.kept.files
+    ]
     if plan.manifest_changed and not (plan.add or plan.update or plan.rename or plan.delete):
         lines.append("  update  the manifest")
     lines += [f"warning: {p}" for p in plan.warnings]

@@ -15,6 +15,7 @@ from vaultsync.faults import fault_point
 from vaultsync.manifest import Manifest, dump_shards, manifest_files, parse_shards
 from vaultsync.note import Note
 from vaultsync.outputs import RepoWriter, VaultFiles
+from vaultsync.ownership import CHANGED_IN_REPOSITORY, record_folders, worktree_differences
 from vaultsync.problems import SYMLINK_OUTSIDE, UNREADABLE
 from vaultsync.publish import (
     CHANGED_DURING_PUBLISH,
@@ -24,7 +25,9 @@ from vaultsync.publish import (
     published_bytes,
     strips_comments,
     version_suffix,
+    written_bytes,
 )
+from vaultsync.state import State
 from vaultsync.vault import is_note_path
 from vaultsync.writes import hide_temps_from_git
 
@@ -43,6 +46,15 @@ class PublishResult:
     removed: tuple[PublishAction, ...] = ()
     pushed: bool = False
     problems: tuple[Problem, ...] = ()
+    kept_old: frozenset[str] = frozenset()  # old folders whose manifest still lists files (it could not remove)
+
+    def folders(self) -> set[str]:
+        """The folders this vault's publication is in once this result is committed."""
+        plan = self.plan
+        listed = self.commit is not None or plan.is_empty
+        new = plan.manifest.files if listed else plan.previous.files
+        old = {o.folder for o in plan.old if (o.kept.files if listed else o.manifest.files)} | self.kept_old
+        return old | ({plan.folder} if new else set())
 
     def action_lines(self) -> list[str]:
         """One line per file, as the CLI and the daemon log them: `published Articles/x.md (0.0.0.2)`."""
@@ -90,6 +102,7 @@ def apply_publish(
     push: bool = False,
     progress: Callable[[int, int], None] | None = None,
     lock_timeout: float = 0.0,
+    state: State | None = None,
 ) -> PublishResult:
     """Write the plan's files (each atomically), then the manifest, then make one commit of those paths only.
 
@@ -98,6 +111,9 @@ def apply_publish(
     (its published copy stays as it was): nothing is published that the plan did not see. A crash at any
     point leaves files that the next run's plan repairs, because the committed manifest stays the truth.
     `push` then pushes the branch (never forced), even when there was nothing new to commit.
+    A file that holds bytes vaultsync did not write is left alone (unless the plan is forced), whatever the
+    plan said. With a `state`, the folders this vault's publications are in are remembered (a later change of
+    `publish.folder` moves them).
     """
     repo = plan.repo
     branch = config.publish.branch
@@ -107,15 +123,17 @@ def apply_publish(
         return PublishResult(plan)
     if plan.base is None or not gitrepo.is_repo(repo):  # a planned-on commit means the repository is there
         gitrepo.ensure_repo(repo, branch=branch)
-    state = gitrepo.check_ready(repo, branch=branch, lock_timeout=lock_timeout)
-    if state.head != plan.base:
+    ready = gitrepo.check_ready(repo, branch=branch, lock_timeout=lock_timeout)
+    if ready.head != plan.base:
         raise StalePlanError(
             "the publication repository changed since the plan was made",
             where=str(repo),
-            why=f"HEAD is {str(state.head)[:12]}, the plan was made on {str(plan.base)[:12]}",
+            why=f"HEAD is {str(ready.head)[:12]}, the plan was made on {str(plan.base)[:12]}",
             hint="publish again",
         )
-    result = PublishResult(plan) if plan.is_empty else _carry_out(config, plan, message, progress, state)
+    result = PublishResult(plan) if plan.is_empty else _carry_out(config, plan, message, progress, ready)
+    if state is not None and not plan.quick:
+        record_folders(state, repo, result.folders())
     if push:
         gitrepo.push(repo, config.publish.remote, branch)
         result = replace(result, pushed=True)
@@ -150,6 +168,7 @@ def _carry_out(
     outputs = [a.output for a in actions] if plan.quick else [*files, *previous]
     writer.remove_stale_temps([*outputs, *manifest_files(plan.folder)])
     problems: list[Problem] = []
+    refused = _refused(plan, problems)  # paths holding bytes vaultsync did not write: left alone
     done: dict[str, list[PublishAction]] = {"add": [], "update": [], "rename": []}
     total = len(plan.add) + len(plan.update) + 2 * len(plan.rename) + len(plan.delete)
     count = 0
@@ -163,8 +182,15 @@ def _carry_out(
     # Each file goes to the work tree and to git's commit stream in one pass: git never re-reads them.
     with gitrepo.CommitBuilder(plan.repo, ready) as commit_builder:
         for kind, actions in (("add", plan.add), ("update", plan.update), ("rename", plan.rename)):
-            for action in actions:
-                read = _read_source(sources, action, problems, strip=strips_comments(config))
+            for planned in actions:
+                action, group = planned, kind
+                read = (
+                    None
+                    if action.output in refused
+                    else _read_source(sources, action, problems, strip=strips_comments(config))
+                )
+                if read is not None and action.old_output in refused:  # the new copy only; the old one stays
+                    action, group = replace(action, old_output=None), "add"
                 if read is None:  # this path (and a rename's old path) stays exactly as last published
                     files.pop(action.output, None)
                     for out in (action.output, action.old_output):
@@ -175,13 +201,29 @@ def _carry_out(
                     writer.write(action.output, data)
                     commit_builder.put(action.output, data)
                     files[action.output] = action.entry(sha)
-                    done[kind].append(action)
+                    done[group].append(action)
                 step()
         for out in [*(a.old_output for a in plan.rename if a.old_output), *(a.output for a in plan.delete)]:
-            if out not in files:  # still listed: a skipped rename's source, or the target of another rename
-                writer.remove(out, stop=plan.folder)
+            if out in refused and out in previous:
+                files[out] = previous[out]
+            elif out not in files and out not in refused:  # listed: a skipped rename's source, another's target
+                writer.remove(out, stop=plan.folder if out.startswith(plan.folder + "/") else "")
                 commit_builder.delete(out)
             step()
+        kept_old = set()
+        for old in plan.old:  # an earlier folder's manifest lists what stays there, or goes
+            kept = {**old.kept.files, **{p: e for p, e in old.manifest.files.items() if p in refused}}
+            if kept:
+                kept_old.add(old.folder)
+            if kept == old.previous_files:
+                continue
+            for path, shard in dump_shards(Manifest(kept), old.manifest, old.folder).items():
+                if shard is None:
+                    writer.remove(path, stop="")
+                    commit_builder.delete(path)
+                else:
+                    writer.write(path, shard)
+                    commit_builder.put(path, shard)
         fault_point("before-manifest")
         # Last: a crash before it repairs. Only the shards that list a change are written, unless the ones
         # on disk are not HEAD's.
@@ -205,9 +247,24 @@ def _carry_out(
         added=tuple(done["add"]),
         updated=tuple(done["update"]),
         renamed=tuple(done["rename"]),
-        removed=plan.delete,
+        removed=tuple(a for a in plan.delete if a.output not in refused),
         problems=tuple(problems),
+        kept_old=frozenset(kept_old),
     )
+
+
+def _refused(plan: PublishPlan, problems: list[Problem]) -> set[str]:
+    """The paths the plan would write or remove whose working file holds bytes vaultsync did not write (since
+    the plan was made, or in a daemon's quick plan, which does not look): each one a problem."""
+    if plan.force:
+        return set()
+    expected = written_bytes(plan)
+    sources = {a.output: a.source for a in (*plan.add, *plan.update, *plan.rename, *plan.delete)}
+    sources.update({a.old_output: a.source for a in plan.rename if a.old_output})
+    found = worktree_differences(plan.repo, expected)
+    for path, why in sorted(found.items()):
+        problems.append(Problem(sources[path], CHANGED_IN_REPOSITORY, f"{why}; left as it is (--force overwrites it)"))
+    return set(found)
 
 
 def _read_source(
