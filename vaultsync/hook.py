@@ -25,7 +25,7 @@ from vaultsync.note import Note
 from vaultsync.state import Baseline
 from vaultsync.vault import is_ignored_path, is_note_path
 from vaultsync.versioner import Stamp, baseline_of, blocking_problems, decide, make_stamp
-from vaultsync.writes import hide_temps_from_git, real_target, sha256, write_if_unchanged
+from vaultsync.writes import check_note_writable, hide_temps_from_git, real_target, sha256, write_if_unchanged
 
 MARKER = "vaultsync-pre-commit-hook"
 PREVIOUS_SUFFIX = ".vaultsync-previous"
@@ -224,6 +224,15 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
             result.problems.append(planned)
             continue
         if planned.new_raw == staged:
+            continue
+        try:
+            # A note the user made read-only is not stamped at all: a stamp in the commit only would leave the
+            # working file behind the index.
+            check_note_writable(config.vault, rel)
+        except NoteError as exc:
+            result.problems.append(
+                Problem(rel, "skipped", exc.what + (f": {exc.why}" if exc.why else ""), hint=exc.hint)
+            )
             continue
         todo.append((change, rel, staged, planned))
     if result.problems and config.hook.strict:
