@@ -232,18 +232,24 @@ publish:
 
 
 @cli.command()
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="On a vault that has state: adopt every note as it is again, dropping changes not yet stamped.",
+)
 @vault_options
 @pass_context
-def init(ctx: Context) -> None:
+def init(ctx: Context, reset: bool) -> None:
     """Write .vaultsync.yaml (if absent) and adopt every note as it is.
 
     Records each note's current content as its baseline, so only later edits count as revisions.
-    Changes no note.
+    Changes no note. On a vault that has state already, init refuses (exit 1, naming them) while notes have
+    changes not yet stamped, since adopting them would mean they are never bumped; `--reset` adopts anyway.
     """
+    from vaultsync.adoption import init_vault, named
     from vaultsync.config import CONFIG_NAME
     from vaultsync.gitrepo import find_git_dir
     from vaultsync.state import State
-    from vaultsync.versioner import apply_stamps, plan_vault_stamps
     from vaultsync.writes import hide_temps_from_git
 
     config = ctx.config
@@ -252,11 +258,19 @@ def init(ctx: Context) -> None:
         target.write_text(STARTER_CONFIG, encoding="utf-8")
         log.info("wrote %s", target)
     with State.open(config) as state, _vault_lock(config):
-        plan = plan_vault_stamps(config, state, now=_now(config), first_sight=True)
-        apply_stamps(config, plan, state)
-    log.info("adopted %d notes as they are; state in %s", len(plan.adopt), state.path.parent)
+        outcome = init_vault(config, state, now=_now(config), reset=reset)
+    if outcome.already:
+        log.info("already initialised (state in %s): nothing to adopt, no note changed", state.path.parent)
+    else:
+        log.info("adopted %d notes as they are; state in %s", outcome.adopted, state.path.parent)
+    if outcome.dropped:
+        log.warning(
+            "reset: %d notes with changes not yet stamped were adopted as they are: %s",
+            len(outcome.dropped),
+            named(outcome.dropped),
+        )
     hide_temps_from_git(find_git_dir(config.vault))
-    for problem in plan.problems:
+    for problem in outcome.problems:
         log.warning("%s", problem)
 
 
