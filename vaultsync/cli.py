@@ -393,31 +393,36 @@ def bump(ctx: Context, paths: tuple[Path, ...], part: str, dry_run: bool, as_jso
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--list", "list_only", is_flag=True, help="List the kept pre-stamp copies instead.")
+@click.option("--list", "list_only", is_flag=True, help="List the kept copies (id, size, local time), oldest first.")
+@click.option("--id", "entry_id", help="Restore the kept copy with this id (from --list) instead of the newest.")
+@click.option("--force", is_flag=True, help="Restore even over text changed since vaultsync last wrote the note.")
 @vault_options
 @pass_context
-def restore(ctx: Context, path: Path, list_only: bool) -> None:
-    """Give back PATH's bytes from just before vaultsync's last rewrite of it."""
-    from vaultsync.journal import Journal
+def restore(ctx: Context, path: Path, list_only: bool, entry_id: str | None, force: bool) -> None:
+    """Give back PATH's bytes from just before vaultsync's last rewrite of it.
+
+    Refused (exit 1) when the note changed since vaultsync last wrote it: the text typed since would be lost.
+    `--force` restores anyway, keeping the current bytes as a copy first. Every restore keeps the bytes it
+    replaces, so a second `restore` undoes the first.
+    """
+    from vaultsync.journal import Journal, restore_note
     from vaultsync.state import State, state_dir_for
-    from vaultsync.writes import real_target, sha256, write_if_unchanged
 
     config = ctx.config
     (rel,) = vault_relative(config, (path,))
     journal = Journal(state_dir_for(config) / "journal", keep=config.watch.journal_keep)
     if list_only:
-        for entry in journal.entries(rel):
-            click.echo(f"{entry.saved_at_ns}\t{entry.file.stat().st_size} bytes")
+        for kept in journal.entries(rel):
+            size = kept.file.stat().st_size
+            click.echo(f"{kept.id}\t{size} bytes\t{kept.local_time()}\t{kept.reason}")
         return
-    entry = journal.latest(rel)
     with State.open(config) as state, _vault_lock(config):
-        target = real_target(config.vault, rel)
-        current = target.read_bytes()
-        result = write_if_unchanged(target, sha256(current), entry.read(), relpath=rel)
-        if result.outcome != "written":
-            raise VaultsyncError("the note changed while restoring", where=rel, hint="run restore again")
+        entry = restore_note(journal, config.vault, rel, entry_id=entry_id, force=force)
         state.forget(rel)  # the restored bytes are adopted as they are on the next run
-    log.info("restored %s to its bytes of before the stamp", rel)
+    if entry is None:
+        log.info("%s already holds those bytes; nothing restored", rel)
+    else:
+        log.info("restored %s to its bytes of before the stamp (copy %s)", rel, entry.id)
 
 
 @cli.command()
