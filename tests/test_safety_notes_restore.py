@@ -224,3 +224,17 @@ def test_a_working_file_the_hook_stamped_restores_without_force(tmp_path: Path) 
 
     assert vaultsync(top, "restore", str(note)) == 0
     assert note.read_bytes() == edited
+
+
+def test_restore_of_a_deleted_note_is_refused_with_the_fix(vault: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    note = vault / "a.md"
+    pre_stamp = append(note, "More.\n")
+    assert vaultsync(vault, "stamp") == 0
+    note.unlink()
+    capsys.readouterr()
+
+    assert vaultsync(vault, "restore", str(note)) == 1
+    assert "hint:" in capsys.readouterr().err
+    note.write_bytes(b"")
+    assert vaultsync(vault, "restore", "--force", str(note)) == 0
+    assert note.read_bytes() == pre_stamp

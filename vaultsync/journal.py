@@ -171,8 +171,16 @@ def restore_note(
     from vaultsync.writes import real_target, sha256, write_if_unchanged
 
     entry = journal.find(path, entry_id) if entry_id else journal.latest(path)
-    target = real_target(vault, path)
-    current = target.read_bytes()
+    try:
+        target = real_target(vault, path)
+        current = target.read_bytes()
+    except FileNotFoundError:
+        raise NoteError(
+            "not restoring a note that is not there",
+            where=path,
+            why="restore replaces a note in place; it does not create one",
+            hint=f"create an empty {path} first, then `vaultsync restore --force {path}`",
+        ) from None
     if not force:
         refuse_to_lose_text(journal, path, current)
     restored = entry.read()
