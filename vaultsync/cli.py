@@ -271,18 +271,24 @@ publish:
 
 
 @cli.command()
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="On a vault that has state: adopt every note as it is again, dropping changes not yet stamped.",
+)
 @vault_options
 @pass_context
-def init(ctx: Context) -> None:
+def init(ctx: Context, reset: bool) -> None:
     """Write .vaultsync.yaml (if absent) and adopt every note as it is.
 
     Records each note's current content as its baseline, so only later edits count as revisions.
-    Changes no note.
+    Changes no note. On a vault that has state already, init refuses (exit 1, naming them) while notes have
+    changes not yet stamped, since adopting them would mean they are never bumped; `--reset` adopts anyway.
     """
+    from vaultsync.adoption import init_vault, named
     from vaultsync.config import CONFIG_NAME
     from vaultsync.gitrepo import find_git_dir
     from vaultsync.state import State
-    from vaultsync.versioner import apply_stamps, plan_vault_stamps
     from vaultsync.writes import hide_temps_from_git
 
     config = ctx.config
@@ -291,11 +297,19 @@ def init(ctx: Context) -> None:
         target.write_text(STARTER_CONFIG, encoding="utf-8")
         log.info("wrote %s", target)
     with State.open(config) as state, _vault_lock(config):
-        plan = plan_vault_stamps(config, state, now=_now(config), first_sight=True)
-        apply_stamps(config, plan, state)
-    log.info("adopted %d notes as they are; state in %s", len(plan.adopt), state.path.parent)
+        outcome = init_vault(config, state, now=_now(config), reset=reset)
+    if outcome.already:
+        log.info("already initialised (state in %s): nothing to adopt, no note changed", state.path.parent)
+    else:
+        log.info("adopted %d notes as they are; state in %s", outcome.adopted, state.path.parent)
+    if outcome.dropped:
+        log.warning(
+            "reset: %d notes with changes not yet stamped were adopted as they are: %s",
+            len(outcome.dropped),
+            named(outcome.dropped),
+        )
     hide_temps_from_git(find_git_dir(config.vault))
-    for problem in plan.problems:
+    for problem in outcome.problems:
         log.warning("%s", problem)
 
 
@@ -419,31 +433,36 @@ def bump(ctx: Context, paths: tuple[Path, ...], part: str, dry_run: bool, as_jso
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--list", "list_only", is_flag=True, help="List the kept pre-stamp copies instead.")
+@click.option("--list", "list_only", is_flag=True, help="List the kept copies (id, size, local time), oldest first.")
+@click.option("--id", "entry_id", help="Restore the kept copy with this id (from --list) instead of the newest.")
+@click.option("--force", is_flag=True, help="Restore even over text changed since vaultsync last wrote the note.")
 @vault_options
 @pass_context
-def restore(ctx: Context, path: Path, list_only: bool) -> None:
-    """Give back PATH's bytes from just before vaultsync's last rewrite of it."""
-    from vaultsync.journal import Journal
+def restore(ctx: Context, path: Path, list_only: bool, entry_id: str | None, force: bool) -> None:
+    """Give back PATH's bytes from just before vaultsync's last rewrite of it.
+
+    Refused (exit 1) when the note changed since vaultsync last wrote it: the text typed since would be lost.
+    `--force` restores anyway, keeping the current bytes as a copy first. Every restore keeps the bytes it
+    replaces, so a second `restore` undoes the first.
+    """
+    from vaultsync.journal import Journal, restore_note
     from vaultsync.state import State, state_dir_for
-    from vaultsync.writes import real_target, sha256, write_if_unchanged
 
     config = ctx.config
     (rel,) = vault_relative(config, (path,))
     journal = Journal(state_dir_for(config) / "journal", keep=config.watch.journal_keep)
     if list_only:
-        for entry in journal.entries(rel):
-            click.echo(f"{entry.saved_at_ns}\t{entry.file.stat().st_size} bytes")
+        for kept in journal.entries(rel):
+            size = kept.file.stat().st_size
+            click.echo(f"{kept.id}\t{size} bytes\t{kept.local_time()}\t{kept.reason}")
         return
-    entry = journal.latest(rel)
     with State.open(config) as state, _vault_lock(config):
-        target = real_target(config.vault, rel)
-        current = target.read_bytes()
-        result = write_if_unchanged(target, sha256(current), entry.read(), relpath=rel)
-        if result.outcome != "written":
-            raise VaultsyncError("the note changed while restoring", where=rel, hint="run restore again")
+        entry = restore_note(journal, config.vault, rel, entry_id=entry_id, force=force)
         state.forget(rel)  # the restored bytes are adopted as they are on the next run
-    log.info("restored %s to its bytes of before the stamp", rel)
+    if entry is None:
+        log.info("%s already holds those bytes; nothing restored", rel)
+    else:
+        log.info("restored %s to its bytes of before the stamp (copy %s)", rel, entry.id)
 
 
 @cli.command()

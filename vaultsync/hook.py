@@ -23,11 +23,19 @@ from vaultsync.config import Config
 from vaultsync.edit import set_fields
 from vaultsync.errors import NoteError, Problem, VaultsyncError, VersionError
 from vaultsync.frontmatter import parse_frontmatter
+from vaultsync.journal import Journal
 from vaultsync.note import Note
-from vaultsync.state import Baseline
+from vaultsync.state import Baseline, state_dir_for
 from vaultsync.vault import is_ignored_path, is_note_path
 from vaultsync.versioner import Stamp, baseline_of, blocking_problems, decide, make_stamp
-from vaultsync.writes import hide_temps_from_git, real_target, sha256, write_if_unchanged
+from vaultsync.writes import (
+    WriteResult,
+    check_note_writable,
+    hide_temps_from_git,
+    real_target,
+    sha256,
+    write_if_unchanged,
+)
 
 log = logging.getLogger("vaultsync")
 
@@ -260,6 +268,15 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
             continue
         if planned.new_raw == staged:
             continue
+        try:
+            # A note the user made read-only is not stamped at all: a stamp in the commit only would leave the
+            # working file behind the index.
+            check_note_writable(config.vault, rel)
+        except NoteError as exc:
+            result.problems.append(
+                Problem(rel, "skipped", exc.what + (f": {exc.why}" if exc.why else ""), hint=exc.hint)
+            )
+            continue
         todo.append((change, rel, staged, planned))
     if result.problems and config.hook.strict:
         return result  # the commit is blocked: the index and the working tree stay as the user left them
@@ -304,12 +321,20 @@ def _sync_working_file(config: Config, rel: str, staged: bytes, stamp: Stamp, re
             result.notices.append(f"{rel}: working file left as it is ({exc})")
             return
     try:
-        outcome = write_if_unchanged(real_target(config.vault, rel), sha256(working), new, relpath=rel)
+        outcome = _write_working_file(config, rel, working, new)
     except NoteError as exc:
         result.notices.append(f"{rel}: working file left as it is ({exc})")
         return
     if outcome.outcome != "written":
         result.notices.append(f"{rel}: the working file changed during the commit; it was left as it is")
+
+
+def _write_working_file(config: Config, rel: str, working: bytes, new: bytes) -> WriteResult:
+    """The same write as `stamp`'s and the daemon's: the pre-image journaled (with what replaces it, so that
+    `restore` knows the note is vaultsync's write), then compare-and-swap. Raises NoteError."""
+    target = real_target(config.vault, rel)
+    Journal(state_dir_for(config) / "journal", keep=config.watch.journal_keep).save(rel, working, new)
+    return write_if_unchanged(target, sha256(working), new, relpath=rel)
 
 
 def _run_on_working_files(
@@ -343,7 +368,7 @@ def _run_on_working_files(
         return result
     for rel, working, planned in todo:
         try:
-            outcome = write_if_unchanged(real_target(config.vault, rel), sha256(working), planned.new_raw, relpath=rel)
+            outcome = _write_working_file(config, rel, working, planned.new_raw)
         except NoteError as exc:
             result.problems.append(Problem(rel, "skipped", str(exc), hint=exc.hint))
             continue

@@ -432,7 +432,7 @@ def apply_stamps(
     state: State,
     *,
     grace: float = 0.0,
-    journal: Callable[[str, bytes], None] | None = None,
+    journal: Callable[[str, bytes, bytes], None] | None = None,
     on_written: Callable[[Stamp], None] | None = None,
 ) -> StampResult:
     """Write each stamp with compare-and-swap, then record baselines. A note changed under us is skipped."""
@@ -458,7 +458,7 @@ def apply_stamps(
         try:
             target = real_target(config.vault, stamp.path)
             if journal is not None:
-                journal(stamp.path, stamp.old_raw)
+                journal(stamp.path, stamp.old_raw, stamp.new_raw)
             started = begin_write(target, stamp.expected_sha, stamp.new_raw, relpath=stamp.path)
         except NoteError as exc:
             result.problems.append(_problem_from(stamp.path, exc))

@@ -14,6 +14,8 @@ import hashlib
 import logging
 import os
 import secrets
+import shlex
+import stat
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -114,7 +116,64 @@ def real_target(vault: Path, relpath: str) -> Path:
             why=f"the file has {st.st_nlink} links; replacing it would split them",
             hint="replace the hard link with a copy or a symlink",
         )
+    refuse_unwritable(target, st, relpath=relpath)
     return target
+
+
+def check_note_writable(vault: Path, relpath: str) -> None:
+    """Raise NoteError if vaultsync must not rewrite this note (see `refuse_unwritable`); a missing file passes."""
+    target = Path(os.path.realpath(vault / relpath))
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return
+    refuse_unwritable(target, st, relpath=relpath)
+
+
+def can_keep_owner(st: os.stat_result) -> bool:
+    """Whether a file this process creates can be given `st`'s owner and group (root can; a user only its own
+    files, and only a group it belongs to)."""
+    euid = os.geteuid()
+    if euid == 0:
+        return True
+    if st.st_uid != euid:
+        return False
+    return st.st_gid == os.getegid() or st.st_gid in os.getgroups()
+
+
+def refuse_unwritable(target: Path, st: os.stat_result, *, relpath: str) -> None:
+    """Raise NoteError when the user made the note or its folder read-only, or when the replacement could not
+    keep the note's owner and group.
+
+    The mode bits are what counts, not `os.access`: root may write anything, but a note its owner made
+    read-only (`chmod a-w`) is a note the user asked nobody to change. Without this check the atomic replace
+    would rewrite it through its writable folder."""
+    if not st.st_mode & stat.S_IWUSR:
+        raise NoteError(
+            "not writing a read-only note",
+            where=relpath,
+            why=f"its mode is {stat.filemode(st.st_mode)}: its owner may not write it",
+            hint=f"to let vaultsync stamp it, make it writable: chmod u+w {shlex.quote(str(target))}",
+        )
+    try:
+        folder_mode = os.stat(target.parent).st_mode
+    except OSError:
+        folder_mode = stat.S_IWUSR
+    if not folder_mode & stat.S_IWUSR:
+        raise NoteError(
+            "not writing a note in a read-only folder",
+            where=relpath,
+            why=f"its folder {target.parent} has mode {stat.filemode(folder_mode)}",
+            hint=f"to let vaultsync stamp it, make the folder writable: chmod u+w {shlex.quote(str(target.parent))}",
+        )
+    if not can_keep_owner(st):
+        raise NoteError(
+            "not writing a note whose owner could not be kept",
+            where=relpath,
+            why=f"it belongs to uid {st.st_uid}, gid {st.st_gid}; vaultsync runs as uid {os.geteuid()} and "
+            "a replacement would change the note's owner",
+            hint="run vaultsync as the note's owner",
+        )
 
 
 def write_if_unchanged(
@@ -154,6 +213,7 @@ class SwappedWrite:
     before: tuple[int, int, int]
     new_sha: str
     mode: int
+    owner: tuple[int, int]
 
     def finish(self) -> WriteResult:
         try:
@@ -168,7 +228,7 @@ class SwappedWrite:
                 now = _snapshot(self.fd)
                 quiet_since = quiet_since + 0.005 if now == last else 0.0
                 last = now
-            _put_back(self.target, _read_all(self.fd), over=self.new_sha, mode=self.mode)
+            _put_back(self.target, _read_all(self.fd), over=self.new_sha, mode=self.mode, owner=self.owner)
             return WriteResult("restored", self.relpath)
         finally:
             os.close(self.fd)
@@ -193,13 +253,22 @@ def begin_write(
         before = _snapshot(fd)
         if sha256(_read_all(fd)) != expected_sha:
             return WriteResult("changed", relpath)
-        mode = os.fstat(fd).st_mode & 0o7777
+        st = os.fstat(fd)
+        refuse_unwritable(target, st, relpath=relpath)
+        mode, owner = st.st_mode & 0o7777, (st.st_uid, st.st_gid)
         temp = temp_name(target)
         try:
-            _write_temp(temp, new, mode)
+            _write_temp(temp, new, mode, owner)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 temp.unlink()
+            if isinstance(exc, OwnerNotKept):
+                raise NoteError(
+                    "not writing a note whose owner could not be kept",
+                    where=relpath,
+                    why=f"giving the new file uid {owner[0]}, gid {owner[1]} failed: {exc.strerror}",
+                    hint="run vaultsync as the note's owner; the note is unchanged",
+                ) from exc
             raise NoteError(
                 "cannot write the note",
                 where=relpath,
@@ -233,7 +302,7 @@ def begin_write(
             ) from exc
         _fsync_dir(target.parent)
         keep_open = True
-        return SwappedWrite(target, relpath, fd, before, sha256(new), mode)
+        return SwappedWrite(target, relpath, fd, before, sha256(new), mode, owner)
     finally:
         if not keep_open:
             os.close(fd)
@@ -304,12 +373,12 @@ def _swap(temp: Path, target: Path) -> bool:
     return False
 
 
-def _put_back(target: Path, late: bytes, *, over: str, mode: int) -> None:
+def _put_back(target: Path, late: bytes, *, over: str, mode: int, owner: tuple[int, int]) -> None:
     """Write the user's late bytes back over our stamp, but only over our stamp (sha `over`)."""
     if _current_sha(target) != over:
         return  # the user saved again since: that newer file stands
     temp = temp_name(target)
-    _write_temp(temp, late, mode)
+    _write_temp(temp, late, mode, owner)
     if _swap(temp, target) and _current_sha(temp) != over:
         _swap(temp, target)  # what we displaced was not our stamp: it stays
     temp.unlink(missing_ok=True)
@@ -330,14 +399,24 @@ def _current_sha(path: Path) -> str | None:
         return None
 
 
-def _write_temp(temp: Path, data: bytes, mode: int) -> None:
+class OwnerNotKept(OSError):
+    """The temp file could not be given the note's owner and group: it must not replace the note."""
+
+
+def _write_temp(temp: Path, data: bytes, mode: int, owner: tuple[int, int]) -> None:
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         view = memoryview(data)
         while view:
             written = os.write(fd, view)
             view = view[written:]
-        os.fchmod(fd, mode)
+        st = os.fstat(fd)
+        if (st.st_uid, st.st_gid) != owner:
+            try:
+                os.fchown(fd, *owner)
+            except OSError as exc:
+                raise OwnerNotKept(exc.errno, exc.strerror or str(exc)) from exc
+        os.fchmod(fd, mode)  # after the chown, which may clear set-id bits
         os.fsync(fd)
     finally:
         os.close(fd)
