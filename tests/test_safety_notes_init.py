@@ -86,7 +86,8 @@ def test_init_again_with_nothing_pending_just_says_it_is_initialised(
 
     assert vaultsync(vault, "init") == 0
 
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    err = captured.out + captured.err  # results on stdout, warnings on stderr
     assert "already initialised" in err
     assert "adopted" not in err
     assert baselines(vault) == before
@@ -101,7 +102,8 @@ def test_init_reset_adopts_every_note_as_it_is_and_drops_the_pending_edits(
 
     assert vaultsync(vault, "init", "--reset") == 0
 
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    err = captured.out + captured.err  # results on stdout, warnings on stderr
     assert "adopted 2 notes" in err  # the other six were at their baseline already
     assert "reset: 2 notes" in err  # what the reset dropped is said, with their names
     assert "n0.md, n1.md" in err
