@@ -36,6 +36,15 @@ _CLOSING_FENCE = re.compile(rb"^---[ \t]*(\r\n|\n|\Z)", re.MULTILINE)
 
 EntryKind = Literal["scalar", "sequence", "mapping"]
 
+# Hostile input costs no more than its size warrants. A frontmatter block over this size is refused unread:
+# a person's properties are a few KiB, and parsing costs about 0.5 s per MiB (each stamp parses twice).
+MAX_FRONTMATTER_BYTES = 1024 * 1024
+# Aliases may add at most this many values to what is written. The composed node graph shares aliased nodes, so
+# it is small even for a "billion laughs" block; expanding it (into Python objects, JSON, a comparison) is not.
+MAX_ALIAS_EXPANSION = 10_000
+# Why a block is refused, beyond invalid YAML: `problems.py` reports these as problem kinds of their own.
+ErrorKind = Literal["alias-expansion", "frontmatter-too-large"]
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -112,6 +121,7 @@ class Frontmatter:
     data: Mapping[str, Any] | None = None
     error: str | None = None
     error_line: int | None = None
+    error_kind: ErrorKind | None = None
     flow: bool = False
     duplicates: frozenset[str] = field(default_factory=frozenset)
 
@@ -190,6 +200,10 @@ def parse_frontmatter(raw: bytes) -> Frontmatter:
     if isinstance(found, str):
         return Frontmatter(block=None, error=found)
     block = found
+    size = block.end - block.start
+    if size > MAX_FRONTMATTER_BYTES:
+        why = f"the frontmatter is {size / 2**20:.1f} MiB; vaultsync reads at most {MAX_FRONTMATTER_BYTES // 2**20} MiB"
+        return Frontmatter(block=block, error=why, error_kind="frontmatter-too-large")
     loader = _Loader(block.text)
     try:
         node = loader.get_single_node()
@@ -197,6 +211,11 @@ def parse_frontmatter(raw: bytes) -> Frontmatter:
             return Frontmatter(block=block, data={})
         if not isinstance(node, yaml.MappingNode):
             return Frontmatter(block=block, error="the frontmatter is not a mapping of keys to values", error_line=2)
+        bomb = _alias_bomb(block.text, node)
+        if bomb is not None:
+            why, culprit = bomb
+            where = culprit + block.first_line
+            return Frontmatter(block=block, error=why, error_line=where, error_kind="alias-expansion")
         entries, duplicates = _entries(block.text, node)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
@@ -234,6 +253,63 @@ def parse_frontmatter(raw: bytes) -> Frontmatter:
         flow=bool(node.flow_style),
         duplicates=frozenset(duplicates),
     )
+
+
+_ANCHOR = re.compile(r"&([^\s,\[\]{}]+)")
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _alias_bomb(text: str, root: yaml.Node) -> tuple[str, int] | None:
+    """Why the composed graph is refused, and the 0-based line of the culprit anchor; None when it may load.
+
+    An alias composes to the anchored node itself, so the graph is a DAG (a cycle for a recursive alias). Count
+    the values it expands to, bottom-up and memoised (linear in the graph), before anything is constructed.
+    """
+    cap = MAX_ALIAS_EXPANSION + 2 * len(text) + 2  # above any count that passes: every node takes some text
+    expanded: dict[int, int] = {}
+    on_path: set[int] = set()
+    distinct = 0
+    repeated: yaml.Node | None = None
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            # Saturated: a deep bomb's count would be a number with thousands of digits.
+            total = 1 + sum(expanded[id(child)] for child in _children(node))
+            expanded[key] = min(total, cap)
+            continue
+        if key in on_path:
+            return f"the frontmatter refers to itself through an alias (*{_anchor(text, node)})", node.start_mark.line
+        if key in expanded:
+            repeated = repeated or node
+            continue
+        distinct += 1
+        on_path.add(key)
+        expanded[key] = 0  # visited; the real count is set once the children are done
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(_children(node)))
+    if expanded[id(root)] - distinct > MAX_ALIAS_EXPANSION:
+        assert repeated is not None
+        why = (
+            f"the frontmatter's aliases expand it to more than {MAX_ALIAS_EXPANSION:,} values "
+            f"(&{_anchor(text, repeated)} and the aliases of it)"
+        )
+        return why, repeated.start_mark.line
+    return None
+
+
+def _anchor(text: str, node: yaml.Node) -> str:
+    found = _ANCHOR.match(text, node.start_mark.index)
+    return found.group(1) if found else "…"
 
 
 def _entries(text: str, node: yaml.MappingNode) -> tuple[tuple[Entry, ...], set[str]]:
