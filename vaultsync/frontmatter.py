@@ -7,9 +7,10 @@ never decoded (notes may hold non-UTF-8 bytes after the block).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import yaml
@@ -33,6 +34,8 @@ _Loader.yaml_implicit_resolvers = {
 BOM = b"\xef\xbb\xbf"
 _FENCE = re.compile(rb"---[ \t]*(\r\n|\n|\Z)")
 _CLOSING_FENCE = re.compile(rb"^---[ \t]*(\r\n|\n|\Z)", re.MULTILINE)
+
+_FIRST_LINE = 2  # the file line of a block's first text line: the opening fence is line 1
 
 EntryKind = Literal["scalar", "sequence", "mapping"]
 
@@ -105,7 +108,7 @@ class Block:
     @property
     def first_line(self) -> int:
         """1-based file line of the block text's first line (the opening fence is line 1)."""
-        return 2
+        return _FIRST_LINE
 
 
 @dataclass(frozen=True)
@@ -204,50 +207,58 @@ def parse_frontmatter(raw: bytes) -> Frontmatter:
     if size > MAX_FRONTMATTER_BYTES:
         why = f"the frontmatter is {size / 2**20:.1f} MiB; vaultsync reads at most {MAX_FRONTMATTER_BYTES // 2**20} MiB"
         return Frontmatter(block=block, error=why, error_kind="frontmatter-too-large")
-    loader = _Loader(block.text)
+    return replace(_parse_text(block.text), block=block)
+
+
+# Parsed once per text: a stamp reads a note, plans its edit and checks the result, each through this function.
+# The result is shared, so nobody may change its `data`.
+@functools.lru_cache(maxsize=4)
+def _parse_text(text: str) -> Frontmatter:
+    """`parse_frontmatter` of a block's text, with ``block`` left None for the caller to fill in."""
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return Frontmatter(block=block, data={})
+            return Frontmatter(block=None, data={})
         if not isinstance(node, yaml.MappingNode):
-            return Frontmatter(block=block, error="the frontmatter is not a mapping of keys to values", error_line=2)
-        bomb = _alias_bomb(block.text, node)
+            return Frontmatter(block=None, error="the frontmatter is not a mapping of keys to values", error_line=2)
+        bomb = _alias_bomb(text, node)
         if bomb is not None:
             why, culprit = bomb
-            where = culprit + block.first_line
-            return Frontmatter(block=block, error=why, error_line=where, error_kind="alias-expansion")
-        entries, duplicates = _entries(block.text, node)
+            where = culprit + _FIRST_LINE
+            return Frontmatter(block=None, error=why, error_line=where, error_kind="alias-expansion")
+        entries, duplicates = _entries(text, node)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + block.first_line if mark is not None else None
+        line = mark.line + _FIRST_LINE if mark is not None else None
         why = f"invalid YAML: {exc.problem or exc.context}"
         if exc.context and exc.context_mark is not None and exc.problem_mark is not None:
             # "did not find expected ']'" is found lines later; where the bracket opened is what helps.
-            opened = exc.context_mark.line + block.first_line
+            opened = exc.context_mark.line + _FIRST_LINE
             if opened != line:
                 why += f" ({exc.context} started on line {opened})"
-        if "{{" in block.text and "unhashable" in why:
+        if "{{" in text and "unhashable" in why:
             # `key: {{date}}` from a template reads as a mapping inside a mapping: say what it most likely is.
             why += " (an unquoted {{…}} template placeholder; quote it, or add the templates folder to `ignore`)"
-        return Frontmatter(block=block, error=why, error_line=line)
+        return Frontmatter(block=None, error=why, error_line=line)
     except yaml.reader.ReaderError as exc:
         # A character YAML refuses (NUL, other control characters): one line with its line, like the others.
-        line = block.text.count("\n", 0, exc.position) + block.first_line
+        line = text.count("\n", 0, exc.position) + _FIRST_LINE
         code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
         why = f"invalid YAML: unacceptable character #x{code:04x}: {exc.reason}"
-        return Frontmatter(block=block, error=why, error_line=line)
+        return Frontmatter(block=None, error=why, error_line=line)
     except yaml.YAMLError as exc:
-        return Frontmatter(block=block, error=f"invalid YAML: {exc}")
+        return Frontmatter(block=None, error=f"invalid YAML: {exc}")
     except (TypeError, ValueError, RecursionError) as exc:
         # Composes but does not construct: an unhashable key such as `site_uuid: {{generate-uuid}}`.
-        return Frontmatter(block=block, error=f"the frontmatter does not load as YAML: {exc}")
+        return Frontmatter(block=None, error=f"the frontmatter does not load as YAML: {exc}")
     finally:
         loader.dispose()
     if not isinstance(data, dict):  # pragma: no cover - a MappingNode always constructs to a dict
-        return Frontmatter(block=block, error="the frontmatter is not a mapping of keys to values")
+        return Frontmatter(block=None, error="the frontmatter is not a mapping of keys to values")
     return Frontmatter(
-        block=block,
+        block=None,
         entries=entries,
         data=data,
         flow=bool(node.flow_style),
@@ -272,20 +283,21 @@ def _alias_bomb(text: str, root: yaml.Node) -> tuple[str, int] | None:
     An alias composes to the anchored node itself, so the graph is a DAG (a cycle for a recursive alias). Count
     the values it expands to, bottom-up and memoised (linear in the graph), before anything is constructed.
     """
+    if "*" not in text:  # no alias at all: nothing is expanded (the common case, and a cheap test)
+        return None
     cap = MAX_ALIAS_EXPANSION + 2 * len(text) + 2  # above any count that passes: every node takes some text
     expanded: dict[int, int] = {}
     on_path: set[int] = set()
     distinct = 0
     repeated: yaml.Node | None = None
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(root, None)]
     while stack:
-        node, done = stack.pop()
+        node, children = stack.pop()
         key = id(node)
-        if done:
+        if children is not None:  # the children are done
             on_path.discard(key)
             # Saturated: a deep bomb's count would be a number with thousands of digits.
-            total = 1 + sum(expanded[id(child)] for child in _children(node))
-            expanded[key] = min(total, cap)
+            expanded[key] = min(1 + sum([expanded[id(child)] for child in children]), cap)
             continue
         if key in on_path:
             return f"the frontmatter refers to itself through an alias (*{_anchor(text, node)})", node.start_mark.line
@@ -293,10 +305,14 @@ def _alias_bomb(text: str, root: yaml.Node) -> tuple[str, int] | None:
             repeated = repeated or node
             continue
         distinct += 1
-        on_path.add(key)
-        expanded[key] = 0  # visited; the real count is set once the children are done
-        stack.append((node, True))
-        stack.extend((child, False) for child in reversed(_children(node)))
+        expanded[key] = 0  # seen; the real count is set once the children are done
+        children = _children(node)
+        if children:
+            on_path.add(key)
+            stack.append((node, children))
+            stack.extend((child, None) for child in reversed(children))
+        else:
+            expanded[key] = 1
     if expanded[id(root)] - distinct > MAX_ALIAS_EXPANSION:
         assert repeated is not None
         why = (
