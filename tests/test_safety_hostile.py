@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from helpers_vault import write_note
 
 from vaultsync.cli import cli
-from vaultsync.frontmatter import MAX_ALIAS_EXPANSION, MAX_FRONTMATTER_BYTES, parse_frontmatter
+from vaultsync.frontmatter import MAX_ALIAS_EXPANSION, MAX_FRONTMATTER_BYTES, MAX_NESTING, parse_frontmatter
 from vaultsync.note import fingerprint_body
 
 
@@ -145,3 +145,29 @@ def test_a_long_run_of_spaces_inside_a_line_costs_linear_time() -> None:
     started = time.perf_counter()
     fingerprint_body(b" " * 2_000_000 + b"x\n")
     assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "x: " + "[" * 999 + "]" * 999 + "\n",  # libyaml's own limit is 1,000; JSON's recursion stopped at 999
+        "x:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 150)),
+        "base: &b " + "[" * 60 + "]" * 60 + "\nx: " + "[" * 60 + "*b" + "]" * 60 + "\n",  # deep through an alias
+    ],
+    ids=["flow", "block", "through-an-alias"],
+)
+def test_values_nested_too_deep_are_refused_instead_of_crashing(block: str, tmp_path: Path) -> None:
+    fm = parse_frontmatter(f"---\npublish: true\n{block}---\nBody.\n".encode())
+    assert fm.error_kind == "frontmatter-too-deep"
+    assert fm.error == f"the frontmatter nests values more than {MAX_NESTING} levels deep"
+    vault = tmp_path / "vault"
+    write_note(vault, "deep.md", f"---\npublish: true\n{block}---\nBody.\n")
+    code, out = run(vault, "check")
+    assert code == 1
+    assert f"deep.md:{3 if block.startswith('x') else 4}: frontmatter-too-deep:" in out
+    assert "flatten the nested values" in out
+
+
+def test_nesting_up_to_the_limit_still_loads() -> None:
+    depth = MAX_NESTING - 2  # the mapping itself and the innermost scalar count too
+    assert parse_frontmatter(f"---\nx: {'[' * depth}{']' * depth}\n---\n".encode()).error is None

@@ -45,8 +45,11 @@ MAX_FRONTMATTER_BYTES = 1024 * 1024
 # Aliases may add at most this many values to what is written. The composed node graph shares aliased nodes, so
 # it is small even for a "billion laughs" block; expanding it (into Python objects, JSON, a comparison) is not.
 MAX_ALIAS_EXPANSION = 10_000
+# Values nested deeper than this are refused: Obsidian's properties are flat, and Python's own recursion (JSON,
+# comparisons) stops near 1,000 levels, which libyaml still accepts.
+MAX_NESTING = 100
 # Why a block is refused, beyond invalid YAML: `problems.py` reports these as problem kinds of their own.
-ErrorKind = Literal["alias-expansion", "frontmatter-too-large"]
+ErrorKind = Literal["alias-expansion", "frontmatter-too-large", "frontmatter-too-deep"]
 
 
 @dataclass(frozen=True)
@@ -222,11 +225,10 @@ def _parse_text(text: str) -> Frontmatter:
             return Frontmatter(block=None, data={})
         if not isinstance(node, yaml.MappingNode):
             return Frontmatter(block=None, error="the frontmatter is not a mapping of keys to values", error_line=2)
-        bomb = _alias_bomb(text, node)
-        if bomb is not None:
-            why, culprit = bomb
-            where = culprit + _FIRST_LINE
-            return Frontmatter(block=None, error=why, error_line=where, error_kind="alias-expansion")
+        hostile = _hostile_graph(text, node)
+        if hostile is not None:
+            kind, why, culprit = hostile
+            return Frontmatter(block=None, error=why, error_line=culprit + _FIRST_LINE, error_kind=kind)
         entries, duplicates = _entries(text, node)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
@@ -277,16 +279,31 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _alias_bomb(text: str, root: yaml.Node) -> tuple[str, int] | None:
-    """Why the composed graph is refused, and the 0-based line of the culprit anchor; None when it may load.
+_LEADING = re.compile(r"^[ \t?-]*", re.MULTILINE)
+
+
+def _may_be_hostile(text: str) -> bool:
+    """False when the text can neither alias (no `*`) nor nest past `MAX_NESTING`: a cheap test on the text."""
+    if "*" in text:
+        return True
+    flow = text.count("[") + text.count("{")
+    # A block level needs more indentation, a `- ` or a `? `; the mapping under each adds at most one more.
+    block = 2 * (max(map(len, _LEADING.findall(text)), default=0) + 1)
+    return flow + block >= MAX_NESTING
+
+
+def _hostile_graph(text: str, root: yaml.Node) -> tuple[ErrorKind, str, int] | None:
+    """Why the composed graph is refused (kind, why, 0-based line of the culprit node); None when it may load.
 
     An alias composes to the anchored node itself, so the graph is a DAG (a cycle for a recursive alias). Count
-    the values it expands to, bottom-up and memoised (linear in the graph), before anything is constructed.
+    the values it expands to and its depth, bottom-up and memoised (linear in the graph), before anything is
+    constructed.
     """
-    if "*" not in text:  # no alias at all: nothing is expanded (the common case, and a cheap test)
+    if not _may_be_hostile(text):
         return None
     cap = MAX_ALIAS_EXPANSION + 2 * len(text) + 2  # above any count that passes: every node takes some text
     expanded: dict[int, int] = {}
+    depth: dict[int, int] = {}
     on_path: set[int] = set()
     distinct = 0
     repeated: yaml.Node | None = None
@@ -298,28 +315,34 @@ def _alias_bomb(text: str, root: yaml.Node) -> tuple[str, int] | None:
             on_path.discard(key)
             # Saturated: a deep bomb's count would be a number with thousands of digits.
             expanded[key] = min(1 + sum([expanded[id(child)] for child in children]), cap)
+            depth[key] = 1 + max(depth[id(child)] for child in children)
             continue
         if key in on_path:
-            return f"the frontmatter refers to itself through an alias (*{_anchor(text, node)})", node.start_mark.line
+            why = f"the frontmatter refers to itself through an alias (*{_anchor(text, node)})"
+            return "alias-expansion", why, node.start_mark.line
         if key in expanded:
             repeated = repeated or node
             continue
         distinct += 1
-        expanded[key] = 0  # seen; the real count is set once the children are done
+        expanded[key], depth[key] = 0, 0  # seen; the real values are set once the children are done
         children = _children(node)
         if children:
             on_path.add(key)
             stack.append((node, children))
             stack.extend((child, None) for child in reversed(children))
         else:
-            expanded[key] = 1
+            expanded[key], depth[key] = 1, 1
+    if depth[id(root)] > MAX_NESTING:
+        # Named by the top-level key that holds the deepest value: where the user looks first.
+        line = next(k.start_mark.line for k, v in root.value if max(depth[id(k)], depth[id(v)]) >= MAX_NESTING)
+        return "frontmatter-too-deep", f"the frontmatter nests values more than {MAX_NESTING} levels deep", line
     if expanded[id(root)] - distinct > MAX_ALIAS_EXPANSION:
         assert repeated is not None
         why = (
             f"the frontmatter's aliases expand it to more than {MAX_ALIAS_EXPANSION:,} values "
             f"(&{_anchor(text, repeated)} and the aliases of it)"
         )
-        return why, repeated.start_mark.line
+        return "alias-expansion", why, repeated.start_mark.line
     return None
 
 

@@ -25,6 +25,7 @@ UNREADABLE = "unreadable"
 SYMLINK_OUTSIDE = "symlink-outside"
 ALIAS_EXPANSION = "alias-expansion"
 FRONTMATTER_TOO_LARGE = "frontmatter-too-large"
+FRONTMATTER_TOO_DEEP = "frontmatter-too-deep"
 
 _HINTS = {
     INVALID_FRONTMATTER: "fix the frontmatter; until then the note is private and never stamped",
@@ -35,12 +36,14 @@ _HINTS = {
     FRONTMATTER_TOO_LARGE: (
         "move the data into the note's body or another file; until then the note is private and never stamped"
     ),
+    FRONTMATTER_TOO_DEEP: "flatten the nested values; until then the note is private and never stamped",
 }
 
 _NUMBER = re.compile(r"[-+]?(\d[\d_]*)?(\.\d*)?([eE][-+]?\d+)?")
 
 
-_BLOCKING = frozenset({INVALID_FRONTMATTER, ALIAS_EXPANSION, FRONTMATTER_TOO_LARGE, MALFORMED_VERSION, MALFORMED_DATE})
+_REFUSED = frozenset({ALIAS_EXPANSION, FRONTMATTER_TOO_LARGE, FRONTMATTER_TOO_DEEP})
+_BLOCKING = frozenset({INVALID_FRONTMATTER, MALFORMED_VERSION, MALFORMED_DATE, *_REFUSED})
 
 
 def is_blocking(problem: Problem, config: Config) -> bool:
