@@ -171,3 +171,34 @@ def test_values_nested_too_deep_are_refused_instead_of_crashing(block: str, tmp_
 def test_nesting_up_to_the_limit_still_loads() -> None:
     depth = MAX_NESTING - 2  # the mapping itself and the innermost scalar count too
     assert parse_frontmatter(f"---\nx: {'[' * depth}{']' * depth}\n---\n".encode()).error is None
+
+
+_OLD_MDLINK = re.compile(
+    rb"(?P<embed>!?)\[(?P<text>[^\]\r\n]*)\]\(\s*(?P<target><[^>\r\n]+>|[^)\s]+)(?:\s+[\"'][^\r\n]*[\"'])?\s*\)"
+)
+
+
+def test_markdown_links_are_found_exactly_as_before() -> None:
+    import random
+
+    from vaultsync.links import _MDLINK
+
+    rng = random.Random(12)
+    alphabet = [b"[", b"]", b"(", b")", b"!", b"<", b">", b" ", b'"', b"'", b"\n", b"\r", b"a", b"b.png", b"#", b"\t"]
+    for _ in range(20_000):
+        text = b"".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40)))
+        old = [(m.span(), m.groupdict()) for m in _OLD_MDLINK.finditer(text)]
+        new = [(m.span(), m.groupdict()) for m in _MDLINK.finditer(text) if m.group("target") is not None]
+        assert new == old, text
+
+
+@pytest.mark.parametrize(
+    "line", [b"[" * 200_000, b"[[a|" * 50_000, b"![x" * 70_000], ids=["brackets", "wiki-like", "embeds"]
+)
+def test_a_long_line_of_unclosed_brackets_costs_linear_time(line: bytes) -> None:
+    from vaultsync.links import extract_links, unlink_targets
+
+    started = time.perf_counter()
+    assert extract_links(line + b"\n[a](b.png)\n") == ("b.png",)
+    assert unlink_targets(line + b"\n[a](b.png)\n", {"b.png"}) == line + b"\na\n"
+    assert time.perf_counter() - started < 1.0
