@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 import yaml
@@ -210,7 +210,12 @@ def parse_frontmatter(raw: bytes) -> Frontmatter:
     if size > MAX_FRONTMATTER_BYTES:
         why = f"the frontmatter is {size / 2**20:.1f} MiB; vaultsync reads at most {MAX_FRONTMATTER_BYTES // 2**20} MiB"
         return Frontmatter(block=block, error=why, error_kind="frontmatter-too-large")
-    return replace(_parse_text(block.text), block=block)
+    parsed = _parse_text(block.text)
+    # Not dataclasses.replace: this runs once per note of a cold scan, and replace costs 4 µs of about 190.
+    return Frontmatter(block=block, **{name: getattr(parsed, name) for name in _CARRIED})
+
+
+_CARRIED = tuple(f.name for f in fields(Frontmatter) if f.name != "block")
 
 
 # Parsed once per text: a stamp reads a note, plans its edit and checks the result, each through this function.
@@ -279,17 +284,17 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-_LEADING = re.compile(r"^[ \t?-]*", re.MULTILINE)
-
-
 def _may_be_hostile(text: str) -> bool:
     """False when the text can neither alias (no `*`) nor nest past `MAX_NESTING`: a cheap test on the text."""
     if "*" in text:
         return True
     flow = text.count("[") + text.count("{")
+    if flow >= MAX_NESTING:
+        return True
     # A block level needs more indentation, a `- ` or a `? `; the mapping under each adds at most one more.
-    block = 2 * (max(map(len, _LEADING.findall(text)), default=0) + 1)
-    return flow + block >= MAX_NESTING
+    # So the block part nests at most 2 * (longest leading run + 1) deep: look for a run long enough to matter.
+    run = max(0, (MAX_NESTING - flow + 1) // 2 - 1)
+    return re.search(rf"^[ \t?-]{{{run},}}", text, re.MULTILINE) is not None
 
 
 def _hostile_graph(text: str, root: yaml.Node) -> tuple[ErrorKind, str, int] | None:
