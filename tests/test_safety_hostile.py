@@ -12,8 +12,9 @@ from click.testing import CliRunner
 from helpers_vault import write_note
 
 from vaultsync.cli import cli
-from vaultsync.frontmatter import MAX_ALIAS_EXPANSION, MAX_FRONTMATTER_BYTES, MAX_NESTING, parse_frontmatter
+from vaultsync.frontmatter import parse_frontmatter
 from vaultsync.note import fingerprint_body
+from vaultsync.yaml_limits import MAX_ALIAS_EXPANSION, MAX_FRONTMATTER_BYTES, MAX_NESTING
 
 
 def alias_bomb(levels: int = 9, width: int = 9) -> bytes:
