@@ -31,6 +31,7 @@ from vaultsync.check import check_vault
 from vaultsync.cli import run
 from vaultsync.config import Config, ConfigWarning, load_config, parse_config
 from vaultsync.errors import ConfigError, VaultsyncError
+from vaultsync.frontmatter import parse_frontmatter
 from vaultsync.publish import plan_publish
 from vaultsync.publish_apply import apply_publish
 from vaultsync.state import State
@@ -177,7 +178,12 @@ _CLOSING = re.compile(rb"^---[ \t]*(?:\r?\n|\Z)", re.MULTILINE)
 
 
 def fully_parsed(raw: bytes) -> dict[str, Any] | None:
-    """The frontmatter mapping if it parses as YAML on its own terms, else None."""
+    """The frontmatter mapping if it parses as YAML on its own terms, else None.
+
+    A block vaultsync refuses by design (an alias bomb, one over the size limit: `test_safety_hostile.py`)
+    counts as not parsing, however patient a YAML parser would be with it."""
+    if parse_frontmatter(raw).error_kind is not None:
+        return None
     opening = _OPENING.match(raw)
     if opening is None:
         return None

@@ -7,12 +7,15 @@ never decoded (notes may hold non-UTF-8 bytes after the block).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 import yaml
+
+from vaultsync.yaml_limits import MAX_FRONTMATTER_BYTES, ErrorKind, hostile_graph
 
 try:  # the C loader is ~5x faster on real vaults; fall back to pure Python where libyaml is missing
     from yaml import CSafeLoader as _BaseLoader
@@ -33,6 +36,8 @@ _Loader.yaml_implicit_resolvers = {
 BOM = b"\xef\xbb\xbf"
 _FENCE = re.compile(rb"---[ \t]*(\r\n|\n|\Z)")
 _CLOSING_FENCE = re.compile(rb"^---[ \t]*(\r\n|\n|\Z)", re.MULTILINE)
+
+_FIRST_LINE = 2  # the file line of a block's first text line: the opening fence is line 1
 
 EntryKind = Literal["scalar", "sequence", "mapping"]
 
@@ -98,7 +103,7 @@ class Block:
     @property
     def first_line(self) -> int:
         """1-based file line of the block text's first line (the opening fence is line 1)."""
-        return 2
+        return _FIRST_LINE
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,7 @@ class Frontmatter:
     data: Mapping[str, Any] | None = None
     error: str | None = None
     error_line: int | None = None
+    error_kind: ErrorKind | None = None
     flow: bool = False
     duplicates: frozenset[str] = field(default_factory=frozenset)
 
@@ -192,45 +198,66 @@ def parse_frontmatter(raw: bytes) -> Frontmatter:
     if isinstance(found, str):
         return Frontmatter(block=None, error=found)
     block = found
-    loader = _Loader(block.text)
+    size = block.end - block.start
+    if size > MAX_FRONTMATTER_BYTES:
+        why = f"the frontmatter is {size / 2**20:.1f} MiB; vaultsync reads at most {MAX_FRONTMATTER_BYTES // 2**20} MiB"
+        return Frontmatter(block=block, error=why, error_kind="frontmatter-too-large")
+    parsed = _parse_text(block.text)
+    # Not dataclasses.replace: this runs once per note of a cold scan, and replace costs 4 µs of about 190.
+    return Frontmatter(block=block, **{name: getattr(parsed, name) for name in _CARRIED})
+
+
+_CARRIED = tuple(f.name for f in fields(Frontmatter) if f.name != "block")
+
+
+# Parsed once per text: a stamp reads a note, plans its edit and checks the result, each through this function.
+# The result is shared, so nobody may change its `data`.
+@functools.lru_cache(maxsize=4)
+def _parse_text(text: str) -> Frontmatter:
+    """`parse_frontmatter` of a block's text, with ``block`` left None for the caller to fill in."""
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return Frontmatter(block=block, data={})
+            return Frontmatter(block=None, data={})
         if not isinstance(node, yaml.MappingNode):
-            return Frontmatter(block=block, error="the frontmatter is not a mapping of keys to values", error_line=2)
-        entries, duplicates = _entries(block.text, node)
+            return Frontmatter(block=None, error="the frontmatter is not a mapping of keys to values", error_line=2)
+        hostile = hostile_graph(text, node)
+        if hostile is not None:
+            kind, why, culprit = hostile
+            return Frontmatter(block=None, error=why, error_line=culprit + _FIRST_LINE, error_kind=kind)
+        entries, duplicates = _entries(text, node)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + block.first_line if mark is not None else None
+        line = mark.line + _FIRST_LINE if mark is not None else None
         why = f"invalid YAML: {exc.problem or exc.context}"
         if exc.context and exc.context_mark is not None and exc.problem_mark is not None:
             # "did not find expected ']'" is found lines later; where the bracket opened is what helps.
-            opened = exc.context_mark.line + block.first_line
+            opened = exc.context_mark.line + _FIRST_LINE
             if opened != line:
                 why += f" ({exc.context} started on line {opened})"
-        if "{{" in block.text and "unhashable" in why:
+        if "{{" in text and "unhashable" in why:
             # `key: {{date}}` from a template reads as a mapping inside a mapping: say what it most likely is.
             why += " (an unquoted {{…}} template placeholder; quote it, or add the templates folder to `ignore`)"
-        return Frontmatter(block=block, error=why, error_line=line)
+        return Frontmatter(block=None, error=why, error_line=line)
     except yaml.reader.ReaderError as exc:
         # A character YAML refuses (NUL, other control characters): one line with its line, like the others.
-        line = block.text.count("\n", 0, exc.position) + block.first_line
+        line = text.count("\n", 0, exc.position) + _FIRST_LINE
         code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
         why = f"invalid YAML: unacceptable character #x{code:04x}: {exc.reason}"
-        return Frontmatter(block=block, error=why, error_line=line)
+        return Frontmatter(block=None, error=why, error_line=line)
     except yaml.YAMLError as exc:
-        return Frontmatter(block=block, error=f"invalid YAML: {exc}")
+        return Frontmatter(block=None, error=f"invalid YAML: {exc}")
     except (TypeError, ValueError, RecursionError) as exc:
         # Composes but does not construct: an unhashable key such as `site_uuid: {{generate-uuid}}`.
-        return Frontmatter(block=block, error=f"the frontmatter does not load as YAML: {exc}")
+        return Frontmatter(block=None, error=f"the frontmatter does not load as YAML: {exc}")
     finally:
         loader.dispose()
     if not isinstance(data, dict):  # pragma: no cover - a MappingNode always constructs to a dict
-        return Frontmatter(block=block, error="the frontmatter is not a mapping of keys to values")
+        return Frontmatter(block=None, error="the frontmatter is not a mapping of keys to values")
     return Frontmatter(
-        block=block,
+        block=None,
         entries=entries,
         data=data,
         flow=bool(node.flow_style),

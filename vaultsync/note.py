@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,7 +15,7 @@ PublishFlag = Literal["true", "false", "ambiguous"]
 
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
-_TRAILING_WS = re.compile(rb"[ \t\r\f\v]+$", re.MULTILINE)
+_TRAILING_WS = b" \t\r\f\v"
 
 
 def fingerprint_body(body: bytes) -> str:
@@ -24,7 +23,10 @@ def fingerprint_body(body: bytes) -> str:
 
     A CRLF checkout or an editor trimming spaces is not a revision, so neither changes this value.
     """
-    normal = _TRAILING_WS.sub(b"", body.replace(b"\r\n", b"\n")).rstrip(b"\n")
+    # Line by line, not `re.sub(rb"[ \t]+$", flags=MULTILINE)`: that backtracks over every start of a run of
+    # spaces inside a line, and a 100 KB run took 42 s. Same bytes as the regex, so stored fingerprints hold.
+    lines = body.replace(b"\r\n", b"\n").split(b"\n")
+    normal = b"\n".join([line.rstrip(_TRAILING_WS) for line in lines]).rstrip(b"\n")
     return hashlib.sha256(normal).hexdigest()
 
 

@@ -23,11 +23,27 @@ DUPLICATE_UUID = "duplicate-uuid"
 DUPLICATE_SLUG = "duplicate-slug"
 UNREADABLE = "unreadable"
 SYMLINK_OUTSIDE = "symlink-outside"
+ALIAS_EXPANSION = "alias-expansion"
+FRONTMATTER_TOO_LARGE = "frontmatter-too-large"
+FRONTMATTER_TOO_DEEP = "frontmatter-too-deep"
+
+_HINTS = {
+    INVALID_FRONTMATTER: "fix the frontmatter; until then the note is private and never stamped",
+    ALIAS_EXPANSION: (
+        "remove the aliases (*name) and anchors (&name), writing the values out; until then the note is private "
+        "and never stamped"
+    ),
+    FRONTMATTER_TOO_LARGE: (
+        "move the data into the note's body or another file; until then the note is private and never stamped"
+    ),
+    FRONTMATTER_TOO_DEEP: "flatten the nested values; until then the note is private and never stamped",
+}
 
 _NUMBER = re.compile(r"[-+]?(\d[\d_]*)?(\.\d*)?([eE][-+]?\d+)?")
 
 
-_BLOCKING = frozenset({INVALID_FRONTMATTER, MALFORMED_VERSION, MALFORMED_DATE})
+_REFUSED = frozenset({ALIAS_EXPANSION, FRONTMATTER_TOO_LARGE, FRONTMATTER_TOO_DEEP})
+_BLOCKING = frozenset({INVALID_FRONTMATTER, MALFORMED_VERSION, MALFORMED_DATE, *_REFUSED})
 
 
 def is_blocking(problem: Problem, config: Config) -> bool:
@@ -54,15 +70,8 @@ def note_problems(note: Note, config: Config) -> list[Problem]:
     fm = note.frontmatter
     problems: list[Problem] = []
     if fm.error is not None:
-        problems.append(
-            Problem(
-                note.path,
-                INVALID_FRONTMATTER,
-                fm.error,
-                line=fm.error_line,
-                hint="fix the frontmatter; until then the note is private and never stamped",
-            )
-        )
+        kind = fm.error_kind or INVALID_FRONTMATTER
+        problems.append(Problem(note.path, kind, fm.error, line=fm.error_line, hint=_HINTS[kind]))
         return problems
     if fm.block is None:
         return problems
