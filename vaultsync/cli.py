@@ -428,7 +428,13 @@ def status(ctx: Context, as_json: bool) -> None:
     "--to",
     "to",
     type=click.Path(path_type=Path, file_okay=False),
-    help="The publication git repository (default: publish.repo); created and git-initialised if missing.",
+    help="The publication git repository (default: publish.repo); created and git-initialised if missing or "
+    "empty. Never the vault, a folder inside it or around it.",
+)
+@click.option(
+    "--init",
+    is_flag=True,
+    help="Make the publication folder a git repository even though it already holds files (refused otherwise).",
 )
 @click.option("--dry-run", is_flag=True, help="Show the plan (add, update, rename, delete); change nothing.")
 @click.option("--push", is_flag=True, help="Push the branch to the remote after committing (never forced).")
@@ -436,13 +442,16 @@ def status(ctx: Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the plan (and result) as JSON.")
 @vault_options
 @pass_context
-def publish(ctx: Context, to: Path | None, dry_run: bool, push: bool, message: str | None, as_json: bool) -> None:
+def publish(
+    ctx: Context, to: Path | None, init: bool, dry_run: bool, push: bool, message: str | None, as_json: bool
+) -> None:
     """Copy the notes marked `publish: true`, and the attachments they use, into the publication repo.
 
     Only notes whose publish value is strictly true are copied (`yes`, `1`, invalid YAML stay private);
     files vaultsync published before and that are no longer published are removed (only those: its
     manifest says which); then one commit holds exactly vaultsync's paths. No change, no commit.
     """
+    from vaultsync.outputs import check_publish_target
     from vaultsync.publish import format_plan, plan_publish
     from vaultsync.publish_apply import apply_publish
     from vaultsync.publish_memo import recall, remember
@@ -458,6 +467,7 @@ def publish(ctx: Context, to: Path | None, dry_run: bool, push: bool, message: s
             why="neither --to nor publish.repo is set",
             hint="run `vaultsync publish --to DIR`, or set publish.repo in .vaultsync.yaml",
         )
+    check_publish_target(config, init=init)  # before anything is read or written, --dry-run too
     with State.open(config) as state, _vault_lock(config):
         scan = scan_vault(config.vault, ignore=config.ignore)
         # Nothing changed since the last run found nothing to do: that plan again, at the cost of the scan.
@@ -471,7 +481,9 @@ def publish(ctx: Context, to: Path | None, dry_run: bool, push: bool, message: s
                     click.echo(line)
             raise SystemExit(EXIT_ERROR if plan.errors else EXIT_OK)
         with _progress("publishing", enabled=not as_json) as progress:
-            result = apply_publish(config, plan, message=message, push=push or config.publish.push, progress=progress)
+            result = apply_publish(
+                config, plan, message=message, push=push or config.publish.push, progress=progress, init=init
+            )
     if as_json:
         emit_json({**plan.as_dict(), "dry_run": False, "result": result.as_dict()})
     else:

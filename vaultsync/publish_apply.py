@@ -14,7 +14,7 @@ from vaultsync.errors import Problem, PublishError, StalePlanError
 from vaultsync.faults import fault_point
 from vaultsync.manifest import Manifest, dump_shards, manifest_files, parse_shards
 from vaultsync.note import Note
-from vaultsync.outputs import RepoWriter, VaultFiles
+from vaultsync.outputs import RepoWriter, VaultFiles, check_target
 from vaultsync.problems import SYMLINK_OUTSIDE, UNREADABLE
 from vaultsync.publish import (
     CHANGED_DURING_PUBLISH,
@@ -88,6 +88,7 @@ def apply_publish(
     push: bool = False,
     progress: Callable[[int, int], None] | None = None,
     lock_timeout: float = 0.0,
+    init: bool = False,
 ) -> PublishResult:
     """Write the plan's files (each atomically), then the manifest, then make one commit of those paths only.
 
@@ -95,16 +96,18 @@ def apply_publish(
     `index.lock`, or a HEAD that moved since the plan. A note whose bytes changed since the plan is skipped
     (its published copy stays as it was): nothing is published that the plan did not see. A crash at any
     point leaves files that the next run's plan repairs, because the committed manifest stays the truth.
-    `push` then pushes the branch (never forced), even when there was nothing new to commit.
+    `push` then pushes the branch (never forced), even when there was nothing new to commit. A missing or
+    empty folder is made a repository; one that holds files only with `init` (`publish --init`).
     """
     repo = plan.repo
+    check_target(config.vault, repo, plan.folder)  # a plan made elsewhere is never applied into the vault
     branch = config.publish.branch
     if plan.base is not None and not plan.quick and not gitrepo.index_matches_head(repo):
         _sync_index(plan)  # a commit of ours whose index refresh was cut short (killed, or git was busy)
     if plan.is_empty and (not push or not gitrepo.is_repo(repo)):
         return PublishResult(plan)
     if plan.base is None or not gitrepo.is_repo(repo):  # a planned-on commit means the repository is there
-        gitrepo.ensure_repo(repo, branch=branch)
+        gitrepo.ensure_repo(repo, branch=branch, init=init)
     state = gitrepo.check_ready(repo, branch=branch, lock_timeout=lock_timeout)
     if state.head != plan.base:
         raise StalePlanError(
