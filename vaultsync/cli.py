@@ -487,7 +487,13 @@ def status(ctx: Context, as_json: bool) -> None:
     "--to",
     "to",
     type=click.Path(path_type=Path, file_okay=False),
-    help="The publication git repository (default: publish.repo); created and git-initialised if missing.",
+    help="The publication git repository (default: publish.repo); created and git-initialised if missing or "
+    "empty. Never the vault, a folder inside it or around it.",
+)
+@click.option(
+    "--init",
+    is_flag=True,
+    help="Make the publication folder a git repository even though it already holds files (refused otherwise).",
 )
 @click.option("--dry-run", is_flag=True, help="Show the plan (add, update, rename, delete); change nothing.")
 @click.option("--push", is_flag=True, help="Push the branch to the remote after committing (never forced).")
@@ -502,7 +508,14 @@ def status(ctx: Context, as_json: bool) -> None:
 @vault_options
 @pass_context
 def publish(
-    ctx: Context, to: Path | None, dry_run: bool, push: bool, message: str | None, as_json: bool, force: bool
+    ctx: Context,
+    to: Path | None,
+    init: bool,
+    dry_run: bool,
+    push: bool,
+    message: str | None,
+    as_json: bool,
+    force: bool,
 ) -> None:
     """Copy the notes marked `publish: true`, and the attachments they use, into the publication repo.
 
@@ -512,6 +525,7 @@ def publish(
     A published file someone else changed (committed, staged or edited in place) is never overwritten or
     removed without --force. After a change of publish.folder, the files published in the old folder move.
     """
+    from vaultsync.outputs import check_publish_target
     from vaultsync.publish import format_plan, plan_publish
     from vaultsync.publish_apply import apply_publish
     from vaultsync.publish_memo import recall, remember
@@ -527,10 +541,14 @@ def publish(
             why="neither --to nor publish.repo is set",
             hint="run `vaultsync publish --to DIR`, or set publish.repo in .vaultsync.yaml",
         )
+    check_publish_target(config, init=init)  # before anything is read or written, --dry-run too
     with State.open(config) as state, _vault_lock(config):
         scan = scan_vault(config.vault, ignore=config.ignore)
         # Nothing changed since the last run found nothing to do: that plan again, at the cost of the scan.
-        plan = recall(config, state, scan) or plan_publish(config, state=state, scan=scan, force=force)
+        # (--force plans afresh: the recalled plan left refused files alone.)
+        plan = (None if force else recall(config, state, scan)) or plan_publish(
+            config, state=state, scan=scan, force=force
+        )
         remember(config, state, scan, plan)
         if dry_run:
             if as_json:
@@ -541,7 +559,7 @@ def publish(
             raise SystemExit(EXIT_ERROR if plan.errors else EXIT_OK)
         with _progress("publishing", enabled=not as_json) as progress:
             push = push or config.publish.push
-            result = apply_publish(config, plan, message=message, push=push, progress=progress, state=state)
+            result = apply_publish(config, plan, message=message, push=push, progress=progress, state=state, init=init)
     if as_json:
         emit_json({**plan.as_dict(), "dry_run": False, "result": result.as_dict()})
     else:

@@ -239,6 +239,18 @@ def _check_values(config: Config, where: str) -> None:
         from vaultsync.outputs import output_folder  # raises a ConfigError naming publish.folder
 
         output_folder(config)
+    if config.state_dir is not None:
+        state_dir = (config.vault / Path(config.state_dir).expanduser()).resolve()
+        # The first folder of the path that exists must be a folder: the rest is created on first use.
+        existing = next((p for p in (state_dir, *state_dir.parents) if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            raise fail(
+                "state_dir",
+                config.state_dir,
+                f"{existing} is a file, not a folder",
+                "point `state_dir` at a folder (it is created if missing), or remove the key to keep the state"
+                " in the per-user state folder",
+            )
     for key, value in (("publish.branch", config.publish.branch), ("publish.remote", config.publish.remote)):
         if not _GIT_NAME.fullmatch(value) or ".." in value or value.endswith((".lock", ".", "/")):
             raise fail(key, value, "not a name git accepts", "use a name such as `main` or `origin`")

@@ -171,25 +171,47 @@ def is_repo(path: Path) -> bool:
     return (path / ".git").exists()
 
 
-def ensure_repo(path: Path, *, branch: str) -> None:
+def is_git_dir(path: Path) -> bool:
+    """Whether `path` is a git folder itself (a bare repository, or a work tree's `.git`): git's own test of
+    HEAD, objects and refs, without running git."""
+    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
+
+
+def check_can_init(path: Path, *, init: bool = False) -> None:
+    """Refuse to make a repository of a folder that holds files and is none (unless `init`), or that lies
+    inside another repository. A missing or empty folder, or a repository, is fine."""
+    if is_repo(path) or not path.is_dir() or not any(path.iterdir()):
+        return
+    inside = run_git(path, "rev-parse", "--show-toplevel", check=False)
+    if inside.returncode == 0:
+        raise GitError(
+            "the publication folder is inside another git repository",
+            where=str(path),
+            why=f"it belongs to {_decode(inside.stdout)}",
+            hint="set publish.repo to that repository and publish.folder to the sub-folder",
+        )
+    if not init:
+        raise GitError(
+            "the publication folder holds files but is not a git repository",
+            where=str(path),
+            why="vaultsync would `git init` it and commit next to files that are not its own",
+            hint="publish into a new or empty folder, or pass --init to make this folder a repository"
+            " (`vaultsync publish --init`)",
+        )
+
+
+def ensure_repo(path: Path, *, branch: str, init: bool = False) -> None:
     """Create the folder and `git init -b branch` it if it is not a repository yet.
 
     An existing repository with no commit on another branch name is pointed at `branch` (nothing to lose).
-    A non-empty folder inside another repository is refused: the user most likely meant that repository.
+    A folder that holds files is refused unless `init`; one inside another repository always is: the user
+    most likely meant that repository.
     """
     if is_repo(path):
         if head_commit(path) is None and _ref_sha(path, f"refs/heads/{branch}") is None:
             run_git(path, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
         return
-    if path.is_dir() and any(path.iterdir()):
-        inside = run_git(path, "rev-parse", "--show-toplevel", check=False)
-        if inside.returncode == 0:
-            raise GitError(
-                "the publication folder is inside another git repository",
-                where=str(path),
-                why=f"it belongs to {_decode(inside.stdout)}",
-                hint="set publish.repo to that repository and publish.folder to the sub-folder",
-            )
+    check_can_init(path, init=init)
     path.mkdir(parents=True, exist_ok=True)
     run_git(path, "init", "-q", "-b", branch)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import posixpath
 from collections.abc import Iterable
 from pathlib import Path, PurePath
 
+from vaultsync import gitrepo
 from vaultsync.config import Config
 from vaultsync.errors import ConfigError, Problem, PublishError
 from vaultsync.faults import fault_point
@@ -34,6 +36,81 @@ def output_folder(config: Config) -> str:
             hint='use a relative path such as "content" ("" for the repository root)',
         )
     return "" if norm == "." else norm
+
+
+_OVERLAP_WHY = {
+    "is": "publishing there would write copies over the notes, and unpublishing a note would delete it",
+    "contains": "the vault {vault} is inside it: removing what is no longer published could reach the notes",
+    "lies inside": "it is inside the vault {vault} (ignored folders count): each publish would copy notes into the"
+    " vault, and unpublishing would delete files from it",
+}
+
+
+def check_publish_target(config: Config, *, init: bool = False) -> None:
+    """Everything about the configured publication target that can be refused before anything is read or
+    written: `check_target`, and a folder of files that is no repository unless `init` (`publish --init`)."""
+    repo = config.publish_repo
+    if repo is None:
+        raise ConfigError("no publication repository", hint="pass --to DIR, or set publish.repo in the config")
+    check_target(config.vault, repo, output_folder(config))
+    gitrepo.check_can_init(repo, init=init)
+
+
+def check_target(vault: Path, repo: Path, folder: str) -> None:
+    """Refuse a publication repository that is a file or a bare repository, and a publication folder (`repo`
+    plus `folder`, symlinks and `..` resolved) that is the vault, contains it or lies inside it."""
+    if repo.exists() and not repo.is_dir():
+        raise ConfigError("the publication repository is not a folder", where=str(repo))
+    if gitrepo.is_git_dir(repo):
+        raise PublishError(
+            "the publication repository is a bare repository",
+            where=str(repo),
+            why="it has no work tree to write the published files into",
+            hint=f"clone it (git clone {repo} ../site) and publish to the clone with --push",
+        )
+    target = Path(os.path.realpath(repo / folder if folder else repo))
+    real_vault = Path(os.path.realpath(vault))
+    relation = vault_overlap(real_vault, target)
+    if relation is not None:
+        raise ConfigError(
+            f"the publication folder {relation} the vault",
+            where=str(target),
+            why=_OVERLAP_WHY[relation].format(vault=real_vault),
+            hint="put the publication repository next to the vault, e.g. `--to ../site` (publish.repo: ../site)",
+        )
+
+
+def vault_overlap(vault: Path, target: Path) -> str | None:
+    """How the real folder `target` overlaps the real folder `vault`: "is", "contains", "lies inside" or None.
+
+    Compared by path and by device and inode, so a bind mount or a case-insensitive file system (`~/notes`
+    against `~/Notes`) cannot hide an overlap."""
+    if target == vault:
+        return "is"
+    if target.is_relative_to(vault):
+        return "lies inside"
+    if vault.is_relative_to(target):
+        return "contains"
+    try:
+        here = os.stat(vault)
+    except OSError:
+        return None
+    for depth, folder in enumerate((target, *target.parents)):
+        if _same_file(folder, here):
+            return "is" if depth == 0 else "lies inside"
+    with contextlib.suppress(OSError):
+        there = os.stat(target)
+        if any(_same_file(folder, there) for folder in vault.parents):
+            return "contains"
+    return None
+
+
+def _same_file(path: Path, known: os.stat_result) -> bool:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return False
+    return (found.st_dev, found.st_ino) == (known.st_dev, known.st_ino)
 
 
 def slug_problem(slug: str | None) -> str | None:

@@ -34,6 +34,7 @@ from vaultsync.note import Note
 from vaultsync.outputs import (
     VaultFiles,
     attachment_output,
+    check_target,
     note_output,
     output_folder,
     sha_file,
@@ -298,9 +299,8 @@ def plan_publish(
     repo = config.publish_repo
     if repo is None:
         raise ConfigError("no publication repository", hint="pass --to DIR, or set publish.repo in the config")
-    if repo.exists() and not repo.is_dir():
-        raise ConfigError("the publication repository is not a folder", where=str(repo))
     folder = output_folder(config)
+    check_target(config.vault, repo, folder)  # never the vault, nor around or inside it; never a bare repository
     scan = scan if scan is not None else scan_vault(config.vault, ignore=config.ignore)
     if catalog is None:  # a caller that already described the vault (status) passes its catalog
         catalog = load_catalog(config, scan, state)

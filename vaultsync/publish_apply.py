@@ -14,7 +14,7 @@ from vaultsync.errors import Problem, PublishError, StalePlanError
 from vaultsync.faults import fault_point
 from vaultsync.manifest import Manifest, dump_shards, manifest_files, parse_shards
 from vaultsync.note import Note
-from vaultsync.outputs import RepoWriter, VaultFiles
+from vaultsync.outputs import RepoWriter, VaultFiles, check_target
 from vaultsync.ownership import CHANGED_IN_REPOSITORY, record_folders, worktree_differences
 from vaultsync.problems import SYMLINK_OUTSIDE, UNREADABLE
 from vaultsync.publish import (
@@ -103,6 +103,7 @@ def apply_publish(
     progress: Callable[[int, int], None] | None = None,
     lock_timeout: float = 0.0,
     state: State | None = None,
+    init: bool = False,
 ) -> PublishResult:
     """Write the plan's files (each atomically), then the manifest, then make one commit of those paths only.
 
@@ -114,15 +115,17 @@ def apply_publish(
     A file that holds bytes vaultsync did not write is left alone (unless the plan is forced), whatever the
     plan said. With a `state`, the folders this vault's publications are in are remembered (a later change of
     `publish.folder` moves them).
+    A missing or empty folder is made a repository; one that holds files only with `init` (`publish --init`).
     """
     repo = plan.repo
+    check_target(config.vault, repo, plan.folder)  # a plan made elsewhere is never applied into the vault
     branch = config.publish.branch
     if plan.base is not None and not plan.quick and not gitrepo.index_matches_head(repo):
         _sync_index(plan)  # a commit of ours whose index refresh was cut short (killed, or git was busy)
     if plan.is_empty and (not push or not gitrepo.is_repo(repo)):
         return PublishResult(plan)
     if plan.base is None or not gitrepo.is_repo(repo):  # a planned-on commit means the repository is there
-        gitrepo.ensure_repo(repo, branch=branch)
+        gitrepo.ensure_repo(repo, branch=branch, init=init)
     ready = gitrepo.check_ready(repo, branch=branch, lock_timeout=lock_timeout)
     if ready.head != plan.base:
         raise StalePlanError(

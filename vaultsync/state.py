@@ -76,6 +76,19 @@ VAULT_LOCK = "vault.lock"  # held by whoever writes notes or publishes
 PAUSE_FILE = "pause"  # the hook's "do not stamp now" to the daemon (it holds its pid)
 
 
+def make_state_dir(path: Path) -> None:
+    """Create the state folder, or say why it cannot be (a file in the way, no permission): never a traceback."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VaultsyncError(
+            "cannot create the state folder",
+            where=str(path),
+            why=exc.strerror or str(exc),
+            hint="set `state_dir` in .vaultsync.yaml to a folder you can write, or move the file out of the way",
+        ) from exc
+
+
 def state_dir_for(config: Config) -> Path:
     if config.state_dir:
         return (config.vault / Path(config.state_dir).expanduser()).resolve()
@@ -87,7 +100,7 @@ class State:
 
     def __init__(self, path: Path):
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_state_dir(path.parent)
         try:
             self._db = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")

@@ -524,6 +524,10 @@ def run_daemon(config: Config, *, publish: bool = False) -> int:
             why="`watch --publish` (or watch.publish) needs a publication repository",
             hint="set publish.repo in .vaultsync.yaml",
         )
+    if publish:  # refused at start, with publish's own message: never a loop of failed (or nested) publishes
+        from vaultsync.outputs import check_publish_target
+
+        check_publish_target(config)
     stop = threading.Event()
     with single_instance(config):
         daemon = Daemon(config, publish=publish)
