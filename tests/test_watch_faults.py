@@ -52,7 +52,7 @@ def _hermetic(state_home: Path, git_env: dict[str, str]) -> None:
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
     root = tmp_path / "vault"
-    root.mkdir()
+    (root / ".obsidian").mkdir(parents=True)  # a real vault has one; vaultsync refuses a folder without it
     return root
 
 
