@@ -25,7 +25,9 @@ class VaultBuilder:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        root.mkdir(parents=True, exist_ok=True)
+        # A real vault has `.obsidian/` (Obsidian writes it on first open); vaultsync refuses a folder without it
+        # (or a .vaultsync.yaml).
+        (root / ".obsidian").mkdir(parents=True, exist_ok=True)
 
     def write(self, relpath: str, content: str | bytes) -> Path:
         """Write `content` at `relpath` exactly (str as UTF-8, newlines untouched), creating folders."""

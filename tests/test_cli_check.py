@@ -19,7 +19,9 @@ PLANTED = [
 
 @pytest.fixture(autouse=True)
 def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Keep the state database (and anything else per-user) out of the real home."""
+    """Keep the state database (and anything else per-user) out of the real home; the tests' vault folder
+    (`tmp_path / "vault"`) has `.obsidian/`, as a real vault has."""
+    (tmp_path / "vault" / ".obsidian").mkdir(parents=True)
     state = tmp_path / "xdg-state"
     monkeypatch.setenv("XDG_STATE_HOME", str(state))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

@@ -130,6 +130,7 @@ def make_repo(git_repo: Callable[..., Path], state_home: Path) -> RepoMaker:
         top = git_repo(name)
         repo = VaultRepo(top=top.resolve(), vault=(top / subdir).resolve())
         repo.write("note.md", NOTE)
+        (repo.vault / ".obsidian").mkdir(exist_ok=True)  # a real vault has one (empty: git does not track it)
         for rel, text in (files or {}).items():
             (top / rel).parent.mkdir(parents=True, exist_ok=True)
             (top / rel).write_text(text)

@@ -37,6 +37,7 @@ def _hermetic(state_home: Path) -> None:
 
 
 def run(vault: Path, *args: str) -> tuple[int, str]:
+    (vault / ".obsidian").mkdir(exist_ok=True)  # a vault, as Obsidian makes one
     result = CliRunner().invoke(cli, ["--vault", str(vault), *args], catch_exceptions=False)
     return result.exit_code, result.output
 

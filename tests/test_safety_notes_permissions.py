@@ -66,7 +66,9 @@ def test_stamp_never_writes_a_note_made_read_only_and_names_it_with_the_fix(
     note.chmod(0o444)
     before = note.stat()
 
-    assert vaultsync(vault, "stamp") == 1
+    # A standing problem of the vault: reported, exit 0 (issue 12's rule); named on the command line, exit 1.
+    assert vaultsync(vault, "stamp") == 0
+    assert vaultsync(vault, "stamp", "a.md") == 1
 
     assert note.read_text(encoding="utf-8") == EDITED
     after = note.stat()
@@ -83,7 +85,7 @@ def test_a_note_read_only_for_its_owner_only_is_not_written_either(vault: Path) 
     note.write_text(EDITED, encoding="utf-8")
     note.chmod(0o464)  # group may write, the owner made it read-only for themself: the owner's choice stands
 
-    assert vaultsync(vault, "stamp") == 1
+    assert vaultsync(vault, "stamp") == 0  # reported; exit 1 only when named
     assert note.read_text(encoding="utf-8") == EDITED
 
 
@@ -92,7 +94,7 @@ def test_stamp_never_writes_a_note_in_a_folder_made_read_only(vault: Path, capsy
     note.write_text(EDITED, encoding="utf-8")
     (vault / "Locked").chmod(0o555)
     try:
-        assert vaultsync(vault, "stamp") == 1
+        assert vaultsync(vault, "stamp") == 0  # reported; exit 1 only when named
         listing = sorted(os.listdir(vault / "Locked"))
     finally:
         (vault / "Locked").chmod(0o755)
@@ -109,7 +111,7 @@ def test_once_made_writable_again_the_note_is_stamped(vault: Path) -> None:
     note = vault / "a.md"
     note.write_text(EDITED, encoding="utf-8")
     note.chmod(0o444)
-    assert vaultsync(vault, "stamp") == 1
+    assert vaultsync(vault, "stamp") == 0  # reported; exit 1 only when named
     note.chmod(0o644)
 
     assert vaultsync(vault, "stamp") == 0
@@ -197,7 +199,7 @@ def test_a_note_whose_owner_cannot_be_kept_is_skipped_with_a_message(
     monkeypatch.setattr(os, "fchown", refuse)
     monkeypatch.setattr(os, "chown", refuse)
 
-    assert vaultsync(vault, "stamp") == 1
+    assert vaultsync(vault, "stamp") == 0  # reported; exit 1 only when named
 
     assert note.read_text(encoding="utf-8") == EDITED
     assert note.stat().st_ino == st.st_ino

@@ -52,7 +52,7 @@ def _hermetic(state_home: Path, git_env: dict[str, str]) -> None:
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
     root = tmp_path / "vault"
-    root.mkdir()
+    (root / ".obsidian").mkdir(parents=True)  # a real vault has one; vaultsync refuses a folder without it
     return root
 
 
@@ -560,6 +560,7 @@ def fake_home(tmp_path: Path) -> Path:
     """A home with ~/Notes and a `vaultsync` command in ~/.local/bin, where the service files expect them."""
     home = tmp_path / "home"
     write_note(home, "Notes/x.md", NOTE)
+    (home / "Notes/.obsidian").mkdir()  # a real vault has one
     command = home / ".local/bin/vaultsync"
     command.parent.mkdir(parents=True)
     command.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m vaultsync "$@"\n')

@@ -47,6 +47,7 @@ class Context:
     def __init__(self, config_file: Path | None, vault: Path | None):
         self.config_file = config_file
         self.vault = vault
+        self.require_vault = True  # off for `init` (how any folder becomes a vault) and `hook run`
         self._config: Config | None = None
 
     @property
@@ -54,7 +55,9 @@ class Context:
         if self._config is None:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                self._config = load_config(vault=self.vault, config_file=self.config_file)
+                self._config = load_config(
+                    vault=self.vault, config_file=self.config_file, require_vault=self.require_vault
+                )
             for w in caught:
                 log.warning("%s", w.message)
         return self._config
@@ -169,7 +172,8 @@ def print_problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
 @click.option(
     "--vault",
     type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="The vault folder (default: the config file's folder, else the current folder).",
+    help="The vault folder (default: the config file's folder, else the nearest folder at or above the current "
+    "one with .obsidian/ or .vaultsync.yaml).",
 )
 @click.option("-v", "--verbose", count=True, help="Say more: every file looked at, every git command.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
@@ -219,30 +223,17 @@ def check(ctx: Context, as_json: bool) -> None:
 
 
 def vault_relative(config: Config, paths: tuple[Path, ...]) -> list[str]:
-    """Turn PATH arguments (relative to the current folder, or absolute) into vault-relative POSIX paths."""
-    out = []
-    root = config.vault.resolve()
-    for path in paths:
-        full = (Path.cwd() / path).absolute()
-        try:
-            rel = Path(os.path.normpath(full)).relative_to(root)
-        except ValueError:
-            try:
-                rel = full.resolve().relative_to(root)
-            except ValueError:
-                raise VaultsyncError(
-                    "path is outside the vault",
-                    where=str(path),
-                    why=f"the vault is {root}",
-                    hint="use --vault",
-                ) from None
-        out.append(rel.as_posix())
-    return out
+    """PATH arguments as vault-relative POSIX paths: relative to the current folder inside the vault, else to
+    the vault root (as git does); absolute paths as given."""
+    from vaultsync.selection import vault_relative as to_vault_relative
+
+    return to_vault_relative(config.vault, paths, cwd=Path.cwd())
 
 
 def refuse_on_ci(config: Config) -> None:
     """CI runners run in UTC: a stamp at 17:00 in California would carry tomorrow's date."""
-    if os.environ.get("CI", "").lower() in ("", "0", "false") or config.versioning.stamp_on_ci:
+    # Any value but empty, `0` or `false` (any case, spaces around ignored): runners set `true`, some `1`.
+    if os.environ.get("CI", "").strip().lower() in ("", "0", "false") or config.versioning.stamp_on_ci:
         return
     raise VaultsyncError(
         "not stamping on a CI runner",
@@ -291,6 +282,7 @@ def init(ctx: Context, reset: bool) -> None:
     from vaultsync.state import State
     from vaultsync.writes import hide_temps_from_git
 
+    ctx.require_vault = False
     config = ctx.config
     target = ctx.config_file or config.vault / CONFIG_NAME
     if not target.exists():
@@ -335,6 +327,7 @@ def _report_stamps(plan: Any, result: Any, *, as_json: bool, dry_run: bool, expl
 
     Exit 1 only for what this run could not do that the user asked for (`explicit`: notes named on the command
     line); a note skipped for a standing problem is a warning, and `check` is the command that fails on it."""
+    from vaultsync.selection import PATH_KINDS
     from vaultsync.versioner import count_stamps, stamp_failed
 
     problems = list(plan.problems) if result is None else list(result.problems)
@@ -355,7 +348,8 @@ def _report_stamps(plan: Any, result: Any, *, as_json: bool, dry_run: bool, expl
             for path in result.restored:
                 log.warning("%s was written by the user right after our stamp; their bytes were restored", path)
         for problem in problems:
-            log.warning("%s%s", problem, f" (hint: {problem.hint})" if problem.hint else "")
+            level = logging.ERROR if problem.kind in PATH_KINDS else logging.WARNING  # a PATH that names no note
+            log.log(level, "%s%s", problem, f" (hint: {problem.hint})" if problem.hint else "")
         if plan.first_sight:
             log.info("first run on this vault: adopted %d notes as they are (nothing bumped)", len(plan.adopt))
         log.info("%s", count_stamps(plan, result).describe("would be stamped" if dry_run else "stamped"))
@@ -373,13 +367,15 @@ def stamp(ctx: Context, paths: tuple[Path, ...], dry_run: bool, as_json: bool) -
 
     A note whose body changed gets its version bumped (last part) and date_modified set; a note new since
     the last run gets the initial version if it has none; a version changed on disk (a pull, another machine,
-    a hand edit) is adopted, not bumped again. Notes that cannot be stamped are named in warnings; exit 1 only
-    when a PATH given here could not be stamped, or a write failed.
+    a hand edit) is adopted, not bumped again. A folder stands for the notes inside it. Notes that cannot be
+    stamped are named in warnings; exit 1 only when a PATH given here could not be stamped or names no note
+    (each is named, with the reason), or a write failed.
     """
     from vaultsync.journal import Journal
+    from vaultsync.selection import select_notes
     from vaultsync.state import State, state_dir_for
     from vaultsync.vault import scan_vault
-    from vaultsync.versioner import apply_stamps, plan_vault_stamps
+    from vaultsync.versioner import apply_stamps, plan_vault_stamps, with_problems
 
     config = ctx.config
     if not dry_run:
@@ -387,7 +383,10 @@ def stamp(ctx: Context, paths: tuple[Path, ...], dry_run: bool, as_json: bool) -
     only = vault_relative(config, paths) if paths else None
     with State.open(config) as state, _vault_lock(config):
         scan = scan_vault(config.vault, ignore=config.ignore, attachments=False)
-        plan = plan_vault_stamps(config, state, now=_now(config), only=only, scan=scan)
+        rejected: list[Problem] = []
+        if only is not None:
+            only, rejected = select_notes(config.vault, scan, only, ignore=config.ignore)
+        plan = with_problems(plan_vault_stamps(config, state, now=_now(config), only=only, scan=scan), rejected)
         result = None
         if not dry_run:
             _remove_stale_temps(config, scan)
@@ -409,12 +408,17 @@ def stamp(ctx: Context, paths: tuple[Path, ...], dry_run: bool, as_json: bool) -
 @vault_options
 @pass_context
 def bump(ctx: Context, paths: tuple[Path, ...], part: str, dry_run: bool, as_json: bool) -> None:
-    """Bump the version of PATHS by hand: `--part minor` turns 0.0.1.5 into 0.0.2.0."""
+    """Bump the version of PATHS by hand: `--part minor` turns 0.0.1.5 into 0.0.2.0.
+
+    A folder stands for the notes inside it. A note without a version gets the initial version's format
+    bumped at that part (`--part major`: 0.1.0.0), never less than `versioning.initial`.
+    """
     from vaultsync.catalog import load_catalog
     from vaultsync.journal import Journal
+    from vaultsync.selection import select_notes
     from vaultsync.state import State, state_dir_for
     from vaultsync.vault import scan_vault
-    from vaultsync.versioner import apply_stamps, plan_bump
+    from vaultsync.versioner import apply_stamps, plan_bump, with_problems
 
     config = ctx.config
     if not dry_run:
@@ -422,8 +426,10 @@ def bump(ctx: Context, paths: tuple[Path, ...], part: str, dry_run: bool, as_jso
     targets = vault_relative(config, paths)
     with State.open(config) as state, _vault_lock(config):
         scan = scan_vault(config.vault, ignore=config.ignore, attachments=False)
+        targets, rejected = select_notes(config.vault, scan, targets, ignore=config.ignore)
         catalog = load_catalog(config, scan, state, only=targets)
         plan = plan_bump(config, catalog, state.baselines_for(targets), targets, part=part, now=_now(config))
+        plan = with_problems(plan, rejected)
         result = None
         if not dry_run:
             journal = Journal(state_dir_for(config) / "journal", keep=config.watch.journal_keep)
@@ -675,6 +681,9 @@ def hook_run(ctx: Context, files: tuple[Path, ...]) -> None:
     from vaultsync.locks import hold_lock
     from vaultsync.state import PAUSE_FILE, state_dir_for
 
+    # The hook is opted into for this repository (`hook install`, or the pre-commit framework's config): a
+    # worktree or clone where `.obsidian/` is not committed is still the vault.
+    ctx.require_vault = False
     config = ctx.config
     try:
         refuse_on_ci(config)

@@ -15,6 +15,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 from vaultsync.errors import ConfigError
 
 CONFIG_NAME = ".vaultsync.yaml"
+OBSIDIAN_DIR = ".obsidian"
 
 
 class ConfigWarning(UserWarning):
@@ -112,18 +113,48 @@ class Config:
         return dataclasses.replace(self, publish=dataclasses.replace(self.publish, repo=str(repo.resolve())))
 
 
-def load_config(*, vault: Path | None = None, config_file: Path | None = None) -> Config:
+def is_vault_root(folder: Path) -> bool:
+    """A vault is a folder Obsidian opened (it has `.obsidian/`) or one `init` made a vault (`.vaultsync.yaml`)."""
+    return (folder / OBSIDIAN_DIR).is_dir() or (folder / CONFIG_NAME).is_file()
+
+
+def find_vault_root(start: Path) -> Path | None:
+    """The nearest vault root at or above `start`, as git finds `.git`; None if there is none."""
+    start = start.absolute()
+    for folder in (start, *start.parents):
+        if is_vault_root(folder):
+            return folder
+    return None
+
+
+class NotAVaultError(ConfigError):
+    """The folder taken for the vault has neither `.obsidian/` nor `.vaultsync.yaml`."""
+
+
+def load_config(*, vault: Path | None = None, config_file: Path | None = None, require_vault: bool = False) -> Config:
     """Find and load the configuration. `--vault` alone is enough: without a file, defaults apply.
 
-    Precedence: an explicit `config_file`, else ``.vaultsync.yaml`` in the vault (`vault`, else the current
-    folder) if it exists, else defaults. The vault is `vault`, else the config file's folder, else the current
-    folder.
+    The vault is `vault`, else the config file's folder, else the nearest folder at or above the current one
+    that has `.obsidian/` or `.vaultsync.yaml` (else the current folder). The config is an explicit
+    `config_file`, else ``.vaultsync.yaml`` in the vault if it exists, else defaults. With `require_vault`, a
+    vault folder that has neither `.obsidian/` nor a config file is refused (NotAVaultError), unless a
+    `config_file` is given.
     """
+    searched = False
+    if vault is None and config_file is None:
+        # As git finds `.git`: a command run in a subfolder of the vault acts on the whole vault.
+        cwd = Path.cwd()
+        found = find_vault_root(cwd)
+        vault, searched = (found or cwd), found is None
+    explicit_config = config_file is not None
     if config_file is None:
-        # Without --vault, the current folder is the vault (the pre-commit framework runs hooks from the root).
-        here = vault if vault is not None else Path.cwd()
-        if (here / CONFIG_NAME).is_file():
-            config_file = here / CONFIG_NAME
+        assert vault is not None
+        if (vault / CONFIG_NAME).is_file():
+            config_file = vault / CONFIG_NAME
+    if require_vault and not explicit_config:
+        folder = vault if vault is not None else Path.cwd()
+        if not is_vault_root(folder):
+            raise _not_a_vault(folder.resolve(), searched=searched)
     data: Any = {}
     if config_file is not None:
         import yaml  # here, not at the top: most runs have no config file, and start-up time counts
@@ -167,6 +198,19 @@ def _yaml_problem(exc: Exception) -> str:
         context += f" started at line {started.line + 1}, column {started.column + 1}"
     where = f"line {mark.line + 1}, column {mark.column + 1}"
     return f"{problem} at {where}" + (f" ({context})" if context else "")
+
+
+def _not_a_vault(folder: Path, *, searched: bool) -> NotAVaultError:
+    marks = f"a {OBSIDIAN_DIR}/ folder or a {CONFIG_NAME}"
+    return NotAVaultError(
+        "not an Obsidian vault",
+        where=str(folder),
+        why=f"neither it nor any folder above it has {marks}"
+        if searched
+        else f"it has no {OBSIDIAN_DIR}/ folder and no {CONFIG_NAME}",
+        hint=f"run `vaultsync --vault {folder} init` to make it a vault (it writes {CONFIG_NAME}), or open it "
+        "as a vault in Obsidian; or name the vault with `--vault DIR`",
+    )
 
 
 def parse_config(data: Any, *, vault: Path, source: str | None = None) -> Config:

@@ -50,6 +50,8 @@ def collect_status(config: Config, *, now: datetime) -> dict[str, Any]:
         "initialized": initialized,
         "would_stamp": [s.as_dict() for s in plan.stamps],
         "would_adopt": len(plan.adopt),
+        # What `stamp` would skip, with the reason (a hard-linked note, a malformed version): never "would stamp".
+        "would_skip": [p.as_dict() for p in plan.problems],
         "problems": [p.as_dict() for p in report.problems],
         "conflict_copies": list(scan.conflicts),
         "publish": publish,
@@ -66,6 +68,8 @@ def format_status(report: dict[str, Any]) -> list[str]:
     for s in stamps:
         v, d = s["version"], s["date_modified"]
         lines.append(f"  {s['path']}: {v['old'] or '(none)'} -> {v['new']}, date {d['new']} ({s['reason']})")
+    for p in report.get("would_skip", ()):
+        lines.append(f"  skipped: {p['path']}: {p['message']}")
     problems = report["problems"]
     if problems:
         files = len({p["path"] for p in problems})

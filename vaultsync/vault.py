@@ -55,6 +55,29 @@ def is_ignored_path(relpath: str, globs: Iterable[str] = ()) -> bool:
     return any(_glob_match(relpath, g) for g in globs)
 
 
+def why_ignored(relpath: str, globs: Iterable[str] = ()) -> str | None:
+    """Why `is_ignored_path` leaves a vault-relative path (a file or a folder) out, in words; None if it does not."""
+    parts = PurePosixPath(relpath).parts
+    for part in parts[:-1]:
+        if part in _IGNORED_DIRS:
+            return f"inside {part}/, which vaultsync never looks into"
+        if part.startswith("."):
+            return f"inside the hidden folder {part}/"
+    name = parts[-1]
+    if name in _IGNORED_DIRS:
+        return f"vaultsync never looks into {name}/"
+    if name.startswith("."):
+        return "a hidden file (its name starts with a dot)"
+    if is_ignored_name(name):
+        return "an editor's or sync tool's temporary file"
+    if is_conflict_copy(name):
+        return "a sync conflict copy"
+    for glob in globs:
+        if _glob_match(relpath, glob) or _glob_match(relpath + "/", glob):
+            return f"matches the `ignore` pattern `{glob.strip()}`"
+    return None
+
+
 def _glob_match(relpath: str, pattern: str) -> bool:
     # A pattern without a slash matches a name at any depth (as in .gitignore); `dir/` matches a folder.
     pattern = pattern.strip()

@@ -7,6 +7,7 @@ tool's own writes change neither fingerprint, so they can never cause another bu
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -339,7 +340,10 @@ def make_stamp(
     edits: list[FieldEdit] = []
     new_version: str | None = None
     if bump:
-        new_version = config.versioning.initial if old_version is None else str(Version.parse(old_version).bump(part))
+        if old_version is not None:
+            new_version = str(Version.parse(old_version).bump(part))
+        else:
+            new_version = first_version(config.versioning.initial, part)
         edits.append(FieldEdit(fields.version, new_version, quote_if_typed=True))
     old_date = note.scalar(fields.date_modified)
     new_date = stamp_date(
@@ -378,6 +382,48 @@ def make_stamp(
         baseline=after,
         edits=tuple(edits),
     )
+
+
+def first_version(initial: str, part: str | None) -> str:
+    """The version a note without one gets: the initial version, or, for a manual bump of `part`, the zero of
+    the initial version's format bumped at that part (`major` of 0.0.0.1: 0.1.0.0), never below the initial."""
+    from vaultsync.version import Version
+
+    start = Version.parse(initial)
+    if part is None:
+        return initial
+    zero = Version(start.prefix, (0,) * len(start.parts))
+    bumped = zero.bump(part)
+    return initial if start.is_ahead_of(bumped) else str(bumped)
+
+
+def with_problems(plan: StampPlan, problems: Iterable[Problem]) -> StampPlan:
+    """The plan with `problems` first (paths a command line named that are no note); each counts as examined."""
+    extra = tuple(problems)
+    if not extra:
+        return plan
+    return dataclasses.replace(plan, problems=(*extra, *plan.problems), examined=plan.examined + len(extra))
+
+
+def _refuse_unwritable(config: Config, plan: StampPlan) -> StampPlan:
+    """Move the stamps that apply would refuse (a hard-linked note, a symlink leaving the vault) to problems,
+    so a dry run and `status` say what `stamp` will do."""
+    from vaultsync.writes import real_target
+
+    keep: list[Stamp] = []
+    refused: list[Problem] = []
+    for stamp in plan.stamps:
+        try:
+            real_target(config.vault, stamp.path)
+        except NoteError as exc:
+            refused.append(_problem_from(stamp.path, exc))
+            continue
+        except OSError:
+            pass  # gone or unreadable now: apply says so
+        keep.append(stamp)
+    if not refused:
+        return plan
+    return dataclasses.replace(plan, stamps=tuple(keep), problems=(*plan.problems, *refused))
 
 
 def plan_bump(
@@ -423,7 +469,8 @@ def plan_bump(
         except (NoteError, VersionError) as exc:
             problems.append(_problem_from(path, exc))
     # Each path once: a note with two blocking problems is one note skipped, not two notes examined.
-    return StampPlan(stamps=tuple(stamps), problems=tuple(problems), examined=len({*paths}))
+    plan = StampPlan(stamps=tuple(stamps), problems=tuple(problems), examined=len({*paths}))
+    return _refuse_unwritable(config, plan)
 
 
 def apply_stamps(
@@ -545,7 +592,7 @@ def plan_vault_stamps(
     first = (not state.initialized) if first_sight is None else first_sight
     candidates = catalog.unsettled()
     vanished = {p for p in state.baseline_paths() if p not in catalog.infos}
-    return plan_stamps(
+    plan = plan_stamps(
         config,
         catalog,
         state.baselines_for([*candidates, *vanished]),
@@ -555,3 +602,4 @@ def plan_vault_stamps(
         revision_window=revision_window,
         candidates=candidates,
     )
+    return _refuse_unwritable(config, plan)
