@@ -75,9 +75,9 @@ def _git_is_clean(vault: Path, env: dict[str, str]) -> bool:
 def _in_process_stamp(vault: Path, state_dir: str) -> Callable[[], object]:
     """The library calls `vaultsync stamp` makes, minus argument parsing and printing."""
     from vaultsync.config import load_config
-    from vaultsync.dates import now_in
-    from vaultsync.state import State
-    from vaultsync.versioner import apply_stamps, plan_vault_stamps
+    from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
+    from vaultsync.store.state import State
+    from vaultsync.text.dates import now_in
 
     def stamp() -> object:
         config = load_config(vault=vault)
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         warm_lib = _median(_in_process_stamp(vault, str(tmp / "state-lib")), args.repeat)
         python_start = _median(lambda: _run([sys.executable, "-c", "pass"], cwd=tmp, env=env), args.repeat)
         cli_import = _median(
-            lambda: _run([sys.executable, "-c", "import vaultsync.cli"], cwd=tmp, env=env), args.repeat
+            lambda: _run([sys.executable, "-c", "import vaultsync.cli.main"], cwd=tmp, env=env), args.repeat
         )
         stat_walk = _median(lambda: _stat_walk(vault), args.repeat)
         _run(["git", "status"], cwd=vault, env=env)  # warm the index and the page cache first
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             ("`git status` (baseline)", git_status),
             ("stat walk of the vault in Python (in-process floor)", stat_walk),
             ("`python -c pass` (interpreter start-up)", python_start),
-            ("`python -c 'import vaultsync.cli'`", cli_import),
+            ("`python -c 'import vaultsync.cli.main'`", cli_import),
         ]
         print(_table(rows, git_status))
         if args.profile:

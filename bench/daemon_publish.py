@@ -33,8 +33,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from vaultsync.config import load_config
-    from vaultsync.incremental import PublishSession
-    from vaultsync.state import State
+    from vaultsync.publishing.session import PublishSession
+    from vaultsync.store.state import State
 
     notes = [p for p in args.notes.read_bytes().decode().split("\0") if p]
     rng = random.Random(args.seed)

@@ -59,12 +59,12 @@ def import_times(vault: Path, env: dict[str, str], limit: int) -> str:
 
 def run_profiles(notes: int, seed: int, limit: int) -> str:
     from vaultsync.config import load_config
-    from vaultsync.dates import now_in
-    from vaultsync.incremental import PublishSession
-    from vaultsync.publish import plan_publish
-    from vaultsync.publish_apply import apply_publish
-    from vaultsync.state import State
-    from vaultsync.versioner import apply_stamps, plan_vault_stamps
+    from vaultsync.publishing.apply import apply_publish
+    from vaultsync.publishing.plan import plan_publish
+    from vaultsync.publishing.session import PublishSession
+    from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
+    from vaultsync.store.state import State
+    from vaultsync.text.dates import now_in
 
     sections: list[str] = []
     with tempfile.TemporaryDirectory(prefix="vaultsync-profile-") as tmp:

@@ -400,11 +400,11 @@ def _commits(bench: Bench, paths: list[str], repeat: int) -> tuple[Sample, Sampl
 def startup_rows(env: Env, repeat: int) -> list[Row]:
     """What every CLI figure includes: the interpreter, and importing the CLI."""
     python = [sys.executable, "-c", "pass"]
-    cli = [sys.executable, "-c", "import vaultsync.cli"]
+    cli = [sys.executable, "-c", "import vaultsync.cli.main"]
     samples = measure_interleaved(
         {"python": lambda: run(python, env=env.base), "cli": lambda: run(cli, env=env.base)}, max(repeat, 5)
     )
     return [
         Row("start-up", "`python -c pass` (interpreter start-up)", 0, samples["python"]),
-        Row("start-up", "`python -c 'import vaultsync.cli'`", 0, samples["cli"]),
+        Row("start-up", "`python -c 'import vaultsync.cli.main'`", 0, samples["cli"]),
     ]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from vaultsync.edit import FieldEdit
+from vaultsync.text.edit import FieldEdit
 
 VERSION_KEY = "at_semantic_version"
 DATE_KEY = "date_modified"

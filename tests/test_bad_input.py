@@ -28,14 +28,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vaultsync.check import check_vault
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 from vaultsync.config import Config, ConfigWarning, load_config, parse_config
 from vaultsync.errors import ConfigError, VaultsyncError
-from vaultsync.frontmatter import parse_frontmatter
-from vaultsync.publish import plan_publish
-from vaultsync.publish_apply import apply_publish
-from vaultsync.state import State
-from vaultsync.versioner import apply_stamps, plan_vault_stamps
+from vaultsync.publishing.apply import apply_publish
+from vaultsync.publishing.plan import plan_publish
+from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
+from vaultsync.store.state import State
+from vaultsync.text.frontmatter import parse_frontmatter
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 MANAGED = ("at_semantic_version", "date_modified")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from vaultsync.catalog import NoteInfo, describe_note
 from vaultsync.config import Config
-from vaultsync.note import Note
+from vaultsync.store.catalog import NoteInfo, describe_note
+from vaultsync.vault.note import Note
 
 
 def _describe(raw: bytes) -> NoteInfo:

@@ -9,7 +9,7 @@ from helpers_vault import with_frontmatter, write_note
 
 from vaultsync.check import check_vault
 from vaultsync.config import Config, parse_config
-from vaultsync.state import State
+from vaultsync.store.state import State
 
 GOOD = (
     "title: Good\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers_vault import EXAMPLE_VAULT, with_frontmatter, write_note
 
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 
 PLANTED = [
     ("Concepts/Network Effects.md", "ambiguous-publish"),

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from conftest import GitRunner
 
-from vaultsync import cli as cli_module
-from vaultsync.cli import run
+from vaultsync.cli.main import main as cli_module
+from vaultsync.cli.main import run
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -23,7 +23,7 @@ import pytest
 from conftest import GitRunner, VaultBuilder
 from crashkit import fsck_problems, manifest_mismatches, tree_files, vaultsync_env
 
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 
 NOTES = 12
 VERSION = re.compile(rb"at_semantic_version: 0\.0\.0\.(\d+)")
@@ -209,7 +209,7 @@ def test_a_second_stamp_waits_for_the_first_instead_of_failing(scene: Scene) -> 
     # The lock is held (as by a long stamp) for a moment; the second process waits, then does the work.
     from vaultsync.config import load_config
     from vaultsync.locks import hold_lock
-    from vaultsync.state import state_dir_for
+    from vaultsync.store.state import state_dir_for
 
     path = scene.vault.root / "n00.md"
     path.write_bytes(path.read_bytes() + b"Edited.\n")
@@ -228,7 +228,7 @@ def test_a_lock_held_past_the_timeout_is_a_clear_busy_message_naming_the_holder(
 ) -> None:
     from vaultsync import locks
     from vaultsync.config import load_config
-    from vaultsync.state import state_dir_for
+    from vaultsync.store.state import state_dir_for
 
     lock = state_dir_for(load_config(vault=scene.vault.root)) / "vault.lock"
     real = locks.hold_lock

@@ -33,13 +33,13 @@ from crashkit import (
     temp_files,
 )
 
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 from vaultsync.config import load_config
-from vaultsync.dates import now_in
-from vaultsync.publish import plan_publish
-from vaultsync.state import State
-from vaultsync.vault import scan_vault
-from vaultsync.versioner import plan_vault_stamps
+from vaultsync.publishing.plan import plan_publish
+from vaultsync.stamping.versioner import plan_vault_stamps
+from vaultsync.store.state import State
+from vaultsync.text.dates import now_in
+from vaultsync.vault.scan import scan_vault
 
 SEED = 20261125
 CONFIG = "state_dir: ../state\nversioning:\n  timezone: UTC\n"

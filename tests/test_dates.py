@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultsync.dates import DateForm, has_time, now_in, parse_date_text, stamp_date
 from vaultsync.errors import ConfigError, NoteError
+from vaultsync.text.dates import DateForm, has_time, now_in, parse_date_text, stamp_date
 
 NOW = datetime.fromisoformat("2025-11-25T09:41:07.123456-08:00")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vaultsync.debounce import Debouncer
+from vaultsync.daemon.debounce import Debouncer
 
 
 class FakeClock:

@@ -15,7 +15,7 @@ import yaml
 from helpers_vault import EXAMPLE_CONFIG, EXAMPLE_VAULT, REPO_ROOT
 
 import vaultsync
-from vaultsync.cli import cli, run
+from vaultsync.cli.main import cli, run
 from vaultsync.config import Config, ConfigWarning, load_config
 
 

@@ -7,9 +7,9 @@ import yaml
 from hypothesis import given, settings
 from notes_strategies import NEW_DATES, NEW_VERSIONS, EditCase, edit_cases
 
-from vaultsync.edit import EditRefused, FieldEdit, set_fields
 from vaultsync.errors import NoteError
-from vaultsync.frontmatter import parse_frontmatter
+from vaultsync.text.edit import EditRefused, FieldEdit, set_fields
+from vaultsync.text.frontmatter import parse_frontmatter
 
 V = "at_semantic_version"
 D = "date_modified"

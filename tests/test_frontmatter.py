@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaultsync.frontmatter import Frontmatter, parse_frontmatter
-from vaultsync.note import Note, fingerprint_body, publish_flag
+from vaultsync.text.frontmatter import Frontmatter, parse_frontmatter
+from vaultsync.vault.note import Note, fingerprint_body, publish_flag
 
 
 def _spans_hold_their_raw_text(fm: Frontmatter) -> None:

@@ -14,7 +14,7 @@ import pytest
 from conftest import GitRunner, VaultBuilder
 from crashkit import fsck_problems, manifest_mismatches
 
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 
 
 @dataclass

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import GitRunner
 
-from vaultsync import gitrepo
 from vaultsync.config import Identity
 from vaultsync.errors import BusyError, GitError
+from vaultsync.git import repo as gitrepo
 
 IDENTITY = Identity(name="Fallback Bot", email="bot@fallback.test")
 

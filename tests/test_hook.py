@@ -19,8 +19,8 @@ import pytest
 from conftest import GitRunner
 
 from vaultsync.config import load_config
-from vaultsync.hook import MARKER, PREVIOUS_SUFFIX, install_hook, uninstall_hook
-from vaultsync.state import state_dir_for
+from vaultsync.hook.core import MARKER, PREVIOUS_SUFFIX, install_hook, uninstall_hook
+from vaultsync.store.state import state_dir_for
 
 NOTE = """---
 title: Field Notes
@@ -779,7 +779,7 @@ def test_vaultsyncs_own_publish_commits_do_not_run_the_hook(
 def test_on_a_ci_runner_the_hook_stamps_nothing_and_lets_the_commit_through(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vaultsync.cli import run
+    from vaultsync.cli.main import run
 
     vault = tmp_path / "vault"
     vault.mkdir()

@@ -14,10 +14,10 @@ from conftest import GitRunner, VaultBuilder
 from crashkit import manifest_listing, tree_files
 
 from vaultsync.config import Config, parse_config
-from vaultsync.incremental import PublishSession
-from vaultsync.manifest import shard_of
-from vaultsync.publish import plan_publish
-from vaultsync.state import State
+from vaultsync.publishing.manifest import shard_of
+from vaultsync.publishing.plan import plan_publish
+from vaultsync.publishing.session import PublishSession
+from vaultsync.store.state import State
 
 
 def make_config(vault: VaultBuilder, repo: Path, **options: Any) -> Config:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 from vaultsync.errors import NoteError
-from vaultsync.journal import Journal
+from vaultsync.store.journal import Journal
 
 # Bytes a decoder or a YAML dump would not give back: BOM, CRLF, a comment, no final newline, non-UTF-8 body.
 TRICKY = (

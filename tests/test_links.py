@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import VaultBuilder
 
-from vaultsync.links import LinkIndex, extract_links, extract_note_links, resolve_link, unlink_targets
-from vaultsync.note import Note
-from vaultsync.vault import scan_vault
+from vaultsync.vault.links import LinkIndex, extract_links, extract_note_links, resolve_link, unlink_targets
+from vaultsync.vault.note import Note
+from vaultsync.vault.scan import scan_vault
 
 
 def _index(*paths: str) -> LinkIndex:

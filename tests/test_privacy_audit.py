@@ -22,7 +22,7 @@ import pytest
 from conftest import VaultBuilder
 from crashkit import MANIFEST, collapse_manifest
 
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 
 # Frontmatter a writer might believe publishes a note, and that must not (`{s}` is the secret).
 PRIVATE_FORMS: dict[str, str | bytes] = {
@@ -386,8 +386,8 @@ def test_an_attachment_swapped_for_a_link_to_a_private_note_after_planning_is_no
     tmp_path: Path, git_env: dict[str, str]
 ) -> None:
     from vaultsync.config import load_config
-    from vaultsync.publish import plan_publish
-    from vaultsync.publish_apply import apply_publish
+    from vaultsync.publishing.apply import apply_publish
+    from vaultsync.publishing.plan import plan_publish
 
     a = make_audit(tmp_path, folder="", unlink=False)
     a.publish_note("pub/page.md", body="![[pic.png]]")

@@ -13,13 +13,14 @@ import pytest
 from conftest import GitRunner, VaultBuilder
 from crashkit import collapse_manifest
 
-from vaultsync import gitrepo, outputs
 from vaultsync.config import Config, parse_config
 from vaultsync.errors import BusyError, GitError, PublishError
-from vaultsync.manifest import MANIFEST_NAME
-from vaultsync.publish import format_plan, plan_publish
-from vaultsync.publish_apply import PublishResult, apply_publish
-from vaultsync.state import State
+from vaultsync.git import repo as gitrepo
+from vaultsync.publishing import outputs
+from vaultsync.publishing.apply import PublishResult, apply_publish
+from vaultsync.publishing.manifest import MANIFEST_NAME
+from vaultsync.publishing.plan import format_plan, plan_publish
+from vaultsync.store.state import State
 
 RepoFactory = Callable[..., Path]
 
@@ -738,7 +739,7 @@ def test_a_frontmatter_only_change_is_an_update(vault: VaultBuilder, site: Path)
 
 
 def test_the_manifest_round_trips_and_ignores_keys_it_does_not_know() -> None:
-    from vaultsync.manifest import Manifest, ManifestEntry, dump_manifest, parse_manifest
+    from vaultsync.publishing.manifest import Manifest, ManifestEntry, dump_manifest, parse_manifest
 
     manifest = Manifest(
         {

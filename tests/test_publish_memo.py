@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 from conftest import GitRunner, VaultBuilder
 
-from vaultsync import cli, publish
+from vaultsync.cli.main import main as cli
 from vaultsync.config import Config, parse_config
-from vaultsync.publish import plan_publish
-from vaultsync.publish_apply import apply_publish
-from vaultsync.publish_memo import recall, remember
-from vaultsync.state import State
-from vaultsync.vault import scan_vault
+from vaultsync.publishing import plan as publish
+from vaultsync.publishing.apply import apply_publish
+from vaultsync.publishing.memo import recall, remember
+from vaultsync.publishing.plan import plan_publish
+from vaultsync.store.state import State
+from vaultsync.vault.scan import scan_vault
 
 
 def make_config(vault: VaultBuilder, repo: Path, **options: Any) -> Config:
@@ -173,8 +174,8 @@ def test_a_record_it_cannot_read_means_a_full_plan(
 def test_status_shows_the_recalled_plan_without_planning(
     scene: tuple[VaultBuilder, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vaultsync.dates import now_in
-    from vaultsync.status import collect_status
+    from vaultsync.commands.status import collect_status
+    from vaultsync.text.dates import now_in
 
     vault, site = scene
     config = make_config(vault, site)

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from helpers_vault import write_note
 
-from vaultsync.cli import cli
-from vaultsync.frontmatter import parse_frontmatter
-from vaultsync.note import fingerprint_body
-from vaultsync.yaml_limits import MAX_ALIAS_EXPANSION, MAX_FRONTMATTER_BYTES, MAX_NESTING
+from vaultsync.cli.main import cli
+from vaultsync.text.frontmatter import parse_frontmatter
+from vaultsync.text.yaml_limits import MAX_ALIAS_EXPANSION, MAX_FRONTMATTER_BYTES, MAX_NESTING
+from vaultsync.vault.note import fingerprint_body
 
 
 def alias_bomb(levels: int = 9, width: int = 9) -> bytes:
@@ -183,7 +183,7 @@ _OLD_MDLINK = re.compile(
 def test_markdown_links_are_found_exactly_as_before() -> None:
     import random
 
-    from vaultsync.links import _MDLINK
+    from vaultsync.vault.links import _MDLINK
 
     rng = random.Random(12)
     alphabet = [b"[", b"]", b"(", b")", b"!", b"<", b">", b" ", b'"', b"'", b"\n", b"\r", b"a", b"b.png", b"#", b"\t"]
@@ -198,7 +198,7 @@ def test_markdown_links_are_found_exactly_as_before() -> None:
     "line", [b"[" * 200_000, b"[[a|" * 50_000, b"![x" * 70_000], ids=["brackets", "wiki-like", "embeds"]
 )
 def test_a_long_line_of_unclosed_brackets_costs_linear_time(line: bytes) -> None:
-    from vaultsync.links import extract_links, unlink_targets
+    from vaultsync.vault.links import extract_links, unlink_targets
 
     started = time.perf_counter()
     assert extract_links(line + b"\n[a](b.png)\n") == ("b.png",)

@@ -19,7 +19,7 @@ from test_safety_hostile_corpus import MEMORY_CAP, _cap_resources
 from test_watch import NOTE, note_text, version_of, wait_for
 
 from vaultsync.config import load_config
-from vaultsync.daemon_status import read_daemon_status
+from vaultsync.daemon.status_file import read_daemon_status
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """`init` on a vault that already has state: it never silently drops the edits waiting for a stamp.
 
-Real files and the real CLI (`vaultsync.cli.run`), the state in tmp_path.
+Real files and the real CLI (`vaultsync.cli.main.run`), the state in tmp_path.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 from vaultsync.config import load_config
-from vaultsync.state import State
+from vaultsync.store.state import State
 
 NOTE = "---\ntitle: {title}\ndate_modified: 2020-01-01\nat_semantic_version: 0.0.0.1\n---\nThe body of {title}.\n"
 

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 from vaultsync.config import load_config, parse_config
+from vaultsync.daemon.loop import Daemon
 from vaultsync.errors import NoteError
-from vaultsync.hook import install_hook
-from vaultsync.journal import Journal
-from vaultsync.watch import Daemon
-from vaultsync.writes import sha256, write_if_unchanged
+from vaultsync.hook.core import install_hook
+from vaultsync.store.journal import Journal
+from vaultsync.vault.writes import sha256, write_if_unchanged
 
 NOTE = "---\ntitle: A note\ndate_modified: 2020-01-01\nat_semantic_version: 0.0.0.1\n---\nThe body.\n"
 EDITED = NOTE.replace("The body.", "The body, edited.")

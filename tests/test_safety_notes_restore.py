@@ -1,6 +1,7 @@
 """`restore` never destroys words typed since vaultsync's last write; every restore can itself be undone.
 
-Real files, the real CLI (`vaultsync.cli.run`), the journal and state in tmp_path; the daemon for the copy it keeps.
+Real files, the real CLI (`vaultsync.cli.main.run`), the journal and state in tmp_path; the daemon for the copy
+it keeps.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 from vaultsync.config import load_config, parse_config
-from vaultsync.hook import install_hook
-from vaultsync.journal import Journal
-from vaultsync.watch import Daemon
+from vaultsync.daemon.loop import Daemon
+from vaultsync.hook.core import install_hook
+from vaultsync.store.journal import Journal
 
 NOTE = "---\ntitle: A note\ndate_modified: 2020-01-01\nat_semantic_version: 0.0.0.1\n---\nFirst paragraph.\n"
 

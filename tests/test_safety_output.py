@@ -1,6 +1,6 @@
 """Issue 12, items 12 and 16 (CLI): exit codes, where each line goes, JSON errors, counts, commit subjects, hooks.
 
-Real vaults in tmp_path, real git, the real CLI in-process (`vaultsync.cli.run`) with stdout and stderr apart.
+Real vaults in tmp_path, real git, the real CLI in-process (`vaultsync.cli.main.run`) with stdout and stderr apart.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import GitRunner
 
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 
 TEMPLATE = b'---\ntitle: Template\nat_semantic_version: "{{version}}"\ndate_modified: "{{date}}"\n---\n{{body}}\n'
 NOTE = b"---\ntitle: Plain\nat_semantic_version: 0.0.0.1\ndate_modified: 2025-10-10\n---\nBody.\n"

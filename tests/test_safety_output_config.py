@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import GitRunner
 
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 from vaultsync.config import load_config
-from vaultsync.daemon_status import read_daemon_status, status_file
+from vaultsync.daemon.status_file import read_daemon_status, status_file
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from test_watch import make_config, running, wait_for
 
-from vaultsync.autopublish import Published
-from vaultsync.cli import _setup_logging
+from vaultsync.cli.main import _setup_logging
 from vaultsync.config import Config
+from vaultsync.daemon.autopublish import Published
 from vaultsync.errors import Problem
-from vaultsync.state import State
+from vaultsync.store.state import State
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import GitRunner
 
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,13 +11,13 @@ import pytest
 from conftest import GitRunner, VaultBuilder
 from crashkit import manifest_listing, tree_files
 
-from vaultsync.cli import run
-from vaultsync.comments import strip_comments
+from vaultsync.cli.main import run
 from vaultsync.config import load_config, parse_config
 from vaultsync.errors import ConfigError
-from vaultsync.incremental import PublishSession
-from vaultsync.publish import plan_publish
-from vaultsync.state import State
+from vaultsync.publishing.plan import plan_publish
+from vaultsync.publishing.session import PublishSession
+from vaultsync.store.state import State
+from vaultsync.text.comments import strip_comments
 
 CANARY_INLINE = "CANARY-inline-5b1e"
 CANARY_BLOCK = "CANARY-block-9c2d"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import GitRunner, VaultBuilder
 
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 
 PUBLISHING = {
     "lower": "true",

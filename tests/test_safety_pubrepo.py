@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from conftest import GitRunner, VaultBuilder
 
-from vaultsync import gitrepo
-from vaultsync.cli import run as cli
+from vaultsync.cli.main import run as cli
 from vaultsync.config import parse_config
-from vaultsync.incremental import PublishSession
-from vaultsync.publish import plan_publish
-from vaultsync.state import State
+from vaultsync.git import repo as gitrepo
+from vaultsync.publishing.plan import plan_publish
+from vaultsync.publishing.session import PublishSession
+from vaultsync.store.state import State
 
 
 @pytest.fixture(autouse=True)
@@ -189,7 +189,7 @@ def test_a_full_plan_with_no_change_reads_no_published_file(
         vault.note(f"n{i}.md", publish="true", body=f"note {i}\n")
     site = tmp_path / "site3"
     config = parse_config({"publish": {"repo": str(site)}}, vault=vault.root)
-    from vaultsync.publish_apply import apply_publish
+    from vaultsync.publishing.apply import apply_publish
 
     with State(tmp_path / "state.db") as state:
         apply_publish(config, plan_publish(config, state=state))

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from conftest import GitRunner, VaultBuilder
 
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 from vaultsync.config import parse_config
 from vaultsync.errors import ConfigError, PublishError
-from vaultsync.publish import plan_publish
-from vaultsync.publish_apply import apply_publish
+from vaultsync.publishing.apply import apply_publish
+from vaultsync.publishing.plan import plan_publish
 
 NOTE = "---\npublish: true\nat_semantic_version: 0.0.0.1\n---\nMy words, written once.\n"
 PRIVATE = NOTE.replace("publish: true", "publish: false")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers_vault import write_note
 
-from vaultsync.vault import is_conflict_copy, is_ignored_path, read_attachment_folder, scan_vault
+from vaultsync.vault.scan import is_conflict_copy, is_ignored_path, read_attachment_folder, scan_vault
 
 
 def test_notes_and_attachments_are_listed_by_posix_path_relative_to_the_vault(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vaultsync.errors import VersionError
-from vaultsync.version import PARTS_3, PARTS_4, Version
+from vaultsync.text.version import PARTS_3, PARTS_4, Version
 
 
 @pytest.mark.parametrize(

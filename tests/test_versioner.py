@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from vaultsync.config import Config, parse_config
-from vaultsync.state import Baseline, State
-from vaultsync.versioner import StampPlan, StampResult, apply_stamps, plan_vault_stamps
+from vaultsync.stamping.versioner import StampPlan, StampResult, apply_stamps, plan_vault_stamps
+from vaultsync.store.state import Baseline, State
 
 # FRONTMATTER-CASES.md: now = 2025-11-25T09:41:07.123456-08:00 (local time zone -08:00).
 NOW = datetime(2025, 11, 25, 9, 41, 7, 123456, tzinfo=timezone(timedelta(hours=-8)))

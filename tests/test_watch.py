@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 from helpers_vault import write_note
 
-from vaultsync.autopublish import Published
 from vaultsync.config import Config, parse_config
-from vaultsync.journal import Journal
-from vaultsync.observer import Fault, FaultSink, Hint, Sink
-from vaultsync.state import State
-from vaultsync.vault import scan_vault
-from vaultsync.watch import Daemon
+from vaultsync.daemon.autopublish import Published
+from vaultsync.daemon.loop import Daemon
+from vaultsync.daemon.observer import Fault, FaultSink, Hint, Sink
+from vaultsync.store.journal import Journal
+from vaultsync.store.state import State
+from vaultsync.vault.scan import scan_vault
 
 SETTLE = 0.2
 

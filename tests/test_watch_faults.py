@@ -35,13 +35,13 @@ from test_watch import (
     wait_idle,
 )
 
-import vaultsync.observer as observer_module
+import vaultsync.daemon.observer as observer_module
 from vaultsync.config import load_config
-from vaultsync.daemon_status import STALE_AFTER, read_daemon_status, status_file
+from vaultsync.daemon.loop import Daemon, run_daemon
+from vaultsync.daemon.observer import Fault, WatchdogSource
+from vaultsync.daemon.status_file import STALE_AFTER, read_daemon_status, status_file
 from vaultsync.errors import BusyError, VaultsyncError
-from vaultsync.observer import Fault, WatchdogSource
-from vaultsync.state import State
-from vaultsync.watch import Daemon, run_daemon
+from vaultsync.store.state import State
 
 
 @pytest.fixture(autouse=True)
@@ -266,7 +266,7 @@ def test_a_kernel_inotify_queue_overflow_is_detected_and_the_lost_edit_is_stampe
 def test_an_unexpected_error_in_the_loop_is_logged_and_the_daemon_carries_on(
     vault: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import vaultsync.watch as watch_module
+    import vaultsync.daemon.loop as watch_module
 
     note = write_note(vault, "x.md", NOTE)
     real = watch_module.plan_paths
@@ -582,8 +582,8 @@ def start_and_stop(argv: list[str], home: Path) -> None:
 
 
 def test_the_launchd_agent_runs_the_daemon_as_written_and_stops_it_cleanly(tmp_path: Path) -> None:
-    plist = plistlib.loads((EXAMPLES / "launchd/com.vaultsync.watch.plist").read_bytes())
-    assert plist["Label"] == "com.vaultsync.watch"
+    plist = plistlib.loads((EXAMPLES / "launchd/com.vaultsync.daemon.loop.plist").read_bytes())
+    assert plist["Label"] == "com.vaultsync.daemon.loop"
     assert plist["KeepAlive"] == {"SuccessfulExit": False}  # restarted after a crash, not after a clean stop
     home = fake_home(tmp_path)
     start_and_stop(plist["ProgramArguments"], home)

@@ -41,8 +41,8 @@ from test_privacy_audit import leaks
 from test_watch import Running, ScriptedSource, wait_for, wait_idle
 
 from vaultsync.config import load_config
-from vaultsync.daemon_status import read_daemon_status
-from vaultsync.watch import Daemon
+from vaultsync.daemon.loop import Daemon
+from vaultsync.daemon.status_file import read_daemon_status
 
 SEED = 20261125
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from vaultsync import writes
-from vaultsync.cli import run
+from vaultsync.cli.main import run
 from vaultsync.config import parse_config
 from vaultsync.errors import NoteError
-from vaultsync.state import State
-from vaultsync.versioner import apply_stamps, plan_vault_stamps
-from vaultsync.writes import (
+from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
+from vaultsync.store.state import State
+from vaultsync.vault.scan import writes
+from vaultsync.vault.writes import (
     TEMP_MARK,
     is_temp_name,
     real_target,
@@ -348,7 +348,7 @@ _FULL_DISK = textwrap.dedent(
     import json, resource, signal, sys
     from pathlib import Path
     from vaultsync.errors import NoteError
-    from vaultsync.writes import sha256, write_if_unchanged
+    from vaultsync.vault.writes import sha256, write_if_unchanged
 
     path = Path(sys.argv[1])
     old = path.read_bytes()

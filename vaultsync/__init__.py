@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from vaultsync._version import __version__
 
 # Lazy re-exports: `import vaultsync` must stay cheap, because the git hook and short commands pay for every
 # import at start-up.
@@ -34,34 +34,34 @@ _EXPORTS = {
     "parse_config": "vaultsync.config",
     "VaultsyncError": "vaultsync.errors",
     "Problem": "vaultsync.errors",
-    "parse_frontmatter": "vaultsync.frontmatter",
-    "Note": "vaultsync.note",
-    "scan_vault": "vaultsync.vault",
+    "parse_frontmatter": "vaultsync.text.frontmatter",
+    "Note": "vaultsync.vault.note",
+    "scan_vault": "vaultsync.vault.scan",
     "check_vault": "vaultsync.check",
-    "State": "vaultsync.state",
-    "plan_vault_stamps": "vaultsync.versioner",
-    "apply_stamps": "vaultsync.versioner",
-    "plan_publish": "vaultsync.publish",
-    "apply_publish": "vaultsync.publish_apply",
-    "PublishSession": "vaultsync.incremental",
-    "install_hook": "vaultsync.hook",
-    "run_daemon": "vaultsync.watch",
+    "State": "vaultsync.store.state",
+    "plan_vault_stamps": "vaultsync.stamping.versioner",
+    "apply_stamps": "vaultsync.stamping.versioner",
+    "plan_publish": "vaultsync.publishing.plan",
+    "apply_publish": "vaultsync.publishing.apply",
+    "PublishSession": "vaultsync.publishing.session",
+    "install_hook": "vaultsync.hook.core",
+    "run_daemon": "vaultsync.daemon.loop",
 }
 
 if TYPE_CHECKING:
     from vaultsync.check import check_vault
     from vaultsync.config import Config, load_config, parse_config
+    from vaultsync.daemon.loop import run_daemon
     from vaultsync.errors import Problem, VaultsyncError
-    from vaultsync.frontmatter import parse_frontmatter
-    from vaultsync.hook import install_hook
-    from vaultsync.incremental import PublishSession
-    from vaultsync.note import Note
-    from vaultsync.publish import plan_publish
-    from vaultsync.publish_apply import apply_publish
-    from vaultsync.state import State
-    from vaultsync.vault import scan_vault
-    from vaultsync.versioner import apply_stamps, plan_vault_stamps
-    from vaultsync.watch import run_daemon
+    from vaultsync.hook.core import install_hook
+    from vaultsync.publishing.apply import apply_publish
+    from vaultsync.publishing.plan import plan_publish
+    from vaultsync.publishing.session import PublishSession
+    from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
+    from vaultsync.store.state import State
+    from vaultsync.text.frontmatter import parse_frontmatter
+    from vaultsync.vault.note import Note
+    from vaultsync.vault.scan import scan_vault
 
 __all__ = [
     "Config",

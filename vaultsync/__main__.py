@@ -1,6 +1,6 @@
 """`python -m vaultsync`: the same as the `vaultsync` command."""
 
-from vaultsync.cli import main
+from vaultsync.cli.main import main
 
 if __name__ == "__main__":
     main()

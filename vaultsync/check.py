@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from vaultsync.catalog import Catalog, load_catalog
 from vaultsync.config import Config
 from vaultsync.errors import Problem
-from vaultsync.problems import DUPLICATE_SLUG, DUPLICATE_UUID, SYMLINK_OUTSIDE, UNREADABLE
-from vaultsync.state import State
-from vaultsync.vault import VaultScan, scan_vault
+from vaultsync.store.catalog import Catalog, load_catalog
+from vaultsync.store.state import State
+from vaultsync.vault.problems import DUPLICATE_SLUG, DUPLICATE_UUID, SYMLINK_OUTSIDE, UNREADABLE
+from vaultsync.vault.scan import VaultScan, scan_vault
 
 
 @dataclass(frozen=True)

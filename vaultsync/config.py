@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import posixpath
 import re
 import types
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from vaultsync.errors import ConfigError
@@ -253,12 +254,12 @@ def _check_values(config: Config, where: str) -> None:
     versioning = config.versioning
     defaults = VersioningConfig()
     if versioning.timezone != defaults.timezone:
-        from vaultsync.dates import now_in  # raises a ConfigError naming versioning.timezone
+        from vaultsync.text.dates import now_in  # raises a ConfigError naming versioning.timezone
 
         now_in(versioning.timezone)
     if versioning.initial != defaults.initial:
         from vaultsync.errors import VersionError
-        from vaultsync.version import Version
+        from vaultsync.text.version import Version
 
         try:
             Version.parse(versioning.initial)
@@ -267,8 +268,8 @@ def _check_values(config: Config, where: str) -> None:
     if versioning.date_format != defaults.date_format:
         from datetime import datetime
 
-        from vaultsync.dates import parse_date_text
         from vaultsync.errors import NoteError
+        from vaultsync.text.dates import parse_date_text
 
         try:
             parse_date_text(datetime(2025, 12, 31, 23, 59, 58).strftime(versioning.date_format))
@@ -280,9 +281,7 @@ def _check_values(config: Config, where: str) -> None:
                 "use %Y-%m-%d, or an ISO 8601 date-time such as %Y-%m-%dT%H:%M:%S",
             ) from None
     if config.publish.folder != PublishConfig().folder:
-        from vaultsync.outputs import output_folder  # raises a ConfigError naming publish.folder
-
-        output_folder(config)
+        output_folder(config)  # raises a ConfigError naming publish.folder
     if config.state_dir is not None:
         state_dir = (config.vault / Path(config.state_dir).expanduser()).resolve()
         # The first folder of the path that exists must be a folder: the rest is created on first use.
@@ -399,3 +398,17 @@ def _convert(tp: Any, value: Any, *, path: str, where: str) -> Any:
     if tp is Path:
         return value
     raise fail()  # pragma: no cover - every field type above is handled
+
+
+def output_folder(config: Config) -> str:
+    """`publish.folder` as a normalised repo-relative POSIX folder ("" for the root); refuses escapes."""
+    raw = config.publish.folder.strip().replace("\\", "/")
+    norm = posixpath.normpath(raw.strip("/")) if raw.strip("/") else "."
+    parts = norm.split("/")
+    if PurePath(raw).is_absolute() or raw.startswith("/") or ".." in parts or ".git" in (p.lower() for p in parts):
+        raise ConfigError(
+            "`publish.folder` must be a folder inside the publication repository",
+            why=f"got {config.publish.folder!r}",
+            hint='use a relative path such as "content" ("" for the repository root)',
+        )
+    return "" if norm == "." else norm

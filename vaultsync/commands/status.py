@@ -1,0 +1,90 @@
+"""`status`: what `stamp` would do, what `check` would say, the publish plan in brief, and the daemon's state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from vaultsync.config import Config
+from vaultsync.errors import VaultsyncError
+
+
+def collect_status(config: Config, *, now: datetime) -> dict[str, Any]:
+    """Everything `status` shows, as plain data (the `--json` output). Writes nothing to the vault."""
+    from vaultsync.check import check_catalog
+    from vaultsync.daemon.status_file import read_daemon_status
+    from vaultsync.stamping.versioner import plan_vault_stamps
+    from vaultsync.store.catalog import load_catalog
+    from vaultsync.store.state import State
+    from vaultsync.vault.scan import scan_vault
+
+    with State.open(config) as state:
+        scan = scan_vault(config.vault, ignore=config.ignore)
+        catalog = load_catalog(config, scan, state)
+        plan = plan_vault_stamps(config, state, now=now, catalog=catalog)
+        report = check_catalog(config, scan, catalog)
+        publish: dict[str, Any]
+        if config.publish_repo is None:
+            publish = {"configured": False}
+        else:
+            try:
+                from vaultsync.publishing.memo import recall
+                from vaultsync.publishing.plan import plan_publish
+
+                # Unchanged since a publish found nothing to do: that plan (status records nothing itself).
+                pplan = recall(config, state, scan) or plan_publish(config, state=state, scan=scan, catalog=catalog)
+                publish = {
+                    "configured": True,
+                    "repo": str(config.publish_repo),
+                    "summary": pplan.summary(),
+                    "errors": len(pplan.errors),
+                    "warnings": len(pplan.warnings),
+                }
+            except VaultsyncError as exc:
+                publish = {"configured": True, "repo": str(config.publish_repo), "error": str(exc)}
+        initialized = state.initialized
+    return {
+        "vault": str(config.vault),
+        "notes": len(scan.notes),
+        "attachments": len(scan.attachments),
+        "initialized": initialized,
+        "would_stamp": [s.as_dict() for s in plan.stamps],
+        "would_adopt": len(plan.adopt),
+        # What `stamp` would skip, with the reason (a hard-linked note, a malformed version): never "would stamp".
+        "would_skip": [p.as_dict() for p in plan.problems],
+        "problems": [p.as_dict() for p in report.problems],
+        "conflict_copies": list(scan.conflicts),
+        "publish": publish,
+        "daemon": read_daemon_status(config, now=now),
+    }
+
+
+def format_status(report: dict[str, Any]) -> list[str]:
+    lines = [f"vault: {report['vault']} ({report['notes']} notes, {report['attachments']} attachments)"]
+    if not report["initialized"]:
+        lines.append("state: new (the first `stamp` or `init` adopts every note as it is; nothing is bumped)")
+    stamps = report["would_stamp"]
+    lines.append(f"changed since baseline: {len(stamps)} note(s) would be stamped")
+    for s in stamps:
+        v, d = s["version"], s["date_modified"]
+        lines.append(f"  {s['path']}: {v['old'] or '(none)'} -> {v['new']}, date {d['new']} ({s['reason']})")
+    for p in report.get("would_skip", ()):
+        lines.append(f"  skipped: {p['path']}: {p['message']}")
+    problems = report["problems"]
+    if problems:
+        files = len({p["path"] for p in problems})
+        lines.append(f"problems: {len(problems)} in {files} file(s) (run `vaultsync check` for details)")
+    else:
+        lines.append("problems: none")
+    for path in report["conflict_copies"]:
+        lines.append(f"  conflict copy (never stamped or published): {path}")
+    publish = report["publish"]
+    if not publish["configured"]:
+        lines.append("publish: no publication repo configured (publish --to DIR, or publish.repo)")
+    elif "error" in publish:
+        lines.append(f"publish: {publish['error']}")
+    else:
+        lines.append(f"publish: {publish['repo']}: {publish['summary']}")
+    daemon = report["daemon"]
+    lines.append(f"daemon: {daemon['state']}" + (f" ({daemon['detail']})" if daemon.get("detail") else ""))
+    return lines

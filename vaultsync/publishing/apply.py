@@ -1,0 +1,321 @@
+"""Apply a publish plan: write its files and the manifest, make one commit of those paths only, push."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from vaultsync.config import Config
+from vaultsync.errors import Problem, PublishError, StalePlanError
+from vaultsync.faults import fault_point
+from vaultsync.git import repo as gitrepo
+from vaultsync.publishing.manifest import Manifest, dump_shards, manifest_files, parse_shards
+from vaultsync.publishing.outputs import RepoWriter, VaultFiles, check_target
+from vaultsync.publishing.ownership import CHANGED_IN_REPOSITORY, record_folders, worktree_differences
+from vaultsync.publishing.plan import (
+    CHANGED_DURING_PUBLISH,
+    NOTE_BEHIND_ATTACHMENT,
+    PublishAction,
+    PublishPlan,
+    published_bytes,
+    strips_comments,
+    version_suffix,
+    written_bytes,
+)
+from vaultsync.store.state import State
+from vaultsync.vault.note import Note
+from vaultsync.vault.problems import SYMLINK_OUTSIDE, UNREADABLE
+from vaultsync.vault.scan import is_note_path
+
+TRAILER = "Published-by: vaultsync"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What apply did: the commit (None when nothing changed), the files it wrote and removed, and the push."""
+
+    plan: PublishPlan
+    commit: str | None = None
+    added: tuple[PublishAction, ...] = ()
+    updated: tuple[PublishAction, ...] = ()
+    renamed: tuple[PublishAction, ...] = ()
+    removed: tuple[PublishAction, ...] = ()
+    pushed: bool = False
+    problems: tuple[Problem, ...] = ()
+    kept_old: frozenset[str] = frozenset()  # old folders whose manifest still lists files (it could not remove)
+
+    def folders(self) -> set[str]:
+        """The folders this vault's publication is in once this result is committed."""
+        plan = self.plan
+        listed = self.commit is not None or plan.is_empty
+        new = plan.manifest.files if listed else plan.previous.files
+        old = {o.folder for o in plan.old if (o.kept.files if listed else o.manifest.files)} | self.kept_old
+        return old | ({plan.folder} if new else set())
+
+    def action_lines(self) -> list[str]:
+        """One line per file, as the CLI and the daemon log them: `published Articles/x.md (0.0.0.2)`."""
+        return [
+            f"{word} {action.old_output + ' -> ' if action.old_output else ''}{action.output}" + version_suffix(action)
+            for word, group in (
+                ("published", self.added),
+                ("updated", self.updated),
+                ("renamed", self.renamed),
+                ("removed", self.removed),
+            )
+            for action in group
+        ]
+
+    def summary(self) -> str:
+        pushed = ", pushed" if self.pushed else ""
+        if self.commit is None:
+            return f"nothing to publish: no commit{pushed}"
+        counts = _counts(len(self.added), len(self.updated), len(self.removed), len(self.renamed))
+        return f"committed {self.commit[:12]} ({counts}){pushed}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "commit": self.commit,
+            "pushed": self.pushed,
+            "summary": self.summary(),
+            **{name: [a.as_dict() for a in getattr(self, name)] for name in ("added", "updated", "renamed", "removed")},
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+def _counts(added: int, updated: int, removed: int, renamed: int = 0) -> str:
+    """`+A ~U -R`, and `+A ~U >N -R` when N files were renamed (a rename is not an update)."""
+    return f"+{added} ~{updated} >{renamed} -{removed}" if renamed else f"+{added} ~{updated} -{removed}"
+
+
+# -- apply --------------------------------------------------------------------------------------------------
+
+
+def apply_publish(
+    config: Config,
+    plan: PublishPlan,
+    *,
+    message: str | None = None,
+    push: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    lock_timeout: float = 0.0,
+    state: State | None = None,
+    init: bool = False,
+) -> PublishResult:
+    """Write the plan's files (each atomically), then the manifest, then make one commit of those paths only.
+
+    Refuses, before writing anything, a repository with a detached HEAD, a merge or rebase in progress, an
+    `index.lock`, or a HEAD that moved since the plan. A note whose bytes changed since the plan is skipped
+    (its published copy stays as it was): nothing is published that the plan did not see. A crash at any
+    point leaves files that the next run's plan repairs, because the committed manifest stays the truth.
+    `push` then pushes the branch (never forced), even when there was nothing new to commit.
+    A file that holds bytes vaultsync did not write is left alone (unless the plan is forced), whatever the
+    plan said. With a `state`, the folders this vault's publications are in are remembered (a later change of
+    `publish.folder` moves them).
+    A missing or empty folder is made a repository; one that holds files only with `init` (`publish --init`).
+    """
+    repo = plan.repo
+    check_target(config.vault, repo, plan.folder)  # a plan made elsewhere is never applied into the vault
+    branch = config.publish.branch
+    if plan.base is not None and not plan.quick and not gitrepo.index_matches_head(repo):
+        _sync_index(plan)  # a commit of ours whose index refresh was cut short (killed, or git was busy)
+    if plan.is_empty and (not push or not gitrepo.is_repo(repo)):
+        return PublishResult(plan)
+    if plan.base is None or not gitrepo.is_repo(repo):  # a planned-on commit means the repository is there
+        gitrepo.ensure_repo(repo, branch=branch, init=init)
+    ready = gitrepo.check_ready(repo, branch=branch, lock_timeout=lock_timeout)
+    if ready.head != plan.base:
+        raise StalePlanError(
+            "the publication repository changed since the plan was made",
+            where=str(repo),
+            why=f"HEAD is {str(ready.head)[:12]}, the plan was made on {str(plan.base)[:12]}",
+            hint="publish again",
+        )
+    result = PublishResult(plan) if plan.is_empty else _carry_out(config, plan, message, progress, ready)
+    if state is not None and not plan.quick:
+        record_folders(state, repo, result.folders())
+    if push:
+        gitrepo.push(repo, config.publish.remote, branch)
+        result = replace(result, pushed=True)
+    return result
+
+
+def _sync_index(plan: PublishPlan) -> None:
+    """Our paths: the committed manifest's, and those of the manifest in the index (a stale index still lists
+    files our last commit removed)."""
+    paths = manifest_files(plan.folder)
+    owned = {*paths, *plan.previous.files}
+    staged = dict(zip(paths, gitrepo.read_objects(plan.repo, [f":{p}" for p in paths]), strict=True))
+    with contextlib.suppress(PublishError):
+        owned.update(parse_shards(staged, folder=plan.folder, where=" in the index")[0].files)
+    gitrepo.sync_index_to_head(plan.repo, owned)
+
+
+def _carry_out(
+    config: Config,
+    plan: PublishPlan,
+    message: str | None,
+    progress: Callable[[int, int], None] | None,
+    ready: gitrepo.RepoState,
+) -> PublishResult:
+    files = dict(plan.manifest.files)
+    previous = plan.previous.files
+    writer = RepoWriter(plan.repo)
+    gitrepo.hide_temps_from_git(ready.git_dir)  # our temp files in the work tree, and the user's `git add -A` there
+    sources = VaultFiles(config.vault)
+    # A publish killed mid-write left temp files next to its outputs: never committed, but litter in the site.
+    actions = (*plan.add, *plan.update, *plan.rename, *plan.delete)
+    outputs = [a.output for a in actions] if plan.quick else [*files, *previous]
+    writer.remove_stale_temps([*outputs, *manifest_files(plan.folder)])
+    problems: list[Problem] = []
+    refused = _refused(plan, problems)  # paths holding bytes vaultsync did not write: left alone
+    done: dict[str, list[PublishAction]] = {"add": [], "update": [], "rename": []}
+    total = len(plan.add) + len(plan.update) + 2 * len(plan.rename) + len(plan.delete)
+    count = 0
+
+    def step() -> None:
+        nonlocal count
+        count += 1
+        if progress is not None:
+            progress(count, total)
+
+    # Each file goes to the work tree and to git's commit stream in one pass: git never re-reads them.
+    with gitrepo.CommitBuilder(plan.repo, ready) as commit_builder:
+        for kind, actions in (("add", plan.add), ("update", plan.update), ("rename", plan.rename)):
+            for planned in actions:
+                action, group = planned, kind
+                read = (
+                    None
+                    if action.output in refused
+                    else _read_source(sources, action, problems, strip=strips_comments(config))
+                )
+                if read is not None and action.old_output in refused:  # the new copy only; the old one stays
+                    action, group = replace(action, old_output=None), "add"
+                if read is None:  # this path (and a rename's old path) stays exactly as last published
+                    files.pop(action.output, None)
+                    for out in (action.output, action.old_output):
+                        if out is not None and out in previous:
+                            files[out] = previous[out]
+                else:
+                    data, sha = read
+                    writer.write(action.output, data)
+                    commit_builder.put(action.output, data)
+                    files[action.output] = action.entry(sha)
+                    done[group].append(action)
+                step()
+        for out in [*(a.old_output for a in plan.rename if a.old_output), *(a.output for a in plan.delete)]:
+            if out in refused and out in previous:
+                files[out] = previous[out]
+            elif out not in files and out not in refused:  # listed: a skipped rename's source, another's target
+                writer.remove(out, stop=plan.folder if out.startswith(plan.folder + "/") else "")
+                commit_builder.delete(out)
+            step()
+        kept_old = set()
+        for old in plan.old:  # an earlier folder's manifest lists what stays there, or goes
+            kept = {**old.kept.files, **{p: e for p, e in old.manifest.files.items() if p in refused}}
+            if kept:
+                kept_old.add(old.folder)
+            if kept == old.previous_files:
+                continue
+            for path, shard in dump_shards(Manifest(kept), old.manifest, old.folder).items():
+                if shard is None:
+                    writer.remove(path, stop="")
+                    commit_builder.delete(path)
+                else:
+                    writer.write(path, shard)
+                    commit_builder.put(path, shard)
+        fault_point("before-manifest")
+        # Last: a crash before it repairs. Only the shards that list a change are written, unless the ones
+        # on disk are not HEAD's.
+        shards = dump_shards(Manifest(files), plan.previous, plan.folder, every=plan.rewrite_manifest)
+        for path, shard in shards.items():
+            if shard is None:
+                writer.remove(path, stop=plan.folder)
+                commit_builder.delete(path)
+            else:
+                writer.write(path, shard)
+                commit_builder.put(path, shard)
+        fault_point("before-commit")
+        text = commit_message(done["add"], done["update"], done["rename"], list(plan.delete), subject=message)
+        # HEAD as checked before writing: if another git moved it since, the branch is not moved (BusyError).
+        # A quick plan's updates differ from the manifest, hence from HEAD: no need for git to compare trees.
+        known = plan.quick and bool(done["update"])
+        commit = commit_builder.finish(text, identity=config.publish.identity, known_change=known)
+    return PublishResult(
+        plan,
+        commit,
+        added=tuple(done["add"]),
+        updated=tuple(done["update"]),
+        renamed=tuple(done["rename"]),
+        removed=tuple(a for a in plan.delete if a.output not in refused),
+        problems=tuple(problems),
+        kept_old=frozenset(kept_old),
+    )
+
+
+def _refused(plan: PublishPlan, problems: list[Problem]) -> set[str]:
+    """The paths the plan would write or remove whose working file holds bytes vaultsync did not write (since
+    the plan was made, or in a daemon's quick plan, which does not look): each one a problem."""
+    if plan.force:
+        return set()
+    expected = written_bytes(plan)
+    sources = {a.output: a.source for a in (*plan.add, *plan.update, *plan.rename, *plan.delete)}
+    sources.update({a.old_output: a.source for a in plan.rename if a.old_output})
+    found = worktree_differences(plan.repo, expected)
+    for path, why in sorted(found.items()):
+        problems.append(Problem(sources[path], CHANGED_IN_REPOSITORY, f"{why}; left as it is (--force overwrites it)"))
+    return set(found)
+
+
+def _read_source(
+    sources: VaultFiles, action: PublishAction, problems: list[Problem], *, strip: bool
+) -> tuple[bytes, str] | None:
+    """The bytes to publish for an action and their sha256 (hashed once), or None with a problem saying why."""
+    real = sources.real(action.source)
+    if real is None:
+        problems.append(Problem(action.source, SYMLINK_OUTSIDE, "now resolves outside the vault; not published"))
+        return None
+    if action.kind == "attachment" and is_note_path(real.name):
+        problems.append(Problem(action.source, UNREADABLE, f"{NOTE_BEHIND_ATTACHMENT}; not published"))
+        return None
+    try:
+        raw = real.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(action.source, UNREADABLE, f"{exc.strerror or exc}; not published this time"))
+        return None
+    sha = hashlib.sha256(raw).hexdigest()
+    if action.kind == "attachment":
+        return raw, sha  # no flag to flip: the bytes as they are now
+    if sha != action.source_sha256:
+        problems.append(
+            Problem(action.source, CHANGED_DURING_PUBLISH, "changed since the plan; it is published next time")
+        )
+        return None
+    data = published_bytes(Note(action.source, raw), action.unlink, strip_comments=strip)
+    if data is raw:
+        return raw, sha  # published byte-exact: the check's hash is the published bytes' hash
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def commit_message(
+    added: list[PublishAction],
+    updated: list[PublishAction],
+    renamed: list[PublishAction],
+    removed: list[PublishAction],
+    *,
+    subject: str | None = None,
+) -> str:
+    """`vaultsync: publish +A ~U -R` (`+A ~U >N -R` with N renames), each file and version in the body, a trailer.
+
+    A custom `subject` replaces the first line only: the body and the trailer that marks vaultsync's commits
+    stay, so hooks and people can always tell them apart.
+    """
+    first = subject.strip() if subject and subject.strip() else None
+    first = first or f"vaultsync: publish {_counts(len(added), len(updated), len(removed), len(renamed))}"
+    body = [f"added: {a.output}{version_suffix(a)}" for a in added]
+    body += [f"updated: {a.output}{version_suffix(a)}" for a in updated]
+    body += [f"renamed: {a.old_output} -> {a.output}{version_suffix(a)}" for a in renamed]
+    body += [f"removed: {a.output}" for a in removed]
+    return "\n\n".join([first, "\n".join(body or ["manifest updated"]), TRAILER]) + "\n"
