@@ -572,13 +572,21 @@ def watch(ctx: Context, auto_publish: bool) -> None:
 
     Reconciles what changed while it was stopped before it says "ready"; pauses while the vault's git is busy
     or a commit hook runs; rescans periodically; keeps a status file that `vaultsync status` reads.
-    SIGTERM or Ctrl-C finish the write in flight and exit 0. One daemon per vault.
+    SIGTERM or Ctrl-C finish the write in flight and exit 0. One daemon per vault. An edited config file is
+    applied without a restart (an invalid edit is logged and the config in use kept).
     """
+    from vaultsync.config_reload import ConfigSource, config_file_for
     from vaultsync.watch import run_daemon
 
+    vault, config_file = ctx.vault, ctx.config_file
+    # Made before the first load, so an edit saved while the daemon starts is seen; the loader is the CLI's own.
+    source = ConfigSource(
+        config_file_for(vault=vault, config_file=config_file),
+        lambda: load_config(vault=vault, config_file=config_file),
+    )
     config = ctx.config
     refuse_on_ci(config)
-    raise SystemExit(run_daemon(config, publish=auto_publish))  # run_daemon adds watch.publish
+    raise SystemExit(run_daemon(config, publish=auto_publish, reload=source))  # run_daemon adds watch.publish
 
 
 @cli.group()
