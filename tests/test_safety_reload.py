@@ -153,6 +153,9 @@ def test_an_invalid_config_edit_is_logged_and_the_daemon_keeps_stamping_with_the
         assert wait_for(stamped(one, "0.1.0")), (one.read_text(), watch.log())  # the old config, not defaults
         assert watch.proc.poll() is None
 
+        edit_config(config, config_text(initial="0.1.0"))  # put back as it was: the error is over
+        assert wait_for(lambda: "is valid again; nothing changed" in watch.log()), watch.log()
+
         edit_config(config, "versioning: [unclosed\n")  # broken YAML: the same, with its position
         assert wait_for(lambda: "not valid YAML" in watch.log()), watch.log()
         assert watch.proc.poll() is None

@@ -92,6 +92,7 @@ class Daemon:
         self._publish_flag = publish  # `watch --publish`: on whatever watch.publish says after a reload
         self._reload = reload
         self._reload_due = 0.0
+        self._config_refused = False
         self.publish = publish or watch.publish
         self.clock = clock
         self.settle = watch.settle if settle is None else settle
@@ -481,6 +482,7 @@ class Daemon:
         if isinstance(got, VaultsyncError):
             self._refuse_config(got)
             return
+        refused, self._config_refused = self._config_refused, False
         old = self.config
         keys = changed_keys(old, got)
         restart = [key for key in keys if key in RESTART_KEYS]
@@ -493,7 +495,10 @@ class Daemon:
         new = dataclasses.replace(got, vault=old.vault, state_dir=old.state_dir)
         applied = [key for key in keys if key not in RESTART_KEYS]
         if not applied:
-            log.debug("config %s saved; nothing the daemon uses changed", source.path)
+            if refused:  # the user fixed the file back to what is in use: say the error is over
+                log.info("config %s is valid again; nothing changed", source.path)
+            else:
+                log.debug("config %s saved; nothing the daemon uses changed", source.path)
             return
         publish = self._publish_flag or new.watch.publish
         if publish and new.publish_repo is None:
@@ -511,6 +516,7 @@ class Daemon:
         self._write_status(force=True)
 
     def _refuse_config(self, exc: VaultsyncError) -> None:
+        self._config_refused = True
         hint = f" (hint: {exc.hint})" if exc.hint else ""
         log.error("config not reloaded, kept the config in use: %s%s", exc, hint)
         self.report.error(f"config not reloaded, kept the config in use: {exc}{hint}", path=exc.where or "")
