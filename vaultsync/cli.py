@@ -578,14 +578,14 @@ def watch(ctx: Context, auto_publish: bool) -> None:
     from vaultsync.config_reload import ConfigSource, config_file_for
     from vaultsync.watch import run_daemon
 
-    vault, config_file = ctx.vault, ctx.config_file
-    # Made before the first load, so an edit saved while the daemon starts is seen; the loader is the CLI's own.
+    config = ctx.config
+    refuse_on_ci(config)
+    # The CLI's own loader again, for the vault it found: the daemon applies an edited config without a restart.
+    vault, config_file = config.vault, ctx.config_file
     source = ConfigSource(
         config_file_for(vault=vault, config_file=config_file),
         lambda: load_config(vault=vault, config_file=config_file),
     )
-    config = ctx.config
-    refuse_on_ci(config)
     raise SystemExit(run_daemon(config, publish=auto_publish, reload=source))  # run_daemon adds watch.publish
 
 

@@ -49,7 +49,7 @@ def signature(path: Path) -> Signature:
 @dataclass
 class ConfigSource:
     """The config file to watch and how to load it again. The signature is taken when the source is made,
-    before the CLI loads the config, so an edit made while the daemon starts is not missed."""
+    right after the CLI loaded the config the daemon starts with."""
 
     path: Path
     load: Callable[[], Config]
