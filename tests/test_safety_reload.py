@@ -213,6 +213,7 @@ def test_a_config_file_given_with_config_is_watched_and_while_it_is_gone_the_old
 def test_a_config_file_that_appears_is_applied_and_one_that_goes_means_the_defaults(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     vault.mkdir()
+    (vault / ".obsidian").mkdir()  # a vault even while it has no config file
     config = vault / ".vaultsync.yaml"
 
     with Watch(vault) as watch:  # no config file: the defaults (settle 3 s)

@@ -511,6 +511,14 @@ class Daemon:
                 )
             )
             return
+        if publish:
+            from vaultsync.outputs import check_publish_target
+
+            try:  # a reload must not point the publisher into the vault either
+                check_publish_target(new)
+            except VaultsyncError as exc:
+                self._refuse_config(exc)
+                return
         self._apply_config(new, applied, publish, now)
         self.report.act(f"config reloaded from {source.path}: {', '.join(applied)} changed")
         self._write_status(force=True)
