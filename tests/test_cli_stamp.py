@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import GitRunner
 
-from vaultsync.cli.main import main as cli_module
+from vaultsync.cli import main as cli_module
 from vaultsync.cli.main import run
 
 REPO = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from conftest import GitRunner, VaultBuilder
 
-from vaultsync.cli.main import main as cli
+from vaultsync.cli import main as cli
 from vaultsync.config import Config, parse_config
 from vaultsync.publishing import plan as publish
 from vaultsync.publishing.apply import apply_publish

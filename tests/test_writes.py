@@ -18,7 +18,7 @@ from vaultsync.config import parse_config
 from vaultsync.errors import NoteError
 from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
 from vaultsync.store.state import State
-from vaultsync.vault.scan import writes
+from vaultsync.vault import writes
 from vaultsync.vault.writes import (
     TEMP_MARK,
     is_temp_name,

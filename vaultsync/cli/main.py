@@ -625,13 +625,21 @@ def watch(ctx: Context, auto_publish: bool) -> None:
 
     Reconciles what changed while it was stopped before it says "ready"; pauses while the vault's git is busy
     or a commit hook runs; rescans periodically; keeps a status file that `vaultsync status` reads.
-    SIGTERM or Ctrl-C finish the write in flight and exit 0. One daemon per vault.
+    SIGTERM or Ctrl-C finish the write in flight and exit 0. One daemon per vault. An edited config file is
+    applied without a restart (an invalid edit is logged and the config in use kept).
     """
     from vaultsync.daemon.loop import run_daemon
+    from vaultsync.daemon.reload import ConfigSource, config_file_for
 
     config = ctx.config
     refuse_on_ci(config)
-    raise SystemExit(run_daemon(config, publish=auto_publish))  # run_daemon adds watch.publish
+    # The CLI's own loader again, for the vault it found: the daemon applies an edited config without a restart.
+    vault, config_file = config.vault, ctx.config_file
+    source = ConfigSource(
+        config_file_for(vault=vault, config_file=config_file),
+        lambda: load_config(vault=vault, config_file=config_file),
+    )
+    raise SystemExit(run_daemon(config, publish=auto_publish, reload=source))  # run_daemon adds watch.publish
 
 
 @cli.group()

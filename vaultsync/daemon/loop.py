@@ -5,6 +5,8 @@ versioner decide (its revision window makes continuous typing one bump). Writes 
 (compare-and-swap with a grace re-check, a pre-image journal). The tool's own writes change no fingerprint,
 so they cause no further write. A full rescan runs at start (before "ready"), periodically, after git was busy
 and whenever the event stream cannot be trusted (a dead observer, an overflow, too few inotify watches).
+Given a `ConfigSource`, the daemon looks at its config file once a second (one stat) and applies an edit
+without a restart (`_reload_config`); an invalid edit is reported and the config in use is kept.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from vaultsync.daemon.debounce import Debouncer
 from vaultsync.daemon.health import CHECK_EVERY, Health, Report, wall_time
 from vaultsync.daemon.observer import EventSource, Fault, Hint, WatchdogSource, busy_reason
 from vaultsync.daemon.reconcile import notes_under, plan_paths, plan_rescan
+from vaultsync.daemon.reload import RESTART_KEYS, ConfigSource, changed_keys
 from vaultsync.daemon.status_file import HEARTBEAT_SECONDS, status_file
 from vaultsync.errors import BusyError, VaultsyncError
 from vaultsync.git import repo as gitrepo
@@ -82,9 +85,14 @@ class Daemon:
         heartbeat: float = HEARTBEAT_SECONDS,
         recover_after: float = 600.0,
         check_every: float = CHECK_EVERY,
+        reload: ConfigSource | None = None,
     ):
         watch = config.watch
         self.config = config
+        self._publish_flag = publish  # `watch --publish`: on whatever watch.publish says after a reload
+        self._reload = reload
+        self._reload_due = 0.0
+        self._config_refused = False
         self.publish = publish or watch.publish
         self.clock = clock
         self.settle = watch.settle if settle is None else settle
@@ -95,12 +103,8 @@ class Daemon:
         self.state_dir = state_dir_for(config)
         inside = self.state_dir.is_relative_to(config.vault) and self.state_dir != config.vault
         self._own_prefix = self.state_dir.relative_to(config.vault).as_posix() + "/" if inside else ""
-        self.source: EventSource = event_source or WatchdogSource(
-            config.vault,
-            ignore=config.ignore,
-            polling=watch.polling,
-            poll_interval=min(1.0, max(0.05, self.settle / 2)),
-        )
+        self._own_source = event_source is None
+        self.source: EventSource = event_source or self._make_source()
         self.stats = DaemonStats()
         self.ready = threading.Event()
         self.debouncer = Debouncer(self.settle, clock=clock)
@@ -190,6 +194,14 @@ class Daemon:
         assert self._state is not None, "the daemon is not running"
         return self._state
 
+    def _make_source(self) -> WatchdogSource:
+        return WatchdogSource(
+            self.config.vault,
+            ignore=self.config.ignore,
+            polling=self.config.watch.polling,
+            poll_interval=min(1.0, max(0.05, self.settle / 2)),
+        )
+
     def _start_source(self) -> None:
         self.source.start(self._sink, self.health.report)
         self.health.coverage_due = self.clock() + self.check_every
@@ -219,6 +231,9 @@ class Daemon:
         now = self.clock()
         if now >= self._health_due:
             self._check_health(now)
+        if self._reload is not None and now >= self._reload_due:
+            self._reload_due = now + self.check_every
+            self._reload_config(self._reload, now)
         if busy is None and not (self._busy_until_quiet is not None and now < self._busy_until_quiet):
             if self._busy_until_quiet is not None:
                 self._busy_until_quiet = None
@@ -457,6 +472,89 @@ class Daemon:
         self.stats.rebuilds += 0 if first else 1
         self._rescan_due = now  # whatever happened while blind is found by a full rescan
 
+    # -- config reload --------------------------------------------------------------------------------------
+
+    def _reload_config(self, source: ConfigSource, now: float) -> None:
+        """The config file changed (or appeared, or went): load it as the CLI did and apply what changed."""
+        got = source.poll()
+        if got is None:
+            return
+        if isinstance(got, VaultsyncError):
+            self._refuse_config(got)
+            return
+        refused, self._config_refused = self._config_refused, False
+        old = self.config
+        keys = changed_keys(old, got)
+        restart = [key for key in keys if key in RESTART_KEYS]
+        if restart:
+            log.warning(
+                "config %s: %s changed, which needs a restart of the daemon; until then it keeps the old value",
+                source.path,
+                ", ".join(f"`{key}`" for key in restart),
+            )
+        new = dataclasses.replace(got, vault=old.vault, state_dir=old.state_dir)
+        applied = [key for key in keys if key not in RESTART_KEYS]
+        if not applied:
+            if refused:  # the user fixed the file back to what is in use: say the error is over
+                log.info("config %s is valid again; nothing changed", source.path)
+            else:
+                log.debug("config %s saved; nothing the daemon uses changed", source.path)
+            return
+        publish = self._publish_flag or new.watch.publish
+        if publish and new.publish_repo is None:
+            self._refuse_config(
+                VaultsyncError(
+                    "nothing to publish to",
+                    where=str(source.path),
+                    why="`watch --publish` (or watch.publish) needs a publication repository",
+                    hint="set publish.repo, or set watch.publish: false",
+                )
+            )
+            return
+        if publish:
+            from vaultsync.publishing.outputs import check_publish_target
+
+            try:  # a reload must not point the publisher into the vault either
+                check_publish_target(new)
+            except VaultsyncError as exc:
+                self._refuse_config(exc)
+                return
+        self._apply_config(new, applied, publish, now)
+        self.report.act(f"config reloaded from {source.path}: {', '.join(applied)} changed")
+        self._write_status(force=True)
+
+    def _refuse_config(self, exc: VaultsyncError) -> None:
+        self._config_refused = True
+        hint = f" (hint: {exc.hint})" if exc.hint else ""
+        log.error("config not reloaded, kept the config in use: %s%s", exc, hint)
+        self.report.error(f"config not reloaded, kept the config in use: {exc}{hint}", path=exc.where or "")
+        self._write_status(force=True)
+
+    def _apply_config(self, new: Config, applied: list[str], publish: bool, now: float) -> None:
+        old, self.config = self.config, new
+        watch = new.watch
+        self.settle = watch.settle
+        self.debouncer.settle = watch.settle
+        self._tick = min(0.5, max(0.02, self.settle / 4))
+        self.revision_window = watch.revision_window
+        if watch.rescan_interval != self.rescan_interval:
+            self.rescan_interval = watch.rescan_interval
+            self._rescan_due = min(self._rescan_due, now + self._rescan_every())
+        if watch.journal_keep != old.watch.journal_keep:
+            self.journal = Journal(self.state_dir / "journal", keep=watch.journal_keep)
+        self.autopublish.quiet = watch.publish_quiet
+        if publish != self.publish or any(key.startswith("publish.") for key in applied):
+            self.publish = self.autopublish.enabled = publish
+            self.autopublish.changed(None)  # the new settings may publish other files, elsewhere: look at all
+        observer = ("ignore", "watch.polling") + (("watch.settle",) if watch.polling else ())
+        if self._own_source and any(key in observer for key in applied):
+            with contextlib.suppress(Exception):
+                self.source.stop()
+            self.source = self._make_source()
+            self._rebuild(now, first=True)  # starts the new observer and rescans
+        if any(key == "ignore" or key.startswith("fields.") for key in applied):
+            self._rescan_due = now  # notes newly ignored (or no longer), fields renamed: reconciled at once
+
     # -- publishing -----------------------------------------------------------------------------------------
 
     def _maybe_publish(self) -> None:
@@ -512,11 +610,13 @@ def single_instance(config: Config) -> Iterator[None]:
         yield
 
 
-def run_daemon(config: Config, *, publish: bool = False) -> int:
+def run_daemon(config: Config, *, publish: bool = False, reload: ConfigSource | None = None) -> int:
     """Run the daemon in the foreground until SIGTERM or SIGINT (both stop it cleanly). Returns the exit code.
 
-    Raises BusyError if another daemon watches the same vault.
+    With `reload`, an edited config file is applied without a restart. Raises BusyError if another daemon
+    watches the same vault.
     """
+    flag = publish
     publish = publish or config.watch.publish
     if publish and config.publish_repo is None:
         raise VaultsyncError(
@@ -530,7 +630,7 @@ def run_daemon(config: Config, *, publish: bool = False) -> int:
         check_publish_target(config)
     stop = threading.Event()
     with single_instance(config):
-        daemon = Daemon(config, publish=publish)
+        daemon = Daemon(config, publish=flag, reload=reload)
         previous: dict[signal.Signals, Any] = {}
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
