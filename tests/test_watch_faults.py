@@ -582,8 +582,8 @@ def start_and_stop(argv: list[str], home: Path) -> None:
 
 
 def test_the_launchd_agent_runs_the_daemon_as_written_and_stops_it_cleanly(tmp_path: Path) -> None:
-    plist = plistlib.loads((EXAMPLES / "launchd/com.vaultsync.daemon.loop.plist").read_bytes())
-    assert plist["Label"] == "com.vaultsync.daemon.loop"
+    plist = plistlib.loads((EXAMPLES / "launchd/com.vaultsync.watch.plist").read_bytes())
+    assert plist["Label"] == "com.vaultsync.watch"
     assert plist["KeepAlive"] == {"SuccessfulExit": False}  # restarted after a crash, not after a clean stop
     home = fake_home(tmp_path)
     start_and_stop(plist["ProgramArguments"], home)
