@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from conftest import GitRunner
 
-from vaultsync.cli import main as cli_module
 from vaultsync.cli.main import run
+from vaultsync.stamping import run as stamping_run
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -523,9 +523,9 @@ def edit_three(vault: CliVault) -> None:
 
 
 def test_status_json_lists_what_stamp_then_does(vault: CliVault, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_now, first = cli_module._now, {}
+    real_now, first = stamping_run.now_for, {}
     # One instant for both runs: a second boundary between them would change the stamped time.
-    monkeypatch.setattr(cli_module, "_now", lambda config: first.setdefault("now", real_now(config)))
+    monkeypatch.setattr(stamping_run, "now_for", lambda config: first.setdefault("now", real_now(config)))
     assert vault.run("init")[0] == 0
     edit_three(vault)
     before = vault.snapshot()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_watch import make_config, running, wait_for
 
-from vaultsync.cli.main import _setup_logging
+from vaultsync.cli.render import setup_logging
 from vaultsync.config import Config
 from vaultsync.daemon.autopublish import Published
 from vaultsync.errors import Problem
@@ -22,7 +22,7 @@ def _hermetic(state_home: Path, git_env: dict[str, str]) -> None:
 
 
 def test_the_daemons_log_lines_carry_a_timestamp(capsys: pytest.CaptureFixture[str]) -> None:
-    _setup_logging(0, False, daemon=True)
+    setup_logging(0, False, daemon=True)
     log = logging.getLogger("vaultsync")
     log.info("stamped Articles/x.md 0.0.0.1 -> 0.0.0.2")
     log.warning("x.md: something")

@@ -66,3 +66,10 @@ def check_vault(config: Config, *, state: State | None = None) -> CheckReport:
     """Scan the vault (through the cache when a state is given) and report every problem."""
     scan = scan_vault(config.vault, ignore=config.ignore)
     return check_catalog(config, scan, load_catalog(config, scan, state))
+
+
+def check_notes(config: Config) -> CheckReport:
+    """`vaultsync check`: `check_vault` through the vault's scan cache (its state is opened, never written to
+    a note)."""
+    with State.open(config) as state:
+        return check_vault(config, state=state)

@@ -9,15 +9,19 @@ from vaultsync.config import Config
 from vaultsync.errors import VaultsyncError
 
 
-def collect_status(config: Config, *, now: datetime) -> dict[str, Any]:
-    """Everything `status` shows, as plain data (the `--json` output). Writes nothing to the vault."""
+def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, Any]:
+    """Everything `status` shows, as plain data (the `--json` output), as of `now` (default: this instant in the
+    vault's time zone, as a stamp would write it). Writes nothing to the vault."""
     from vaultsync.check import check_catalog
     from vaultsync.daemon.status_file import read_daemon_status
+    from vaultsync.stamping.run import now_for
     from vaultsync.stamping.versioner import plan_vault_stamps
     from vaultsync.store.catalog import load_catalog
     from vaultsync.store.state import State
     from vaultsync.vault.scan import scan_vault
 
+    if now is None:
+        now = now_for(config)
     with State.open(config) as state:
         scan = scan_vault(config.vault, ignore=config.ignore)
         catalog = load_catalog(config, scan, state)

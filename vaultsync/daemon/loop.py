@@ -108,7 +108,7 @@ class Daemon:
         self.stats = DaemonStats()
         self.ready = threading.Event()
         self.debouncer = Debouncer(self.settle, clock=clock)
-        self.journal = Journal(self.state_dir / "journal", keep=watch.journal_keep)
+        self.journal = Journal.for_vault(config)
         self._tick = min(0.5, max(0.02, self.settle / 4))
         self._queue: queue.Queue[Hint | None] = queue.Queue(maxsize=queue_size)
         self.health = Health(recover_after=recover_after, check_every=check_every)
@@ -541,7 +541,7 @@ class Daemon:
             self.rescan_interval = watch.rescan_interval
             self._rescan_due = min(self._rescan_due, now + self._rescan_every())
         if watch.journal_keep != old.watch.journal_keep:
-            self.journal = Journal(self.state_dir / "journal", keep=watch.journal_keep)
+            self.journal = Journal.for_vault(new)
         self.autopublish.quiet = watch.publish_quiet
         if publish != self.publish or any(key.startswith("publish.") for key in applied):
             self.publish = self.autopublish.enabled = publish

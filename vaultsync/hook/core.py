@@ -23,7 +23,7 @@ from vaultsync.git import repo as gitrepo
 from vaultsync.stamping.versioner import Stamp, baseline_of, blocking_problems, decide, make_stamp
 from vaultsync.store.catalog import describe_note
 from vaultsync.store.journal import Journal
-from vaultsync.store.state import Baseline, state_dir_for
+from vaultsync.store.state import Baseline
 from vaultsync.text.edit import set_fields
 from vaultsync.text.frontmatter import parse_frontmatter
 from vaultsync.vault.note import Note
@@ -332,7 +332,7 @@ def _write_working_file(config: Config, rel: str, working: bytes, new: bytes) ->
     """The same write as `stamp`'s and the daemon's: the pre-image journaled (with what replaces it, so that
     `restore` knows the note is vaultsync's write), then compare-and-swap. Raises NoteError."""
     target = real_target(config.vault, rel)
-    Journal(state_dir_for(config) / "journal", keep=config.watch.journal_keep).save(rel, working, new)
+    Journal.for_vault(config).save(rel, working, new)
     return write_if_unchanged(target, sha256(working), new, relpath=rel)
 
 

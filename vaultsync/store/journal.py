@@ -14,8 +14,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vaultsync.errors import NoteError
+
+if TYPE_CHECKING:
+    from vaultsync.config import Config
 
 ID_LENGTH = 8
 
@@ -61,6 +65,13 @@ class Journal:
     def __init__(self, folder: Path, *, keep: int = 20):
         self.folder = folder
         self.keep = max(1, keep)
+
+    @classmethod
+    def for_vault(cls, config: Config) -> Journal:
+        """The vault's journal: `journal/` in its state folder, keeping `watch.journal_keep` copies per note."""
+        from vaultsync.store.state import state_dir_for
+
+        return cls(state_dir_for(config) / "journal", keep=config.watch.journal_keep)
 
     def _dir(self, path: str) -> Path:
         return self.folder / hashlib.sha256(path.encode()).hexdigest()[:24]

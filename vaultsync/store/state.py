@@ -95,6 +95,16 @@ def state_dir_for(config: Config) -> Path:
     return default_state_dir(config.vault)
 
 
+@contextmanager
+def vault_lock(config: Config, *, timeout: float = 30.0) -> Iterator[None]:
+    """Hold the vault's lock (VAULT_LOCK in its state folder) while notes are written or a publication is made:
+    the CLI, the hook, the daemon and a library user all take this one. Raises BusyError after `timeout`."""
+    from vaultsync.locks import hold_lock  # looked up at each call: tests shorten its wait
+
+    with hold_lock(state_dir_for(config) / VAULT_LOCK, timeout=timeout, what="the vault"):
+        yield
+
+
 class State:
     """An open state database. Use as a context manager; writes are grouped with `transaction()`."""
 

@@ -25,6 +25,10 @@ from typing import Literal
 from vaultsync.errors import NoteError
 from vaultsync.faults import fault_point
 
+# Seconds to watch the old file after a batch of stamps is swapped in, for an editor that still held it open
+# and wrote late (its bytes are put back). Paid once per batch of 64 notes, not per note.
+WRITE_GRACE = 0.05
+
 TEMP_MARK = ".vaultsync-tmp-"
 
 log = logging.getLogger("vaultsync")

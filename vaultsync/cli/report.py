@@ -1,0 +1,52 @@
+"""The commands that only read: `check` (exit 1 on problems) and `status`."""
+
+from __future__ import annotations
+
+import click
+
+from vaultsync.cli.options import Context, pass_context, vault_options
+from vaultsync.cli.render import EXIT_ERROR, emit_json, print_problems
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (stable keys, see README).")
+@vault_options
+@pass_context
+def check(ctx: Context, as_json: bool) -> None:
+    """Report frontmatter problems; exit 1 if there are any.
+
+    Looks for invalid YAML, duplicate keys, malformed or numeric versions, unrecognised dates, ambiguous
+    publish values (`yes`, `1`, `"True "`, empty), and duplicate site_uuid or slug values across notes.
+    Sync-conflict copies are listed too. Nothing is written.
+    """
+    from vaultsync.check import check_notes
+
+    report = check_notes(ctx.config)
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        print_problems(report.problems)
+        for conflict in report.conflicts:
+            click.echo(f"{conflict}: sync conflict copy (never stamped or published)")
+        files = len({p.path for p in report.problems})
+        summary = f"{report.notes} notes checked: "
+        summary += f"{len(report.problems)} problems in {files} files" if report.problems else "no problems"
+        click.echo(summary, err=True)
+    if not report.ok:
+        raise SystemExit(EXIT_ERROR)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (stable keys, see README).")
+@vault_options
+@pass_context
+def status(ctx: Context, as_json: bool) -> None:
+    """Show what `stamp` would do, problems, conflict copies, the publish plan and the daemon's state."""
+    from vaultsync.commands.status import collect_status, format_status
+
+    report = collect_status(ctx.config)
+    if as_json:
+        emit_json(report)
+    else:
+        for line in format_status(report):
+            click.echo(line)
