@@ -1,23 +1,29 @@
 """vaultsync: version and publish the notes of an Obsidian vault, as a library, a daemon and a git hook.
 
-The library API (no CLI needed)::
+The library API (no CLI needed). The entry points run the same code as the commands, with every protection
+the commands have: the vault lock, the pre-image journal (`vaultsync restore` gives the bytes back), the write
+grace, the cleanup of an interrupted write's temp files, the publish memo::
 
-    from vaultsync import load_config, check_vault
+    from vaultsync import load_config, check_vault, stamp_notes, publish_notes
     config = load_config(vault=Path("my-vault"))
     report = check_vault(config)
 
-    with State.open(config) as state:                      # stamp, as `vaultsync stamp` does
-        plan = plan_vault_stamps(config, state, now=datetime.now().astimezone())
-        apply_stamps(config, plan, state)
+    run = stamp_notes(config)                              # as `vaultsync stamp` (paths=[...]: only those)
+    run = stamp_notes(config, dry_run=True)                # as `vaultsync stamp --dry-run`: run.plan only
+    bump_notes(config, ["Notes/a.md"], part="minor")       # as `vaultsync bump --part minor Notes/a.md`
+    restore_note_copy(config, "Notes/a.md")                # as `vaultsync restore Notes/a.md`
 
-    site_config = config.with_publish_repo(Path("site"))
-    plan = plan_publish(site_config)                       # publish, as `vaultsync publish --to site`
-    apply_publish(site_config, plan)
+    run = publish_notes(config, to=Path("site"))           # as `vaultsync publish --to site`
+    print(run.result.summary() if run.result else run.plan.summary())
 
     session = PublishSession()                             # publish edits as the daemon does, in O(edit)
-    with State.open(site_config) as state:
+    site_config = config.with_publish_repo(Path("site"))
+    with State.open(site_config) as state, vault_lock(site_config):
         session.publish(site_config, state, None)          # the first publish plans everything
         session.publish(site_config, state, {"Notes/edited.md"})
+
+The plan and apply steps underneath (`plan_vault_stamps` / `apply_stamps`, `plan_publish` / `apply_publish`)
+stay exported for programs that compose their own flow; they take no lock and journal nothing themselves.
 """
 
 from __future__ import annotations
@@ -39,6 +45,14 @@ _EXPORTS = {
     "scan_vault": "vaultsync.vault.scan",
     "check_vault": "vaultsync.check",
     "State": "vaultsync.store.state",
+    "vault_lock": "vaultsync.store.state",
+    "stamp_notes": "vaultsync.stamping.run",
+    "bump_notes": "vaultsync.stamping.run",
+    "init_notes": "vaultsync.stamping.run",
+    "restore_note_copy": "vaultsync.stamping.run",
+    "StampRun": "vaultsync.stamping.run",
+    "publish_notes": "vaultsync.publishing.run",
+    "PublishRun": "vaultsync.publishing.run",
     "plan_vault_stamps": "vaultsync.stamping.versioner",
     "apply_stamps": "vaultsync.stamping.versioner",
     "plan_publish": "vaultsync.publishing.plan",
@@ -56,9 +70,11 @@ if TYPE_CHECKING:
     from vaultsync.hook.core import install_hook
     from vaultsync.publishing.apply import apply_publish
     from vaultsync.publishing.plan import plan_publish
+    from vaultsync.publishing.run import PublishRun, publish_notes
     from vaultsync.publishing.session import PublishSession
+    from vaultsync.stamping.run import StampRun, bump_notes, init_notes, restore_note_copy, stamp_notes
     from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
-    from vaultsync.store.state import State
+    from vaultsync.store.state import State, vault_lock
     from vaultsync.text.frontmatter import parse_frontmatter
     from vaultsync.vault.note import Note
     from vaultsync.vault.scan import scan_vault
@@ -67,21 +83,29 @@ __all__ = [
     "Config",
     "Note",
     "Problem",
+    "PublishRun",
     "PublishSession",
+    "StampRun",
     "State",
     "VaultsyncError",
     "__version__",
     "apply_publish",
     "apply_stamps",
+    "bump_notes",
     "check_vault",
+    "init_notes",
     "install_hook",
     "load_config",
     "parse_config",
     "parse_frontmatter",
     "plan_publish",
     "plan_vault_stamps",
+    "publish_notes",
+    "restore_note_copy",
     "run_daemon",
     "scan_vault",
+    "stamp_notes",
+    "vault_lock",
 ]
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from vaultsync.cli.options import Context, pass_context, vault_options
 from vaultsync.cli.render import EXIT_ERROR, EXIT_OK, emit_json, log_problem
-from vaultsync.stamping.run import StampRun
+
+if TYPE_CHECKING:
+    from vaultsync.stamping.run import StampRun
 
 log = logging.getLogger("vaultsync")
 
