@@ -32,7 +32,7 @@ from vaultsync.daemon.reconcile import notes_under, plan_paths, plan_rescan
 from vaultsync.daemon.reload import RESTART_KEYS, ConfigSource, changed_keys
 from vaultsync.daemon.status_file import HEARTBEAT_SECONDS, status_file
 from vaultsync.errors import BusyError, VaultsyncError
-from vaultsync.git import repo as gitrepo
+from vaultsync.git.repo import find_git_dir, hide_temps_from_git
 from vaultsync.locks import hold_lock
 from vaultsync.stamping.versioner import Stamp, StampPlan, apply_stamps
 from vaultsync.store.journal import Journal
@@ -148,8 +148,8 @@ class Daemon:
         self._state = State.open(self.config)
         try:
             self._write_status(force=True)
-            self._git_dir = gitrepo.find_git_dir(self.config.vault)
-            gitrepo.hide_temps_from_git(self._git_dir)
+            self._git_dir = find_git_dir(self.config.vault)
+            hide_temps_from_git(self._git_dir)
             self._rebuild(self.clock(), first=True)
             self._wait_until_git_idle()
             scan = None
@@ -373,7 +373,7 @@ class Daemon:
                 log.info("first run on this vault: adopted %d notes as they are (nothing bumped)", len(plan.adopt))
             self._apply(plan)
         if self._git_dir is None:
-            self._git_dir = gitrepo.find_git_dir(self.config.vault)  # `git init` after the daemon started
+            self._git_dir = find_git_dir(self.config.vault)  # `git init` after the daemon started
         if self.health.coverage_due is None:
             self.health.coverage_due = self.clock()
         return scan

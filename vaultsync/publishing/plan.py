@@ -18,7 +18,8 @@ from typing import Any
 from vaultsync._version import __version__
 from vaultsync.config import Config, output_folder
 from vaultsync.errors import ConfigError, Problem, PublishError
-from vaultsync.git import repo as gitrepo
+from vaultsync.git.objects import read_objects, tree_files
+from vaultsync.git.repo import head_commit
 from vaultsync.publishing.manifest import (
     Kind,
     Manifest,
@@ -390,10 +391,10 @@ def plan_publish(
             )
     _refuse_collisions(wanted)
 
-    head = gitrepo.head_commit(repo) if repo.is_dir() else None
+    head = head_commit(repo) if repo.is_dir() else None
     previous, on_disk, found = load_manifests(repo, folder, head) if repo.is_dir() else (Manifest(), Manifest(), [])
     warnings += found
-    tree = gitrepo.tree_files(repo, head) if head is not None else {}
+    tree = tree_files(repo, head) if head is not None else {}
     old = _old_publications(repo, tree, folder, recorded_folders(state, repo), warnings)
     owned = {**{p: e for o in old for p, e in o.manifest.files.items()}, **on_disk.files, **previous.files}
     old_paths = {p for o in old for p in o.manifest.files}
@@ -435,7 +436,7 @@ def _old_publications(
         paths = [p for p in manifest_files(other) if p in tree]
         if not paths:
             continue  # moved already (or removed by hand): nothing of it is left to move
-        blobs = dict(zip(paths, gitrepo.read_objects(repo, [tree[p] for p in paths]), strict=True))
+        blobs = dict(zip(paths, read_objects(repo, [tree[p] for p in paths]), strict=True))
         try:
             manifest, problems = parse_shards(blobs, folder=other, where=" at HEAD")
         except PublishError as exc:
