@@ -19,8 +19,9 @@ from vaultsync.git.commit import CommitBuilder
 from vaultsync.git.repo import ensure_repo, head_commit
 from vaultsync.publishing import outputs
 from vaultsync.publishing.apply import PublishResult, apply_publish
+from vaultsync.publishing.formatting import format_plan
 from vaultsync.publishing.manifest import MANIFEST_NAME
-from vaultsync.publishing.plan import format_plan, plan_publish
+from vaultsync.publishing.plan import plan_publish
 from vaultsync.store.state import State
 
 RepoFactory = Callable[..., Path]

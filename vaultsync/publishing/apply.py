@@ -15,19 +15,15 @@ from vaultsync.git.commit import CommitBuilder, index_matches_head, sync_index_t
 from vaultsync.git.commit import push as git_push
 from vaultsync.git.objects import read_objects
 from vaultsync.git.repo import RepoState, check_ready, ensure_repo, hide_temps_from_git, is_repo
+from vaultsync.publishing.actions import PublishAction, PublishPlan
+from vaultsync.publishing.copies import published_bytes, strips_comments
+from vaultsync.publishing.formatting import version_suffix
+from vaultsync.publishing.guard import written_bytes
 from vaultsync.publishing.manifest import Manifest, dump_shards, manifest_files, parse_shards
 from vaultsync.publishing.outputs import RepoWriter, VaultFiles, check_target
 from vaultsync.publishing.ownership import CHANGED_IN_REPOSITORY, record_folders, worktree_differences
-from vaultsync.publishing.plan import (
-    CHANGED_DURING_PUBLISH,
-    NOTE_BEHIND_ATTACHMENT,
-    PublishAction,
-    PublishPlan,
-    published_bytes,
-    strips_comments,
-    version_suffix,
-    written_bytes,
-)
+from vaultsync.publishing.plan import CHANGED_DURING_PUBLISH
+from vaultsync.publishing.resolution import NOTE_BEHIND_ATTACHMENT
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
 from vaultsync.vault.problems import SYMLINK_OUTSIDE, UNREADABLE

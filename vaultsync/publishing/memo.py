@@ -21,8 +21,8 @@ from vaultsync._version import __version__
 from vaultsync.config import Config
 from vaultsync.errors import Problem
 from vaultsync.git.repo import head_commit
+from vaultsync.publishing.actions import PublishPlan
 from vaultsync.publishing.manifest import manifest_dir, manifest_files
-from vaultsync.publishing.plan import PublishPlan
 from vaultsync.store.state import State
 from vaultsync.vault.scan import VaultScan
 
