@@ -16,7 +16,8 @@ import pytest
 from vaultsync.cli.main import run
 from vaultsync.config import parse_config
 from vaultsync.errors import NoteError
-from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
+from vaultsync.stamping.apply import apply_stamps
+from vaultsync.stamping.plan import plan_vault_stamps
 from vaultsync.store.state import State
 from vaultsync.vault import writes
 from vaultsync.vault.writes import (

@@ -39,8 +39,8 @@ _EXPORTS = {
     "scan_vault": "vaultsync.vault.scan",
     "check_vault": "vaultsync.check",
     "State": "vaultsync.store.state",
-    "plan_vault_stamps": "vaultsync.stamping.versioner",
-    "apply_stamps": "vaultsync.stamping.versioner",
+    "plan_vault_stamps": "vaultsync.stamping.plan",
+    "apply_stamps": "vaultsync.stamping.apply",
     "plan_publish": "vaultsync.publishing.plan",
     "apply_publish": "vaultsync.publishing.apply",
     "PublishSession": "vaultsync.publishing.session",
@@ -57,7 +57,8 @@ if TYPE_CHECKING:
     from vaultsync.publishing.apply import apply_publish
     from vaultsync.publishing.plan import plan_publish
     from vaultsync.publishing.session import PublishSession
-    from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
+    from vaultsync.stamping.apply import apply_stamps
+    from vaultsync.stamping.plan import plan_vault_stamps
     from vaultsync.store.state import State
     from vaultsync.text.frontmatter import parse_frontmatter
     from vaultsync.vault.note import Note

@@ -13,7 +13,7 @@ def collect_status(config: Config, *, now: datetime) -> dict[str, Any]:
     """Everything `status` shows, as plain data (the `--json` output). Writes nothing to the vault."""
     from vaultsync.check import check_catalog
     from vaultsync.daemon.status_file import read_daemon_status
-    from vaultsync.stamping.versioner import plan_vault_stamps
+    from vaultsync.stamping.plan import plan_vault_stamps
     from vaultsync.store.catalog import load_catalog
     from vaultsync.store.state import State
     from vaultsync.vault.scan import scan_vault

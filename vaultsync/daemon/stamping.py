@@ -9,7 +9,8 @@ from datetime import datetime
 from vaultsync.daemon.pause import GitPause
 from vaultsync.daemon.reconcile import notes_under, plan_paths, plan_rescan
 from vaultsync.git.repo import find_git_dir
-from vaultsync.stamping.versioner import Stamp, StampPlan, apply_stamps
+from vaultsync.stamping.apply import apply_stamps
+from vaultsync.stamping.stamps import Stamp, StampPlan
 from vaultsync.text.dates import now_in
 from vaultsync.vault.scan import VaultScan
 from vaultsync.vault.writes import remove_dead_writers_temps

@@ -29,7 +29,8 @@ from vaultsync.git.objects import (
     write_blobs,
 )
 from vaultsync.git.repo import find_git_dir, hide_temps_from_git, hooks_dir, operation_in_progress, toplevel
-from vaultsync.stamping.versioner import Stamp, baseline_of, blocking_problems, decide, make_stamp
+from vaultsync.stamping.rules import blocking_problems, decide, make_stamp
+from vaultsync.stamping.stamps import Stamp, baseline_of
 from vaultsync.store.catalog import describe_note
 from vaultsync.store.journal import Journal
 from vaultsync.store.state import Baseline, state_dir_for
