@@ -20,10 +20,10 @@ from vaultsync.stamping.apply import apply_stamps
 from vaultsync.stamping.plan import plan_vault_stamps
 from vaultsync.store.state import State
 from vaultsync.vault import writes
+from vaultsync.vault.writable import real_target
 from vaultsync.vault.writes import (
     TEMP_MARK,
     is_temp_name,
-    real_target,
     remove_stale_temps,
     sha256,
     temp_name,

@@ -38,13 +38,8 @@ from vaultsync.text.edit import set_fields
 from vaultsync.text.frontmatter import parse_frontmatter
 from vaultsync.vault.note import Note
 from vaultsync.vault.scan import is_ignored_path, is_note_path
-from vaultsync.vault.writes import (
-    WriteResult,
-    check_note_writable,
-    real_target,
-    sha256,
-    write_if_unchanged,
-)
+from vaultsync.vault.writable import check_note_writable, real_target
+from vaultsync.vault.writes import WriteResult, sha256, write_if_unchanged
 
 log = logging.getLogger("vaultsync")
 

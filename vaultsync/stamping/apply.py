@@ -30,7 +30,8 @@ def apply_stamps(
     on_written: Callable[[Stamp], None] | None = None,
 ) -> StampResult:
     """Write each stamp with compare-and-swap, then record baselines. A note changed under us is skipped."""
-    from vaultsync.vault.writes import WriteResult, begin_write, real_target
+    from vaultsync.vault.writable import real_target
+    from vaultsync.vault.writes import WriteResult, begin_write
 
     result = StampResult(problems=list(plan.problems))
     with state.transaction():

@@ -114,7 +114,7 @@ def plan_stamps(
 def refuse_unwritable(config: Config, plan: StampPlan) -> StampPlan:
     """Move the stamps that apply would refuse (a hard-linked note, a symlink leaving the vault) to problems,
     so a dry run and `status` say what `stamp` will do."""
-    from vaultsync.vault.writes import real_target
+    from vaultsync.vault.writable import real_target
 
     keep: list[Stamp] = []
     refused: list[Problem] = []
