@@ -75,7 +75,8 @@ def _git_is_clean(vault: Path, env: dict[str, str]) -> bool:
 def _in_process_stamp(vault: Path, state_dir: str) -> Callable[[], object]:
     """The library calls `vaultsync stamp` makes, minus argument parsing and printing."""
     from vaultsync.config import load_config
-    from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
+    from vaultsync.stamping.apply import apply_stamps
+    from vaultsync.stamping.plan import plan_vault_stamps
     from vaultsync.store.state import State
     from vaultsync.text.dates import now_in
 

@@ -62,7 +62,8 @@ def run_profiles(notes: int, seed: int, limit: int) -> str:
     from vaultsync.publishing.apply import apply_publish
     from vaultsync.publishing.plan import plan_publish
     from vaultsync.publishing.session import PublishSession
-    from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
+    from vaultsync.stamping.apply import apply_stamps
+    from vaultsync.stamping.plan import plan_vault_stamps
     from vaultsync.store.state import State
     from vaultsync.text.dates import now_in
 

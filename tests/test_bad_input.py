@@ -33,7 +33,8 @@ from vaultsync.config import Config, ConfigWarning, load_config, parse_config
 from vaultsync.errors import ConfigError, VaultsyncError
 from vaultsync.publishing.apply import apply_publish
 from vaultsync.publishing.plan import plan_publish
-from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
+from vaultsync.stamping.apply import apply_stamps
+from vaultsync.stamping.plan import plan_vault_stamps
 from vaultsync.store.state import State
 from vaultsync.text.frontmatter import parse_frontmatter
 

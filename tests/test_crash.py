@@ -36,7 +36,7 @@ from crashkit import (
 from vaultsync.cli.main import run
 from vaultsync.config import load_config
 from vaultsync.publishing.plan import plan_publish
-from vaultsync.stamping.versioner import plan_vault_stamps
+from vaultsync.stamping.plan import plan_vault_stamps
 from vaultsync.store.state import State
 from vaultsync.text.dates import now_in
 from vaultsync.vault.scan import scan_vault

@@ -15,11 +15,13 @@ from crashkit import collapse_manifest
 
 from vaultsync.config import Config, parse_config
 from vaultsync.errors import BusyError, GitError, PublishError
-from vaultsync.git import repo as gitrepo
+from vaultsync.git.commit import CommitBuilder
+from vaultsync.git.repo import ensure_repo, head_commit
 from vaultsync.publishing import outputs
 from vaultsync.publishing.apply import PublishResult, apply_publish
+from vaultsync.publishing.formatting import format_plan
 from vaultsync.publishing.manifest import MANIFEST_NAME
-from vaultsync.publishing.plan import format_plan, plan_publish
+from vaultsync.publishing.plan import plan_publish
 from vaultsync.store.state import State
 
 RepoFactory = Callable[..., Path]
@@ -277,7 +279,7 @@ def test_files_vaultsync_did_not_write_are_never_touched(vault: VaultBuilder, si
     vault.note("a.md", publish="true")
     vault.note("taken.md", publish="true")
     config = make_config(vault, site, folder="content")
-    gitrepo.ensure_repo(site, branch="main")
+    ensure_repo(site, branch="main")
     (site / "content").mkdir()
     (site / "content" / "about.md").write_text("written by hand\n")
     (site / "content" / "taken.md").write_text("the user's own page\n")
@@ -431,7 +433,7 @@ def test_push_to_a_bare_remote_and_a_rejected_push_loses_nothing(
     vault.note("a.md", publish="true")
     config = make_config(vault, site)
     first = plan_publish(config)
-    gitrepo.ensure_repo(site, branch="main")
+    ensure_repo(site, branch="main")
     git(site, "remote", "add", "origin", str(remote))
     result = apply_publish(config, first, push=True)
     assert result.pushed and git(remote, "rev-parse", "main") == git(site, "rev-parse", "HEAD")
@@ -460,7 +462,7 @@ def test_a_push_to_an_unreachable_remote_is_retried_by_the_next_publish(
     vault: VaultBuilder, site: Path, bare_remote: RepoFactory, git: GitRunner, tmp_path: Path
 ) -> None:
     remote = bare_remote()
-    gitrepo.ensure_repo(site, branch="main")
+    ensure_repo(site, branch="main")
     git(site, "remote", "add", "origin", str(remote))
     vault.note("a.md", publish="true")
     config = make_config(vault, site)
@@ -477,7 +479,7 @@ def test_push_without_a_remote_is_a_clear_error_after_a_local_commit(vault: Vaul
     vault.note("a.md", publish="true")
     with pytest.raises(GitError, match="no remote `origin`"):
         run(make_config(vault, site), push=True)
-    assert gitrepo.head_commit(site) is not None
+    assert head_commit(site) is not None
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
@@ -597,7 +599,7 @@ def test_a_crash_before_the_commit_is_repaired_by_the_next_run(
     def crash(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(gitrepo.CommitBuilder, "finish", crash)
+    monkeypatch.setattr(CommitBuilder, "finish", crash)
     with pytest.raises(KeyboardInterrupt):
         run(config)
     monkeypatch.undo()

@@ -14,6 +14,7 @@ from conftest import GitRunner, VaultBuilder
 from vaultsync.cli import main as cli
 from vaultsync.config import Config, parse_config
 from vaultsync.publishing import plan as publish
+from vaultsync.publishing.actions import PublishPlan
 from vaultsync.publishing.apply import apply_publish
 from vaultsync.publishing.memo import recall, remember
 from vaultsync.publishing.plan import plan_publish
@@ -25,7 +26,7 @@ def make_config(vault: VaultBuilder, repo: Path, **options: Any) -> Config:
     return parse_config({"publish": {"repo": str(repo), **options}}, vault=vault.root)
 
 
-def cli_publish(config: Config, state: State) -> publish.PublishPlan:
+def cli_publish(config: Config, state: State) -> PublishPlan:
     """What `vaultsync publish` does with the memo, checked against the full plan every time."""
     scan = scan_vault(config.vault, ignore=config.ignore)
     recalled = recall(config, state, scan)

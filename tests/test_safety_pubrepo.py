@@ -12,7 +12,9 @@ from conftest import GitRunner, VaultBuilder
 
 from vaultsync.cli.main import run as cli
 from vaultsync.config import parse_config
-from vaultsync.git import repo as gitrepo
+from vaultsync.git import objects as git_objects
+from vaultsync.publishing import manifest, ownership
+from vaultsync.publishing import plan as publishing_plan
 from vaultsync.publishing.plan import plan_publish
 from vaultsync.publishing.session import PublishSession
 from vaultsync.store.state import State
@@ -195,13 +197,14 @@ def test_a_full_plan_with_no_change_reads_no_published_file(
         apply_publish(config, plan_publish(config, state=state))
         plan_publish(config, state=state)  # learns what HEAD holds
         asked: list[str] = []
-        real = gitrepo.read_objects
+        real = git_objects.read_objects
 
         def spy(repo: Path, specs: Any) -> Any:
             asked.extend(specs)
             return real(repo, specs)
 
-        monkeypatch.setattr(gitrepo, "read_objects", spy)
+        for reader in (publishing_plan, manifest, ownership):  # every module of the plan that reads objects
+            monkeypatch.setattr(reader, "read_objects", spy)
         opened: list[str] = []
         real_open = Path.open
 

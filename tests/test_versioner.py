@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from vaultsync.config import Config, parse_config
-from vaultsync.stamping.versioner import StampPlan, StampResult, apply_stamps, plan_vault_stamps
+from vaultsync.stamping.apply import apply_stamps
+from vaultsync.stamping.plan import plan_vault_stamps
+from vaultsync.stamping.stamps import StampPlan, StampResult
 from vaultsync.store.state import Baseline, State
 
 # FRONTMATTER-CASES.md: now = 2025-11-25T09:41:07.123456-08:00 (local time zone -08:00).

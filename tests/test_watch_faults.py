@@ -266,7 +266,7 @@ def test_a_kernel_inotify_queue_overflow_is_detected_and_the_lost_edit_is_stampe
 def test_an_unexpected_error_in_the_loop_is_logged_and_the_daemon_carries_on(
     vault: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import vaultsync.daemon.loop as watch_module
+    import vaultsync.daemon.stamping as watch_module
 
     note = write_note(vault, "x.md", NOTE)
     real = watch_module.plan_paths

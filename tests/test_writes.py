@@ -16,13 +16,14 @@ import pytest
 from vaultsync.cli.main import run
 from vaultsync.config import parse_config
 from vaultsync.errors import NoteError
-from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
+from vaultsync.stamping.apply import apply_stamps
+from vaultsync.stamping.plan import plan_vault_stamps
 from vaultsync.store.state import State
 from vaultsync.vault import writes
+from vaultsync.vault.writable import real_target
 from vaultsync.vault.writes import (
     TEMP_MARK,
     is_temp_name,
-    real_target,
     remove_stale_temps,
     sha256,
     temp_name,

@@ -53,8 +53,8 @@ _EXPORTS = {
     "StampRun": "vaultsync.stamping.run",
     "publish_notes": "vaultsync.publishing.run",
     "PublishRun": "vaultsync.publishing.run",
-    "plan_vault_stamps": "vaultsync.stamping.versioner",
-    "apply_stamps": "vaultsync.stamping.versioner",
+    "plan_vault_stamps": "vaultsync.stamping.plan",
+    "apply_stamps": "vaultsync.stamping.apply",
     "plan_publish": "vaultsync.publishing.plan",
     "apply_publish": "vaultsync.publishing.apply",
     "PublishSession": "vaultsync.publishing.session",
@@ -72,8 +72,9 @@ if TYPE_CHECKING:
     from vaultsync.publishing.plan import plan_publish
     from vaultsync.publishing.run import PublishRun, publish_notes
     from vaultsync.publishing.session import PublishSession
+    from vaultsync.stamping.apply import apply_stamps
+    from vaultsync.stamping.plan import plan_vault_stamps
     from vaultsync.stamping.run import StampRun, bump_notes, init_notes, restore_note_copy, stamp_notes
-    from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
     from vaultsync.store.state import State, vault_lock
     from vaultsync.text.frontmatter import parse_frontmatter
     from vaultsync.vault.note import Note

@@ -6,7 +6,7 @@ an OOM kill would. Unset, a point costs one global lookup: the variable is read 
 
 Points: `after-temp-write`, `before-swap`, `after-swap` (a note's compare-and-swap write, writes.py);
 `publish-after-temp-write`, `before-manifest`, `before-commit` (the publish apply path, outputs.py and
-publish_apply.py); `before-update-ref`, `after-update-ref` (the commit, gitrepo.py).
+publish_apply.py); `before-update-ref`, `after-update-ref` (the commit, git/commit.py).
 """
 
 from __future__ import annotations

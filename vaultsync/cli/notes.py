@@ -57,7 +57,7 @@ def report_stamps(run: StampRun, *, as_json: bool) -> int:
 
     Exit 1 only for what this run could not do that the user asked for (notes named on the command line); a
     note skipped for a standing problem is a warning, and `check` is the command that fails on it."""
-    from vaultsync.stamping.versioner import count_stamps
+    from vaultsync.stamping.stamps import count_stamps
     from vaultsync.vault.selection import PATH_KINDS
 
     plan, result, dry_run = run.plan, run.result, run.dry_run

@@ -59,7 +59,7 @@ def publish(
     A published file someone else changed (committed, staged or edited in place) is never overwritten or
     removed without --force. After a change of publish.folder, the files published in the old folder move.
     """
-    from vaultsync.publishing.plan import format_plan
+    from vaultsync.publishing.formatting import format_plan
     from vaultsync.publishing.run import publish_notes
 
     with progress_bar("publishing", enabled=not as_json and not dry_run) as progress:

@@ -14,8 +14,8 @@ def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, 
     vault's time zone, as a stamp would write it). Writes nothing to the vault."""
     from vaultsync.check import check_catalog
     from vaultsync.daemon.status_file import read_daemon_status
+    from vaultsync.stamping.plan import plan_vault_stamps
     from vaultsync.stamping.run import now_for
-    from vaultsync.stamping.versioner import plan_vault_stamps
     from vaultsync.store.catalog import load_catalog
     from vaultsync.store.state import State
     from vaultsync.vault.scan import scan_vault

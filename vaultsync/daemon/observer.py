@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from vaultsync.git import repo as gitrepo
+from vaultsync.git.repo import OPERATION_MARKERS
 from vaultsync.locks import process_alive
 from vaultsync.vault.scan import is_ignored_path
 
@@ -73,7 +73,7 @@ class EventSource(Protocol):
 
 
 # Files in the vault's git folder that mean "git is changing the work tree right now" (never deleted by us).
-GIT_BUSY_MARKERS = ("index.lock", *gitrepo.OPERATION_MARKERS)
+GIT_BUSY_MARKERS = ("index.lock", *OPERATION_MARKERS)
 
 
 def busy_reason(git_dir: Path | None, pause_file: Path) -> str | None:

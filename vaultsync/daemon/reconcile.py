@@ -18,7 +18,8 @@ from pathlib import Path
 from vaultsync.config import Config
 from vaultsync.daemon.observer import is_ignored_dir
 from vaultsync.errors import Problem
-from vaultsync.stamping.versioner import StampPlan, plan_stamps
+from vaultsync.stamping.plan import plan_stamps
+from vaultsync.stamping.stamps import StampPlan
 from vaultsync.store.catalog import Catalog, NoteInfo, describe_note, load_catalog
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note

@@ -19,8 +19,18 @@ from pathlib import Path, PurePosixPath
 
 from vaultsync.config import Config
 from vaultsync.errors import NoteError, Problem, VaultsyncError, VersionError
-from vaultsync.git import repo as gitrepo
-from vaultsync.stamping.versioner import Stamp, baseline_of, blocking_problems, decide, make_stamp
+from vaultsync.git.objects import (
+    IndexUpdate,
+    StagedChange,
+    read_head_files,
+    read_objects,
+    staged_changes,
+    update_index_entries,
+    write_blobs,
+)
+from vaultsync.git.repo import find_git_dir, hide_temps_from_git, hooks_dir, operation_in_progress, toplevel
+from vaultsync.stamping.rules import blocking_problems, decide, make_stamp
+from vaultsync.stamping.stamps import Stamp, baseline_of
 from vaultsync.store.catalog import describe_note
 from vaultsync.store.journal import Journal
 from vaultsync.store.state import Baseline
@@ -28,13 +38,8 @@ from vaultsync.text.edit import set_fields
 from vaultsync.text.frontmatter import parse_frontmatter
 from vaultsync.vault.note import Note
 from vaultsync.vault.scan import is_ignored_path, is_note_path
-from vaultsync.vault.writes import (
-    WriteResult,
-    check_note_writable,
-    real_target,
-    sha256,
-    write_if_unchanged,
-)
+from vaultsync.vault.writable import check_note_writable, real_target
+from vaultsync.vault.writes import WriteResult, sha256, write_if_unchanged
 
 log = logging.getLogger("vaultsync")
 
@@ -82,8 +87,8 @@ class HookPaths:
 
 def locate_hook(config: Config) -> HookPaths:
     """Where git looks for the vault's pre-commit hook (honours core.hooksPath and worktrees)."""
-    repo = gitrepo.toplevel(config.vault)
-    hooks = gitrepo.hooks_dir(config.vault)
+    repo = toplevel(config.vault)
+    hooks = hooks_dir(config.vault)
     rel = os.path.relpath(config.vault.resolve(), repo)
     return HookPaths(
         repo=repo, hook=hooks / "pre-commit", previous=hooks / f"pre-commit{PREVIOUS_SUFFIX}", vault_rel=rel
@@ -113,7 +118,7 @@ def install_hook(config: Config, *, python: str | None = None) -> str:
     Returns what was done: "installed", "updated" or "unchanged". Idempotent.
     """
     paths = locate_hook(config)
-    gitrepo.hide_temps_from_git(gitrepo.find_git_dir(config.vault))  # the daemon's or a `stamp`'s, seen by `git add -A`
+    hide_temps_from_git(find_git_dir(config.vault))  # the daemon's or a `stamp`'s, seen by `git add -A`
     script = render_hook(paths.vault_rel, python or sys.executable)
     paths.hook.parent.mkdir(parents=True, exist_ok=True)
     if paths.hook.exists() or paths.hook.is_symlink():
@@ -235,8 +240,8 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
     if os.environ.get(SKIP_ENV):
         result.skipped_reason = f"{SKIP_ENV} is set"
         return result
-    repo = gitrepo.toplevel(config.vault)
-    busy = gitrepo.operation_in_progress(repo)
+    repo = toplevel(config.vault)
+    busy = operation_in_progress(repo)
     if busy is not None:
         # A rebase, cherry-pick, merge or revert replays commits that were stamped when first made: stamping
         # again would bump every replayed note. Those commits keep the versions they carry.
@@ -247,14 +252,14 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
     if files is not None:
         return _run_on_working_files(config, repo, vault_prefix, files, now=now, result=result)
     changes = []
-    for change in gitrepo.staged_changes(repo):
+    for change in staged_changes(repo):
         rel = change.path[len(vault_prefix) :]
         if change.path.startswith(vault_prefix) and is_note_path(rel) and not is_ignored_path(rel, config.ignore):
             changes.append(change)
     # Two git calls for all the notes of the commit, not two per note: a commit of hundreds of notes stays quick.
-    staged_blobs = gitrepo.read_objects(repo, [c.sha for c in changes])
-    head_blobs = gitrepo.read_head_files(repo, [c.old_path or c.path for c in changes])
-    todo: list[tuple[gitrepo.StagedChange, str, bytes, Stamp]] = []
+    staged_blobs = read_objects(repo, [c.sha for c in changes])
+    head_blobs = read_head_files(repo, [c.old_path or c.path for c in changes])
+    todo: list[tuple[StagedChange, str, bytes, Stamp]] = []
     for change, staged, head in zip(changes, staged_blobs, head_blobs, strict=True):
         if staged is None:
             continue
@@ -279,10 +284,10 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
         todo.append((change, rel, staged, planned))
     if result.problems and config.hook.strict:
         return result  # the commit is blocked: the index and the working tree stay as the user left them
-    blobs = gitrepo.write_blobs(repo, [planned.new_raw for *_, planned in todo])
-    gitrepo.update_index_entries(
+    blobs = write_blobs(repo, [planned.new_raw for *_, planned in todo])
+    update_index_entries(
         repo,
-        [gitrepo.IndexUpdate(c.mode, blob, c.path, replaces=c.sha) for (c, *_), blob in zip(todo, blobs, strict=True)],
+        [IndexUpdate(c.mode, blob, c.path, replaces=c.sha) for (c, *_), blob in zip(todo, blobs, strict=True)],
     )
     for _, rel, staged, planned in todo:
         result.stamped.append(planned)
@@ -351,7 +356,7 @@ def _run_on_working_files(
             notes.append((rel, repo_path, (config.vault / rel).read_bytes()))
         except OSError:
             continue
-    heads = gitrepo.read_head_files(repo, [repo_path for _, repo_path, _ in notes])
+    heads = read_head_files(repo, [repo_path for _, repo_path, _ in notes])
     todo: list[tuple[str, bytes, Stamp]] = []
     for (rel, _, working), head in zip(notes, heads, strict=True):
         planned = _plan_one(config, rel, working, head, now=now)

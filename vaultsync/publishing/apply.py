@@ -11,20 +11,19 @@ from typing import Any
 from vaultsync.config import Config
 from vaultsync.errors import Problem, PublishError, StalePlanError
 from vaultsync.faults import fault_point
-from vaultsync.git import repo as gitrepo
+from vaultsync.git.commit import CommitBuilder, index_matches_head, sync_index_to_head
+from vaultsync.git.commit import push as git_push
+from vaultsync.git.objects import read_objects
+from vaultsync.git.repo import RepoState, check_ready, ensure_repo, hide_temps_from_git, is_repo
+from vaultsync.publishing.actions import PublishAction, PublishPlan
+from vaultsync.publishing.copies import published_bytes, strips_comments
+from vaultsync.publishing.formatting import version_suffix
+from vaultsync.publishing.guard import written_bytes
 from vaultsync.publishing.manifest import Manifest, dump_shards, manifest_files, parse_shards
 from vaultsync.publishing.outputs import RepoWriter, VaultFiles, check_target
 from vaultsync.publishing.ownership import CHANGED_IN_REPOSITORY, record_folders, worktree_differences
-from vaultsync.publishing.plan import (
-    CHANGED_DURING_PUBLISH,
-    NOTE_BEHIND_ATTACHMENT,
-    PublishAction,
-    PublishPlan,
-    published_bytes,
-    strips_comments,
-    version_suffix,
-    written_bytes,
-)
+from vaultsync.publishing.plan import CHANGED_DURING_PUBLISH
+from vaultsync.publishing.resolution import NOTE_BEHIND_ATTACHMENT
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
 from vaultsync.vault.problems import SYMLINK_OUTSIDE, UNREADABLE
@@ -119,13 +118,13 @@ def apply_publish(
     repo = plan.repo
     check_target(config.vault, repo, plan.folder)  # a plan made elsewhere is never applied into the vault
     branch = config.publish.branch
-    if plan.base is not None and not plan.quick and not gitrepo.index_matches_head(repo):
+    if plan.base is not None and not plan.quick and not index_matches_head(repo):
         _sync_index(plan)  # a commit of ours whose index refresh was cut short (killed, or git was busy)
-    if plan.is_empty and (not push or not gitrepo.is_repo(repo)):
+    if plan.is_empty and (not push or not is_repo(repo)):
         return PublishResult(plan)
-    if plan.base is None or not gitrepo.is_repo(repo):  # a planned-on commit means the repository is there
-        gitrepo.ensure_repo(repo, branch=branch, init=init)
-    ready = gitrepo.check_ready(repo, branch=branch, lock_timeout=lock_timeout)
+    if plan.base is None or not is_repo(repo):  # a planned-on commit means the repository is there
+        ensure_repo(repo, branch=branch, init=init)
+    ready = check_ready(repo, branch=branch, lock_timeout=lock_timeout)
     if ready.head != plan.base:
         raise StalePlanError(
             "the publication repository changed since the plan was made",
@@ -137,7 +136,7 @@ def apply_publish(
     if state is not None and not plan.quick:
         record_folders(state, repo, result.folders())
     if push:
-        gitrepo.push(repo, config.publish.remote, branch)
+        git_push(repo, config.publish.remote, branch)
         result = replace(result, pushed=True)
     return result
 
@@ -147,10 +146,10 @@ def _sync_index(plan: PublishPlan) -> None:
     files our last commit removed)."""
     paths = manifest_files(plan.folder)
     owned = {*paths, *plan.previous.files}
-    staged = dict(zip(paths, gitrepo.read_objects(plan.repo, [f":{p}" for p in paths]), strict=True))
+    staged = dict(zip(paths, read_objects(plan.repo, [f":{p}" for p in paths]), strict=True))
     with contextlib.suppress(PublishError):
         owned.update(parse_shards(staged, folder=plan.folder, where=" in the index")[0].files)
-    gitrepo.sync_index_to_head(plan.repo, owned)
+    sync_index_to_head(plan.repo, owned)
 
 
 def _carry_out(
@@ -158,12 +157,12 @@ def _carry_out(
     plan: PublishPlan,
     message: str | None,
     progress: Callable[[int, int], None] | None,
-    ready: gitrepo.RepoState,
+    ready: RepoState,
 ) -> PublishResult:
     files = dict(plan.manifest.files)
     previous = plan.previous.files
     writer = RepoWriter(plan.repo)
-    gitrepo.hide_temps_from_git(ready.git_dir)  # our temp files in the work tree, and the user's `git add -A` there
+    hide_temps_from_git(ready.git_dir)  # our temp files in the work tree, and the user's `git add -A` there
     sources = VaultFiles(config.vault)
     # A publish killed mid-write left temp files next to its outputs: never committed, but litter in the site.
     actions = (*plan.add, *plan.update, *plan.rename, *plan.delete)
@@ -182,7 +181,7 @@ def _carry_out(
             progress(count, total)
 
     # Each file goes to the work tree and to git's commit stream in one pass: git never re-reads them.
-    with gitrepo.CommitBuilder(plan.repo, ready) as commit_builder:
+    with CommitBuilder(plan.repo, ready) as commit_builder:
         for kind, actions in (("add", plan.add), ("update", plan.update), ("rename", plan.rename)):
             for planned in actions:
                 action, group = planned, kind

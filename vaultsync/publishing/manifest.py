@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from vaultsync.errors import Problem, PublishError
-from vaultsync.git import repo as gitrepo
+from vaultsync.git.objects import read_objects
 
 MANIFEST_NAME = ".vaultsync-manifest"  # a folder of shards
 LEGACY_NAME = ".vaultsync-manifest.json"  # format 1: one file
@@ -227,7 +227,7 @@ def load_manifests(repo: Path, folder: str, head: str | None) -> tuple[Manifest,
     paths = manifest_files(folder)
     committed_blobs: dict[str, bytes | None] = dict.fromkeys(paths)
     if head is not None:
-        committed_blobs.update(zip(paths, gitrepo.read_objects(repo, [f"{head}:{p}" for p in paths]), strict=True))
+        committed_blobs.update(zip(paths, read_objects(repo, [f"{head}:{p}" for p in paths]), strict=True))
     disk_blobs: dict[str, bytes | None] = {}
     for path in paths:
         try:

@@ -20,9 +20,9 @@ from pathlib import Path
 from vaultsync._version import __version__
 from vaultsync.config import Config
 from vaultsync.errors import Problem
-from vaultsync.git import repo as gitrepo
+from vaultsync.git.repo import head_commit
+from vaultsync.publishing.actions import PublishPlan
 from vaultsync.publishing.manifest import manifest_dir, manifest_files
-from vaultsync.publishing.plan import PublishPlan
 from vaultsync.store.state import State
 from vaultsync.vault.scan import VaultScan
 
@@ -38,7 +38,7 @@ def recall(config: Config, state: State, scan: VaultScan) -> PublishPlan | None:
         return None
     if repo is None or not isinstance(memo, dict) or memo.get("repo") != str(repo):
         return None
-    head = gitrepo.head_commit(repo)
+    head = head_commit(repo)
     if head is None or head != memo.get("base"):
         return None
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 from vaultsync.config import Config, output_folder
 from vaultsync.errors import ConfigError, Problem, PublishError
 from vaultsync.faults import fault_point
-from vaultsync.git import repo as gitrepo
+from vaultsync.git.repo import check_can_init, is_git_dir
 from vaultsync.publishing.manifest import is_safe_output
 from vaultsync.vault.writes import is_temp_name, remove_dead_writers_temps, temp_name
 
@@ -39,7 +39,7 @@ def check_publish_target(config: Config, *, init: bool = False) -> None:
     if repo is None:
         raise ConfigError("no publication repository", hint="pass --to DIR, or set publish.repo in the config")
     check_target(config.vault, repo, output_folder(config))
-    gitrepo.check_can_init(repo, init=init)
+    check_can_init(repo, init=init)
 
 
 def check_target(vault: Path, repo: Path, folder: str) -> None:
@@ -47,7 +47,7 @@ def check_target(vault: Path, repo: Path, folder: str) -> None:
     plus `folder`, symlinks and `..` resolved) that is the vault, contains it or lies inside it."""
     if repo.exists() and not repo.is_dir():
         raise ConfigError("the publication repository is not a folder", where=str(repo))
-    if gitrepo.is_git_dir(repo):
+    if is_git_dir(repo):
         raise PublishError(
             "the publication repository is a bare repository",
             where=str(repo),

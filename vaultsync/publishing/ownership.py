@@ -17,7 +17,7 @@ import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from vaultsync.git import repo as gitrepo
+from vaultsync.git.objects import last_commit_of, read_objects, staged_paths, worktree_matches_head
 from vaultsync.publishing.manifest import ManifestEntry
 from vaultsync.publishing.outputs import sha_file
 from vaultsync.store.state import State
@@ -44,7 +44,7 @@ def head_differences(
     unknown = sorted({tree[p] for p in entries if p in tree} - cache.keys())
     learned = dict(cache)
     if unknown:
-        for blob, data in zip(unknown, gitrepo.read_objects(repo, unknown), strict=True):
+        for blob, data in zip(unknown, read_objects(repo, unknown), strict=True):
             learned[blob] = hashlib.sha256(data).hexdigest() if data is not None else ""
     fresh: dict[str, str] = {}  # only the blobs HEAD holds now: the record never grows past the site
     differ: dict[str, str | None] = {}
@@ -64,7 +64,7 @@ def head_differences(
 
 def head_reason(repo: Path, path: str, theirs: str | None) -> str:
     """`\\`x.md\\` was changed by a commit vaultsync did not make (1a2b3c4 by Name)`."""
-    who = gitrepo.last_commit_of(repo, path)
+    who = last_commit_of(repo, path)
     did = "removed" if theirs is None else "changed"
     return f"`{path}` was {did} by a commit vaultsync did not make" + (f" ({who})" if who else "")
 
@@ -93,8 +93,8 @@ def worktree_differences(repo: Path, expected: Mapping[str, Iterable[str]]) -> d
                 suspects.append(path)
     if not suspects:
         return {}
-    suspects = sorted(set(suspects) - gitrepo.worktree_matches_head(repo, suspects))
-    staged = gitrepo.staged_paths(repo, suspects)
+    suspects = sorted(set(suspects) - worktree_matches_head(repo, suspects))
+    staged = staged_paths(repo, suspects)
     return {
         p: f"`{p}` has {'staged changes' if p in staged else 'changes in the work tree'} that are not committed"
         for p in suspects

@@ -25,7 +25,7 @@ class InitOutcome:
 
 def pending_notes(config: Config, state: State, *, now: datetime) -> tuple[str, ...]:
     """The notes `stamp` would write now: changed since their baseline, or new and without a version."""
-    from vaultsync.stamping.versioner import plan_vault_stamps
+    from vaultsync.stamping.plan import plan_vault_stamps
 
     plan = plan_vault_stamps(config, state, now=now, first_sight=False)
     return tuple(sorted(s.path for s in plan.stamps if s.new_raw != s.old_raw))
@@ -44,7 +44,8 @@ def init_vault(config: Config, state: State, *, now: datetime, reset: bool) -> I
     """First sight: adopt every note as it is. On a vault that has state already, adopting again would make
     every edit made since the last stamp the new baseline, so it would never be versioned: refused while such
     edits exist unless `reset`; with none, nothing is done."""
-    from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps
+    from vaultsync.stamping.apply import apply_stamps
+    from vaultsync.stamping.plan import plan_vault_stamps
 
     dropped: tuple[str, ...] = ()
     if state.initialized:

@@ -17,7 +17,7 @@ from pathlib import Path
 from vaultsync.config import CONFIG_NAME, Config
 from vaultsync.errors import Problem, VaultsyncError
 from vaultsync.stamping.adoption import InitOutcome
-from vaultsync.stamping.versioner import StampPlan, StampResult, stamp_failed
+from vaultsync.stamping.stamps import StampPlan, StampResult, stamp_failed
 from vaultsync.store.journal import Journal, JournalEntry
 from vaultsync.store.state import State, state_dir_for, vault_lock
 from vaultsync.vault.scan import VaultScan
@@ -81,7 +81,9 @@ def stamp_notes(
     A path that names no note is a problem of the plan. Raises VaultsyncError on a CI runner (unless
     `versioning.stamp_on_ci`, or a dry run) and BusyError while another process holds the vault lock.
     """
-    from vaultsync.stamping.versioner import apply_stamps, plan_vault_stamps, with_problems
+    from vaultsync.stamping.apply import apply_stamps
+    from vaultsync.stamping.plan import plan_vault_stamps
+    from vaultsync.stamping.stamps import with_problems
     from vaultsync.vault.scan import scan_vault
     from vaultsync.vault.selection import select_notes, vault_relative
 
@@ -106,7 +108,9 @@ def bump_notes(
 ) -> StampRun:
     """`vaultsync bump PATH... --part PART`: increment that part of each named note's version (lower parts reset
     to 0). The same protections as `stamp_notes`."""
-    from vaultsync.stamping.versioner import apply_stamps, plan_bump, with_problems
+    from vaultsync.stamping.apply import apply_stamps
+    from vaultsync.stamping.plan import plan_bump
+    from vaultsync.stamping.stamps import with_problems
     from vaultsync.store.catalog import load_catalog
     from vaultsync.vault.scan import scan_vault
     from vaultsync.vault.selection import select_notes, vault_relative

@@ -179,7 +179,8 @@ def restore_note(
     Refused (NoteError) when the note is not what vaultsync last wrote, unless `force`. The bytes replaced are
     kept as a copy first, so a restore is undone by another restore. The write is compare-and-swap.
     """
-    from vaultsync.vault.writes import real_target, sha256, write_if_unchanged
+    from vaultsync.vault.writable import real_target
+    from vaultsync.vault.writes import sha256, write_if_unchanged
 
     entry = journal.find(path, entry_id) if entry_id else journal.latest(path)
     try:

@@ -1,0 +1,33 @@
+"""The daemon's publishing: publish once the vault is quiet, under the vault lock."""
+
+from __future__ import annotations
+
+import logging
+
+from vaultsync.daemon.pause import GitPause
+from vaultsync.errors import VaultsyncError
+
+log = logging.getLogger("vaultsync")
+
+
+class Publishing(GitPause):
+    """Publish once the vault has been quiet, under the vault lock; a failed publish never stops the daemon."""
+
+    def _maybe_publish(self) -> None:
+        if not self.autopublish.due(settling_until=self.debouncer.next_due(), settle=self.settle):
+            return
+        with self._vault_lock() as locked:
+            if not locked:
+                self.autopublish.postpone(self.settle)
+                return
+            try:
+                published = self.autopublish.run(self.config, self.state)
+            except Exception as exc:  # one failed publish (a rejected push, a busy repo) never stops the daemon
+                message = str(exc) if isinstance(exc, VaultsyncError) else f"{type(exc).__name__}: {exc}"
+                log.warning("publish failed: %s; retrying later", message)
+                self.report.error(f"publish failed: {message}")
+                return
+        self.stats.publishes += 1
+        for line in published.actions:
+            self.report.act(line)
+        self.report.warn_all(published.problems)

@@ -1,0 +1,166 @@
+"""The revision rules: whether a note's change is a new version, the same revision or adopted, and the stamp
+that writes it.
+
+A note gets a new version when its body fingerprint differs from its baseline; a version changed on disk
+since our record is adopted, not bumped again; first sight adopts everything; the tool's own writes change
+neither fingerprint, so they can never cause another bump (DESIGN.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid as uuid_module
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from vaultsync.config import Config
+from vaultsync.errors import Problem, VersionError
+from vaultsync.stamping.stamps import Reason, Stamp
+from vaultsync.store.state import Baseline
+from vaultsync.vault.problems import is_blocking
+
+if TYPE_CHECKING:
+    from vaultsync.store.catalog import NoteInfo
+    from vaultsync.text.edit import FieldEdit
+
+# Imports of the parsing and writing modules (yaml, semver, ctypes) happen inside the functions that need
+# them: a warm no-op run, the common case for the hook and the daemon, never does, and start-up time counts.
+
+
+def _is_ahead(new: str | None, old: str | None) -> bool:
+    from vaultsync.text.version import Version
+
+    if new is None:
+        return False
+    if old is None:
+        return True
+    try:
+        return Version.parse(new).is_ahead_of(Version.parse(old))
+    except VersionError:
+        return False
+
+
+def blocking_problems(config: Config, info: NoteInfo) -> list[Problem]:
+    """The problems that make a note unstampable (a duplicate *unmanaged* key does not)."""
+    if not info.blocking:  # known since the note was described
+        return []
+    return [p for p in info.problems if is_blocking(p, config)]
+
+
+def decide(
+    config: Config,
+    info: NoteInfo,
+    base: Baseline | None,
+    *,
+    first_sight: bool,
+    now_ts: float,
+    window: float,
+) -> Literal["adopt"] | tuple[Reason, bool] | None:
+    """None: nothing to do; "adopt": record as is; (reason, bump): write a stamp, bumping or not."""
+    from vaultsync.text.dates import has_time
+
+    if first_sight:
+        return "adopt"
+    if base is None:
+        return ("new note", True) if info.version is None else "adopt"
+    body_changed = info.body_fp != base.body_fp
+    meta_changed = info.meta_fp != base.meta_fp
+    if not body_changed and not meta_changed:
+        return None
+    if info.version != base.version:
+        # Bumped elsewhere (a pull, another machine, the daemon, a hand edit): never a second bump. A hand bump
+        # that left the date alone still gets the date.
+        if body_changed and info.date_modified == base.date_modified and _is_ahead(info.version, base.version):
+            return ("version set by hand", False)
+        return "adopt"
+    if not body_changed:
+        policy = config.versioning.metadata_change
+        if policy == "none":
+            return "adopt"
+        return ("metadata changed", policy == "bump")
+    if window > 0 and base.bumped_at is not None and now_ts - base.bumped_at < window:
+        # Still the same revision (autosave while typing): absorb it; a date with a time of day is refreshed.
+        if info.date_modified is not None and has_time(info.date_modified):
+            return ("same revision", False)
+        return "adopt"
+    return ("edited", True)
+
+
+def make_stamp(
+    config: Config,
+    path: str,
+    raw: bytes,
+    info: NoteInfo,
+    *,
+    reason: Reason,
+    bump: bool,
+    now: datetime,
+    base: Baseline | None,
+    part: str | None = None,
+) -> Stamp:
+    from vaultsync.store.catalog import managed_keys, present
+    from vaultsync.text.dates import stamp_date
+    from vaultsync.text.edit import FieldEdit, set_fields
+    from vaultsync.text.version import Version
+    from vaultsync.vault.note import Note
+
+    note = Note(path=path, raw=raw)
+    fields = config.fields
+    old_version = present(note.scalar(fields.version))
+    edits: list[FieldEdit] = []
+    new_version: str | None = None
+    if bump:
+        if old_version is not None:
+            new_version = str(Version.parse(old_version).bump(part))
+        else:
+            new_version = first_version(config.versioning.initial, part)
+        edits.append(FieldEdit(fields.version, new_version, quote_if_typed=True))
+    old_date = note.scalar(fields.date_modified)
+    new_date = stamp_date(
+        old_date,
+        now,
+        created=note.scalar(fields.date_created),
+        default_format=config.versioning.date_format,
+    )
+    if new_date is not None:
+        edits.append(FieldEdit(fields.date_modified, new_date))
+    fm = note.frontmatter
+    if config.versioning.fill_date_created and fm.entry(fields.date_created) is None:
+        edits.append(FieldEdit(fields.date_created, now.strftime("%Y-%m-%d")))
+    if config.versioning.fill_uuid and fm.entry(fields.uuid) is None:
+        edits.append(FieldEdit(fields.uuid, str(uuid_module.uuid4())))
+    new_raw = set_fields(raw, edits, path=path) if edits else raw
+    bumped_at = now.timestamp() if bump else (base.bumped_at if base else None)
+    after = Baseline(
+        path=path,
+        body_fp=note.body_fingerprint,
+        meta_fp=note.meta_fingerprint(managed_keys(config)),
+        version=new_version or old_version,
+        date_modified=new_date or old_date,
+        bumped_at=bumped_at,
+    )
+    return Stamp(
+        path=path,
+        reason=reason,
+        old_version=old_version,
+        new_version=new_version,
+        old_date=old_date,
+        new_date=new_date,
+        expected_sha=hashlib.sha256(raw).hexdigest(),
+        old_raw=raw,
+        new_raw=new_raw,
+        baseline=after,
+        edits=tuple(edits),
+    )
+
+
+def first_version(initial: str, part: str | None) -> str:
+    """The version a note without one gets: the initial version, or, for a manual bump of `part`, the zero of
+    the initial version's format bumped at that part (`major` of 0.0.0.1: 0.1.0.0), never below the initial."""
+    from vaultsync.text.version import Version
+
+    start = Version.parse(initial)
+    if part is None:
+        return initial
+    zero = Version(start.prefix, (0,) * len(start.parts))
+    bumped = zero.bump(part)
+    return initial if start.is_ahead_of(bumped) else str(bumped)
