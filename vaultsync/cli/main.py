@@ -326,8 +326,8 @@ def _report_stamps(plan: Any, result: Any, *, as_json: bool, dry_run: bool, expl
 
     Exit 1 only for what this run could not do that the user asked for (`explicit`: notes named on the command
     line); a note skipped for a standing problem is a warning, and `check` is the command that fails on it."""
+    from vaultsync.errors import PATH_KINDS
     from vaultsync.stamping.versioner import count_stamps, stamp_failed
-    from vaultsync.vault.selection import PATH_KINDS
 
     problems = list(plan.problems) if result is None else list(result.problems)
     if as_json:
@@ -581,7 +581,7 @@ LINK_WARNINGS_SHOWN = 10
 def _log_publish_problems(problems: list[Problem]) -> None:
     """Every problem, except that links to private or missing notes are summed up past a few: a large vault
     has thousands, repeated every run, and they would bury the warnings that matter. `-v` shows them all."""
-    from vaultsync.publishing.plan import LINK_TO_MISSING, LINK_TO_PRIVATE
+    from vaultsync.errors import LINK_TO_MISSING, LINK_TO_PRIVATE
 
     limit = None if log.isEnabledFor(logging.DEBUG) else LINK_WARNINGS_SHOWN
     links = 0

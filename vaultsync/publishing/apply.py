@@ -9,14 +9,21 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from vaultsync.config import Config
-from vaultsync.errors import Problem, PublishError, StalePlanError
+from vaultsync.errors import (
+    CHANGED_DURING_PUBLISH,
+    CHANGED_IN_REPOSITORY,
+    SYMLINK_OUTSIDE,
+    UNREADABLE,
+    Problem,
+    PublishError,
+    StalePlanError,
+)
 from vaultsync.faults import fault_point
 from vaultsync.git import repo as gitrepo
 from vaultsync.publishing.manifest import Manifest, dump_shards, manifest_files, parse_shards
 from vaultsync.publishing.outputs import RepoWriter, VaultFiles, check_target
-from vaultsync.publishing.ownership import CHANGED_IN_REPOSITORY, record_folders, worktree_differences
+from vaultsync.publishing.ownership import record_folders, worktree_differences
 from vaultsync.publishing.plan import (
-    CHANGED_DURING_PUBLISH,
     NOTE_BEHIND_ATTACHMENT,
     PublishAction,
     PublishPlan,
@@ -27,7 +34,6 @@ from vaultsync.publishing.plan import (
 )
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
-from vaultsync.vault.problems import SYMLINK_OUTSIDE, UNREADABLE
 from vaultsync.vault.scan import is_note_path
 
 TRAILER = "Published-by: vaultsync"

@@ -17,7 +17,21 @@ from typing import Any
 
 from vaultsync._version import __version__
 from vaultsync.config import Config, output_folder
-from vaultsync.errors import ConfigError, Problem, PublishError
+from vaultsync.errors import (
+    AMBIGUOUS_PUBLISH,
+    CHANGED_DURING_PUBLISH,
+    CHANGED_IN_REPOSITORY,
+    DUPLICATE_UUID,
+    INVALID_FRONTMATTER,
+    LINK_TO_MISSING,
+    LINK_TO_PRIVATE,
+    MANIFEST_UNREADABLE,
+    OUTPUT_IN_THE_WAY,
+    UNREADABLE,
+    ConfigError,
+    Problem,
+    PublishError,
+)
 from vaultsync.git import repo as gitrepo
 from vaultsync.publishing.manifest import (
     Kind,
@@ -35,7 +49,6 @@ from vaultsync.publishing.outputs import (
     sha_file,
 )
 from vaultsync.publishing.ownership import (
-    CHANGED_IN_REPOSITORY,
     head_differences,
     head_hint,
     head_reason,
@@ -50,14 +63,7 @@ from vaultsync.text.comments import MARKER
 from vaultsync.text.frontmatter import BOM, Block, find_block
 from vaultsync.vault.links import LinkIndex, resolve_link, unlink_targets
 from vaultsync.vault.note import Note
-from vaultsync.vault.problems import AMBIGUOUS_PUBLISH, DUPLICATE_UUID, INVALID_FRONTMATTER, SYMLINK_OUTSIDE, UNREADABLE
 from vaultsync.vault.scan import VaultScan, is_note_path, scan_vault
-
-# Problem kinds of a publish plan (part of `publish --json`: add new ones, never rename).
-OUTPUT_IN_THE_WAY = "output-in-the-way"
-LINK_TO_PRIVATE = "link-to-private"
-LINK_TO_MISSING = "link-to-missing"
-CHANGED_DURING_PUBLISH = "changed-during-publish"
 
 _ATTACHMENT_CACHE = "publish.attachment_sha256"
 _LINK_CACHE = "publish.resolved_links"
@@ -305,9 +311,7 @@ def plan_publish(
     scan = scan if scan is not None else scan_vault(config.vault, ignore=config.ignore)
     if catalog is None:  # a caller that already described the vault (status) passes its catalog
         catalog = load_catalog(config, scan, state)
-    warnings: list[Problem] = [
-        replace(p, kind=SYMLINK_OUTSIDE) if p.kind == "symlink outside the vault" else p for p in scan.skipped
-    ]
+    warnings: list[Problem] = list(scan.skipped)
     errors: list[Problem] = []
     keep: set[str] = set(catalog.unreadable)  # sources whose published copy stays as it is
     for path, why in sorted(catalog.unreadable.items()):
@@ -439,7 +443,7 @@ def _old_publications(
         try:
             manifest, problems = parse_shards(blobs, folder=other, where=" at HEAD")
         except PublishError as exc:
-            warnings.append(Problem(other, "manifest-unreadable", f"{exc}; its files are left where they are"))
+            warnings.append(Problem(other, MANIFEST_UNREADABLE, f"{exc}; its files are left where they are"))
             continue
         warnings += problems
         if manifest.files:

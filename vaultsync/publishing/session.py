@@ -17,12 +17,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from vaultsync.config import Config, output_folder
-from vaultsync.errors import StalePlanError
+from vaultsync.errors import DUPLICATE_UUID, LINK_TO_MISSING, LINK_TO_PRIVATE, StalePlanError
 from vaultsync.publishing.apply import PublishResult, apply_publish
 from vaultsync.publishing.manifest import Manifest
 from vaultsync.publishing.plan import (
-    LINK_TO_MISSING,
-    LINK_TO_PRIVATE,
     PublishAction,
     PublishPlan,
     plan_publish,
@@ -32,7 +30,6 @@ from vaultsync.publishing.plan import (
 from vaultsync.store.catalog import describe_note, load_catalog
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
-from vaultsync.vault.problems import DUPLICATE_UUID
 from vaultsync.vault.scan import is_note_path, scan_vault
 
 

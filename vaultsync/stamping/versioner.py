@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from vaultsync.config import Config
-from vaultsync.errors import NoteError, Problem, VersionError
+from vaultsync.errors import MALFORMED_VERSION, SKIPPED, UNREADABLE, NoteError, Problem, VersionError
 from vaultsync.store.state import Baseline, State
-from vaultsync.vault.problems import MALFORMED_VERSION, UNREADABLE, is_blocking
+from vaultsync.vault.problems import is_blocking
 
 if TYPE_CHECKING:
     from vaultsync.store.catalog import Catalog, NoteInfo
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 # them: a warm no-op run, the common case for the hook and the daemon, never does, and start-up time counts.
 
 Reason = Literal["edited", "new note", "metadata changed", "same revision", "version set by hand", "manual bump"]
-
-SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
