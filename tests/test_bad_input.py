@@ -564,7 +564,7 @@ def test_a_setting_with_an_impossible_value_fails_at_load_naming_its_key(
     ],
 )
 def test_a_config_file_that_is_not_yaml_or_not_a_mapping_is_refused_clearly(
-    text: str, expected: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    text: str, expected: str | None, tmp_path: Path, state_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     vault = tmp_path / "vault"
     vault.mkdir()

@@ -31,8 +31,8 @@ COMMANDS = _command_paths(cli)
 
 
 @pytest.fixture(autouse=True)
-def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+def _private_home(tmp_path: Path, state_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The documented commands use the per-user state folder (conftest's `state_home`); nothing else of the home."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
 

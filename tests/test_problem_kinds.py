@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import get_args
 
 import pytest
+from helpers_vault import REPO_ROOT as ROOT
 
 from vaultsync import errors
 from vaultsync.errors import PROBLEM_KINDS, Problem
 from vaultsync.text.yaml_limits import ErrorKind
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "vaultsync"
 KIND = re.compile(r"[a-z]+(?:-[a-z]+)*")
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from helpers_vault import REPO_ROOT as REPO
 
 from vaultsync.cli.main import run
 from vaultsync.config import parse_config
@@ -29,7 +30,6 @@ from vaultsync.vault.writes import (
     write_if_unchanged,
 )
 
-REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2025, 11, 25, 9, 41, 7, 123456, tzinfo=timezone(timedelta(hours=-8)))
 
 OURS = b"---\nat_semantic_version: 0.0.0.1\n---\nBody.\n"
