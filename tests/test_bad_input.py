@@ -474,6 +474,7 @@ def _leaf_fields(cls: type, prefix: str = "") -> Iterator[tuple[str, Any]]:
     for f in dataclasses.fields(cls):
         if f.name == "vault":
             continue
+        # ignored below: mypy cannot see that a field's default_factory, once not MISSING, is callable.
         default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default  # type: ignore[misc]
         if dataclasses.is_dataclass(default):
             yield from _leaf_fields(type(default), f"{prefix}{f.name}.")

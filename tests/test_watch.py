@@ -988,6 +988,7 @@ def test_auto_publish_with_the_real_publisher_follows_edits_and_unpublishes_a_fo
         (vault / "Articles/a.md").write_text(note_text("Edited and republished.\n"))
         assert wait_for(lambda: version_of(site / "Articles/a.md") == "0.0.0.2")
         assert (site / "Articles/a.md").read_bytes() == (vault / "Articles/a.md").read_bytes()
+        # ignored below: the daemon's publisher is typed by its protocol; the real one keeps its session here.
         session = daemon.autopublish.publisher.session  # type: ignore[attr-defined]
         assert wait_for(lambda: session.quick_runs >= 1)  # published from what the daemon knew: no full plan
         full_runs = session.full_runs

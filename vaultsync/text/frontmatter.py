@@ -21,6 +21,7 @@ from vaultsync.text.yaml_limits import MAX_FRONTMATTER_BYTES, ErrorKind, hostile
 try:  # the C loader is ~5x faster on real vaults; fall back to pure Python where libyaml is missing
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    # ignored below: the pure-Python loader is another class with the same interface as the C one it stands for.
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
