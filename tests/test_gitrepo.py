@@ -21,6 +21,19 @@ IDENTITY = Identity(name="Fallback Bot", email="bot@fallback.test")
 RepoFactory = Callable[..., Path]
 
 
+def read_blob(repo: Path, rev: str, path: str) -> bytes | None:
+    """The bytes of `path` in commit `rev`, or None when it has no such file (through the module's batch read)."""
+    return gitrepo.read_objects(repo, [f"{rev}:{path}"])[0]
+
+
+def commit_author(repo: Path, rev: str = "HEAD") -> str:
+    """`Name <email>` of a commit's author."""
+    done = subprocess.run(
+        ["git", "-C", str(repo), "log", "-1", "--format=%an <%ae>", rev], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
 def write(repo: Path, relpath: str, text: str) -> None:
     path = repo / relpath
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,12 +129,12 @@ def test_identity_comes_from_the_repository_config_else_the_fallback(git_repo: R
     write(repo, "a.md", "a\n")
     gitrepo.commit_paths(repo, ["a.md"], "a\n", identity=IDENTITY)
     # The test environment sets GIT_AUTHOR_*; a hook's environment must not decide vaultsync's identity either.
-    assert gitrepo.commit_author(repo) == "Fallback Bot <bot@fallback.test>"
+    assert commit_author(repo) == "Fallback Bot <bot@fallback.test>"
     git(repo, "config", "user.name", "Site Owner")
     git(repo, "config", "user.email", "owner@site.test")
     write(repo, "b.md", "b\n")
     gitrepo.commit_paths(repo, ["b.md"], "b\n", identity=IDENTITY)
-    assert gitrepo.commit_author(repo) == "Site Owner <owner@site.test>"
+    assert commit_author(repo) == "Site Owner <owner@site.test>"
     assert git(repo, "log", "-1", "--format=%cn <%ce>").strip() == "Site Owner <owner@site.test>"
 
 
@@ -181,10 +194,10 @@ def test_check_ready_refuses_another_branch(git_repo: RepoFactory, git: GitRunne
         gitrepo.check_ready(repo, branch="main")
 
 
-def test_read_blob_reads_a_committed_file_or_none(git_repo: RepoFactory) -> None:
+def test_read_objects_reads_a_committed_file_or_none(git_repo: RepoFactory) -> None:
     repo = git_repo(commit=True)
-    assert gitrepo.read_blob(repo, "HEAD", "README.md") == b"The site.\n"
-    assert gitrepo.read_blob(repo, "HEAD", "missing.json") is None
+    assert read_blob(repo, "HEAD", "README.md") == b"The site.\n"
+    assert read_blob(repo, "HEAD", "missing.json") is None
 
 
 def test_push_sends_the_branch_to_a_bare_remote(

@@ -320,16 +320,6 @@ def head_commit(repo: Path) -> str | None:
     return _ref_sha(repo, "HEAD") if is_repo(repo) else None
 
 
-def read_blob(repo: Path, rev: str, path: str) -> bytes | None:
-    """The bytes of `path` in commit `rev`, or None when it has no such file."""
-    return read_objects(repo, [f"{rev}:{path}"])[0]
-
-
-def commit_author(repo: Path, rev: str = "HEAD") -> str:
-    """`Name <email>` of a commit's author."""
-    return _out(repo, "log", "-1", "--format=%an <%ae>", rev)
-
-
 def commit_paths(
     repo: Path, paths: Iterable[str], message: str, *, identity: Identity, state: RepoState | None = None
 ) -> str | None:
