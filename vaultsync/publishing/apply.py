@@ -21,7 +21,7 @@ from vaultsync.errors import (
 from vaultsync.faults import fault_point
 from vaultsync.git import repo as gitrepo
 from vaultsync.publishing.manifest import Manifest, dump_shards, manifest_files, parse_shards
-from vaultsync.publishing.outputs import RepoWriter, VaultFiles, check_target
+from vaultsync.publishing.outputs import RepoWriter, VaultResolver, check_target
 from vaultsync.publishing.ownership import record_folders, worktree_differences
 from vaultsync.publishing.plan import (
     NOTE_BEHIND_ATTACHMENT,
@@ -170,7 +170,7 @@ def _carry_out(
     previous = plan.previous.files
     writer = RepoWriter(plan.repo)
     gitrepo.hide_temps_from_git(ready.git_dir)  # our temp files in the work tree, and the user's `git add -A` there
-    sources = VaultFiles(config.vault)
+    sources = VaultResolver(config.vault)
     # A publish killed mid-write left temp files next to its outputs: never committed, but litter in the site.
     actions = (*plan.add, *plan.update, *plan.rename, *plan.delete)
     outputs = [a.output for a in actions] if plan.quick else [*files, *previous]
@@ -276,7 +276,7 @@ def _refused(plan: PublishPlan, problems: list[Problem]) -> set[str]:
 
 
 def _read_source(
-    sources: VaultFiles, action: PublishAction, problems: list[Problem], *, strip: bool
+    sources: VaultResolver, action: PublishAction, problems: list[Problem], *, strip: bool
 ) -> tuple[bytes, str] | None:
     """The bytes to publish for an action and their sha256 (hashed once), or None with a problem saying why."""
     real = sources.real(action.source)

@@ -144,7 +144,7 @@ def sha_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-class VaultFiles:
+class VaultResolver:
     """The real files behind vault paths, for one run: the vault and each folder are resolved once.
 
     realpath walks every component of a path with an lstat each; thousands of sources share a few folders.

@@ -42,7 +42,7 @@ from vaultsync.publishing.manifest import (
     parse_shards,
 )
 from vaultsync.publishing.outputs import (
-    VaultFiles,
+    VaultResolver,
     attachment_output,
     check_target,
     note_output,
@@ -218,7 +218,7 @@ def _attachment_hashes(
     hashes: dict[str, str] = {}
     problems: list[Problem] = []
     hashed = 0
-    files = VaultFiles(config.vault)
+    files = VaultResolver(config.vault)
     for path in paths:
         st = scan.attachments[path]
         key = [st.size, st.mtime_ns, st.inode]
