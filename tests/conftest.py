@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+# vaultsync.store.state.FORBID_DEFAULT_STATE_ENV, spelled out: conftest imports no vaultsync module (tests of what
+# an import loads run in this process). tests/test_isolation.py holds the two equal.
+FORBID_DEFAULT_STATE_ENV = "VAULTSYNC_FORBID_DEFAULT_STATE"
 
 
 @pytest.fixture(autouse=True)
@@ -15,6 +19,29 @@ def _not_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     """vaultsync refuses to stamp when CI is set (runners are in UTC); the suite itself runs on CI, so each test
     starts without it, and the tests of that refusal set it themselves."""
     monkeypatch.delenv("CI", raising=False)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _real_state_folder_untouched() -> Iterator[None]:
+    """After the whole run, the per-user state folder of whoever runs the tests holds no vault it did not hold
+    before (a test that escaped `_no_default_state` would leave one there, as two once did)."""
+    import platformdirs
+
+    vaults = Path(platformdirs.user_state_dir("vaultsync")) / "vaults"
+    before = set(os.listdir(vaults)) if vaults.is_dir() else set()
+    yield
+    after = set(os.listdir(vaults)) if vaults.is_dir() else set()
+    assert after <= before, f"tests left state folders in {vaults}: {sorted(after - before)}"
+
+
+@pytest.fixture(autouse=True)
+def _no_default_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test touches the user's state folder: the per-user default is an error (in the processes a test starts
+    too, through the environment), and `XDG_STATE_HOME` points at a temp folder in case something ignores that.
+    A test of the default folder takes `state_home`, which allows it there. (pre-commit's tests do the same for
+    their store.)"""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("no-state-home")))
+    monkeypatch.setenv(FORBID_DEFAULT_STATE_ENV, "1")
 
 
 # -- vaults -------------------------------------------------------------------------------------------------
@@ -153,9 +180,11 @@ def bare_remote(tmp_path: Path, git: GitRunner) -> Callable[..., Path]:
 
 @pytest.fixture
 def state_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """vaultsync's per-user state (`XDG_STATE_HOME`) in a temp folder, and no `CI` variable: vaultsync processes
-    a test starts (the CLI, a git hook) stamp as on a writer's machine and never touch the real state folder."""
+    """vaultsync's per-user state folder (`XDG_STATE_HOME`) allowed, in a temp folder, and no `CI` variable:
+    vaultsync processes a test starts (the CLI, a git hook) stamp as on a writer's machine and never touch the
+    real state folder. Without this fixture the default state folder is an error (`_no_default_state`)."""
     home = tmp_path_factory.mktemp("state-home")
     monkeypatch.setenv("XDG_STATE_HOME", str(home))
+    monkeypatch.delenv(FORBID_DEFAULT_STATE_ENV)
     monkeypatch.delenv("CI", raising=False)
     return home

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from helpers_vault import vaultsync_env
+
 TEMP_MARK = ".vaultsync-tmp-"
 MANIFEST = ".vaultsync-manifest"  # vaultsync's manifest: a folder of JSON shards
 
@@ -31,16 +32,6 @@ class Outcome:
     stdout: str
     stderr: str
     seconds: float
-
-
-def vaultsync_env(fault: str | None = None) -> dict[str, str]:
-    """This process's environment (the tests' hermetic git and state folder), this checkout on the path, and
-    `VAULTSYNC_FAULT` set to `fault` (or removed)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "VAULTSYNC_FAULT")}
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    if fault is not None:
-        env["VAULTSYNC_FAULT"] = fault
-    return env
 
 
 def run_vaultsync(

@@ -475,6 +475,7 @@ def _leaf_fields(cls: type, prefix: str = "") -> Iterator[tuple[str, Any]]:
     for f in dataclasses.fields(cls):
         if f.name == "vault":
             continue
+        # ignored below: mypy cannot see that a field's default_factory, once not MISSING, is callable.
         default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default  # type: ignore[misc]
         if dataclasses.is_dataclass(default):
             yield from _leaf_fields(type(default), f"{prefix}{f.name}.")
@@ -565,7 +566,7 @@ def test_a_setting_with_an_impossible_value_fails_at_load_naming_its_key(
     ],
 )
 def test_a_config_file_that_is_not_yaml_or_not_a_mapping_is_refused_clearly(
-    text: str, expected: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    text: str, expected: str | None, tmp_path: Path, state_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     vault = tmp_path / "vault"
     vault.mkdir()

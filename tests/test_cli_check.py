@@ -18,14 +18,12 @@ PLANTED = [
 
 
 @pytest.fixture(autouse=True)
-def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Keep the state database (and anything else per-user) out of the real home; the tests' vault folder
-    (`tmp_path / "vault"`) has `.obsidian/`, as a real vault has."""
+def _private_home(tmp_path: Path, state_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """These commands keep their state in the per-user folder (conftest's `state_home`), and anything else
+    per-user out of the real home; the tests' vault folder (`tmp_path / "vault"`) has `.obsidian/`, as a real
+    vault has."""
     (tmp_path / "vault" / ".obsidian").mkdir(parents=True)
-    state = tmp_path / "xdg-state"
-    monkeypatch.setenv("XDG_STATE_HOME", str(state))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    return state
 
 
 def _problem_lines(out: str) -> list[tuple[str, str]]:
@@ -40,7 +38,7 @@ def _problem_lines(out: str) -> list[tuple[str, str]]:
 
 
 def test_check_on_the_example_vault_reports_exactly_the_planted_problems(
-    capsys: pytest.CaptureFixture[str], private_state: Path
+    capsys: pytest.CaptureFixture[str], state_home: Path
 ) -> None:
     assert run(["check", "--vault", str(EXAMPLE_VAULT)]) == 1
     captured = capsys.readouterr()
@@ -48,7 +46,7 @@ def test_check_on_the_example_vault_reports_exactly_the_planted_problems(
     assert captured.out.count("  hint: ") == 3
     assert "8 notes checked: 3 problems in 3 files" in captured.err
     # The state database went to the redirected per-user folder, not into the vault or the real home.
-    assert list(private_state.rglob("state.db"))
+    assert list(state_home.rglob("state.db"))
     assert not list(EXAMPLE_VAULT.rglob("*.db"))
 
 
@@ -211,7 +209,6 @@ def test_publish_sums_up_links_to_private_notes_past_ten(
     links = "".join(f"[[private]] line {i}\n" for i in range(3))
     for i in range(15):
         write_note(vault, f"public {i}.md", f"---\npublish: true\n---\n{links}")
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
     assert run(["--vault", str(vault), "publish", "--to", str(tmp_path / "site")]) == 0
 

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 from conftest import GitRunner
+from helpers_vault import vaultsync_env
 
 from vaultsync.cli.main import run
 from vaultsync.stamping import run as stamping_run
-
-REPO = Path(__file__).resolve().parent.parent
 
 SAMPLE = """---
 date_created: 2025-09-20
@@ -103,7 +102,6 @@ class CliVault:
 @pytest.fixture
 def vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CliVault:
     monkeypatch.delenv("CI", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     root = tmp_path / "vault"
     root.mkdir()
     (root / ".vaultsync.yaml").write_text("state_dir: ../state\n", encoding="utf-8")
@@ -114,19 +112,12 @@ def vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
     return CliVault(root=root, state_dir=tmp_path / "state", capsys=capsys)
 
 
-def subprocess_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
-    env["XDG_STATE_HOME"] = str(tmp_path / "xdg-state")
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    return env
-
-
 def vaultsync_process(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "vaultsync", *args],
         capture_output=True,
         text=True,
-        env=subprocess_env(tmp_path),
+        env=vaultsync_env(),
         cwd=tmp_path,
         check=False,
         timeout=120,
@@ -303,10 +294,8 @@ def test_the_first_stamp_without_state_adopts_every_note_without_writing(vault: 
 
 
 def test_init_writes_a_starter_config_and_keeps_state_outside_the_vault(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, state_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delenv("CI", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     root = tmp_path / "vault"
     (root / "Notes").mkdir(parents=True)
     (root / "Notes" / "a.md").write_bytes(SAMPLE.encode())
@@ -320,7 +309,7 @@ def test_init_writes_a_starter_config_and_keeps_state_outside_the_vault(
         "Notes/a.md",
     ]
     assert (root / "Notes" / "a.md").read_bytes() == SAMPLE.encode()
-    assert list((tmp_path / "xdg-state").rglob("state.db"))
+    assert list(state_home.rglob("state.db"))
     assert not (root / ".git").exists()  # not a repository: nothing to tell git
     # An existing config file is never overwritten.
     (root / ".vaultsync.yaml").write_text("# mine\n", encoding="utf-8")
@@ -608,10 +597,8 @@ def test_stamp_reports_today_in_the_configured_time_zone(vault: CliVault) -> Non
 
 
 def test_init_in_a_git_repository_makes_git_ignore_vaultsyncs_temp_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git: GitRunner
+    tmp_path: Path, state_home: Path, git: GitRunner
 ) -> None:
-    monkeypatch.delenv("CI", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     root = tmp_path / "vault"
     root.mkdir()
     git(root, "init", "-q")

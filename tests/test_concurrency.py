@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 from conftest import GitRunner, VaultBuilder
-from crashkit import fsck_problems, manifest_mismatches, tree_files, vaultsync_env
+from crashkit import fsck_problems, manifest_mismatches, tree_files
+from helpers_vault import vaultsync_env
 
 from vaultsync.cli.main import run
 
@@ -65,7 +66,6 @@ class Scene:
 @pytest.fixture
 def scene(tmp_path: Path, vault: VaultBuilder, git_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Scene:
     monkeypatch.delenv("CI", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     vault.write(".vaultsync.yaml", "state_dir: ../state\n")
     for i in range(NOTES):
         vault.note(f"n{i:02}.md", publish="true", at_semantic_version="0.0.0.1", body=f"Note {i}.\n")

@@ -92,7 +92,7 @@ def test_nested_values_are_read_into_typed_settings(tmp_path: Path) -> None:
 def test_the_config_is_frozen(tmp_path: Path) -> None:
     config = parse_config({}, vault=tmp_path)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        config.watch.settle = 1.0  # type: ignore[misc]
+        config.watch.settle = 1.0  # type: ignore[misc]  # assigning to a frozen field is what this test tries
 
 
 def test_an_unknown_key_warns_with_a_did_you_mean(tmp_path: Path) -> None:

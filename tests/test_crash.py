@@ -60,7 +60,6 @@ def _writer_machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, git_env: di
     """Stamp as on a writer's machine (no CI variable), with state and git kept inside tmp_path."""
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv("VAULTSYNC_FAULT", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
 
 
 def vaultsync(*args: str) -> int:

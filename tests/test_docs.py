@@ -31,8 +31,8 @@ COMMANDS = _command_paths(cli)
 
 
 @pytest.fixture(autouse=True)
-def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+def _private_home(tmp_path: Path, state_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The documented commands use the per-user state folder (conftest's `state_home`); nothing else of the home."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
 
@@ -103,3 +103,18 @@ def test_every_name_of_the_library_api_resolves() -> None:
 
     for name in vaultsync.__all__:
         assert getattr(vaultsync, name) is not None, name
+
+
+def test_every_module_of_the_package_has_its_line_in_the_architecture_page() -> None:
+    page = (REPO_ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    package = REPO_ROOT / "vaultsync"
+    modules = [
+        p.relative_to(package).as_posix()
+        for p in sorted(package.rglob("*.py"))
+        if p.name != "__init__.py" or p.parent == package  # a subpackage's __init__ only names it
+    ]
+    assert len(modules) > 40
+    missing = [m for m in modules if f"- `{m}`" not in page]
+    assert missing == [], f"docs/architecture.md has no line for {missing}"
+    listed = set(re.findall(r"^- `([\w/]+\.py)`", page, re.M))
+    assert listed == set(modules), f"listed but gone: {sorted(listed - set(modules))}"

@@ -60,9 +60,7 @@ def site(
     git_repo: Callable[..., Path],
     git: GitRunner,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> Site:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     vault.write(".vaultsync.yaml", "state_dir: ../state\n")
     vault.note("note.md", publish="true", body="First.\n")
     repo = git_repo("site", commit=True)

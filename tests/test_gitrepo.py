@@ -15,12 +15,25 @@ from conftest import GitRunner
 from vaultsync.config import Identity
 from vaultsync.errors import BusyError, GitError
 from vaultsync.git.commit import _MAX_PACKS, CommitBuilder, commit_paths, push
-from vaultsync.git.objects import commit_author, read_blob
+from vaultsync.git.objects import read_objects
 from vaultsync.git.repo import check_ready, ensure_repo, exclude_from_git, find_git_dir, head_commit, repo_state
 
 IDENTITY = Identity(name="Fallback Bot", email="bot@fallback.test")
 
 RepoFactory = Callable[..., Path]
+
+
+def read_blob(repo: Path, rev: str, path: str) -> bytes | None:
+    """The bytes of `path` in commit `rev`, or None when it has no such file (through the module's batch read)."""
+    return read_objects(repo, [f"{rev}:{path}"])[0]
+
+
+def commit_author(repo: Path, rev: str = "HEAD") -> str:
+    """`Name <email>` of a commit's author."""
+    done = subprocess.run(
+        ["git", "-C", str(repo), "log", "-1", "--format=%an <%ae>", rev], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
 
 
 def write(repo: Path, relpath: str, text: str) -> None:
@@ -183,7 +196,7 @@ def test_check_ready_refuses_another_branch(git_repo: RepoFactory, git: GitRunne
         check_ready(repo, branch="main")
 
 
-def test_read_blob_reads_a_committed_file_or_none(git_repo: RepoFactory) -> None:
+def test_read_objects_reads_a_committed_file_or_none(git_repo: RepoFactory) -> None:
     repo = git_repo(commit=True)
     assert read_blob(repo, "HEAD", "README.md") == b"The site.\n"
     assert read_blob(repo, "HEAD", "missing.json") is None

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import GitRunner
-
-REPO = Path(__file__).resolve().parent.parent
+from helpers_vault import REPO_ROOT as REPO
 
 NOTE = """---
 title: Framework
@@ -57,12 +56,16 @@ def commit(repo: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", "commit", "-m", "edit"], cwd=repo, capture_output=True, text=True)
 
 
-@pytest.fixture
-def framework_repo(
-    git_repo: Callable[..., Path], git: GitRunner, state_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """A vault repository with the framework's hook installed and a local `vaultsync-stamp` hook configured."""
+@pytest.fixture(autouse=True)
+def _framework_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The framework's own store (its cache, ~/.cache/pre-commit by default) in tmp_path, for every test here:
+    even `validate-manifest` creates it."""
     monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "pre-commit-home"))
+
+
+@pytest.fixture
+def framework_repo(git_repo: Callable[..., Path], git: GitRunner, state_home: Path) -> Path:
+    """A vault repository with the framework's hook installed and a local `vaultsync-stamp` hook configured."""
     repo = git_repo("vault")
     (repo / ".pre-commit-config.yaml").write_text(CONFIG)
     (repo / "note.md").write_text(NOTE)

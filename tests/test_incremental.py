@@ -40,7 +40,9 @@ def assert_as_the_full_plan_wants(config: Config, git: GitRunner) -> None:
 
 
 @pytest.fixture
-def scene(vault: VaultBuilder, tmp_path: Path, git_env: dict[str, str]) -> tuple[VaultBuilder, Config]:
+def scene(
+    vault: VaultBuilder, tmp_path: Path, git_env: dict[str, str], state_home: Path
+) -> tuple[VaultBuilder, Config]:
     vault.note("a.md", publish="true", body="A links [[b]] and ![[pic.png]].\n")
     vault.note("b.md", publish="true", body="B.\n")
     vault.note("private.md", publish="false", body="secret-7f3a\n")
@@ -137,7 +139,13 @@ def test_a_commit_by_someone_else_in_the_publication_repo_makes_the_next_publish
 
 @pytest.mark.parametrize(("seed", "unlink"), [(1, False), (2, False), (3, True)])
 def test_random_edits_published_through_the_session_leave_what_the_full_plan_wants(
-    vault: VaultBuilder, tmp_path: Path, git: GitRunner, git_env: dict[str, str], seed: int, unlink: bool
+    vault: VaultBuilder,
+    tmp_path: Path,
+    git: GitRunner,
+    git_env: dict[str, str],
+    state_home: Path,
+    seed: int,
+    unlink: bool,
 ) -> None:
     rng = random.Random(seed)
     names = [f"n{i}.md" for i in range(8)]

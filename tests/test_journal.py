@@ -61,7 +61,6 @@ def test_a_journal_with_nothing_saved_says_so_for_that_note(tmp_path: Path) -> N
 @pytest.fixture
 def vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("CI", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     root = tmp_path / "vault"
     root.mkdir()
     (root / ".vaultsync.yaml").write_text("state_dir: ../state\nwatch:\n  journal_keep: 2\n", encoding="utf-8")

@@ -341,9 +341,8 @@ def _racy(a: Audit) -> None:
     ],
 )
 def test_no_secret_ever_reaches_the_publication_repository_through_any_change(
-    tmp_path: Path, git_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, folder: str, unlink: bool
+    tmp_path: Path, git_env: dict[str, str], state_home: Path, folder: str, unlink: bool
 ) -> None:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     a = make_audit(tmp_path, folder=folder, unlink=unlink)
     build_vault(a)
     a.publish_and_check("first publish")
@@ -354,9 +353,8 @@ def test_no_secret_ever_reaches_the_publication_repository_through_any_change(
 
 
 def test_under_slug_naming_unsafe_slugs_publish_nothing_and_no_secret_follows(
-    tmp_path: Path, git_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, git_env: dict[str, str], state_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     a = make_audit(tmp_path, folder="content", unlink=False)
     a.vault.write(".vaultsync.yaml", CONFIG + "publish:\n  folder: content\n  naming: slug\n")
     a.repo.mkdir()
@@ -378,7 +376,7 @@ def test_under_slug_naming_unsafe_slugs_publish_nothing_and_no_secret_follows(
     assert collapse_manifest(committed_files(a.repo)) == {"content/a-safe-slug.md", f"content/{MANIFEST}"}
     assert leaks(a.repo, a.secrets) == []
     assert (a.repo / "private" / "keep.md").read_text() == "The site's own file.\n"
-    outside = {p for p in files_under(tmp_path) if not p.startswith(("vault/", "site/", "xdg-state/", "state/"))}
+    outside = {p for p in files_under(tmp_path) if not p.startswith(("vault/", "site/", "state/"))}
     assert outside == set(), f"written outside the vault and the repository: {outside}"
 
 
@@ -507,17 +505,13 @@ def random_walk(tmp_path: Path, steps: int, seed: int) -> int:
 
 
 def test_a_random_walk_of_flips_renames_moves_deletions_and_links_never_leaks(
-    tmp_path: Path, git_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, git_env: dict[str, str], state_home: Path
 ) -> None:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     assert random_walk(tmp_path, steps=25, seed=1) > 5
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(6))
-def test_long_random_walks_never_leak(
-    tmp_path: Path, git_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, seed: int
-) -> None:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+def test_long_random_walks_never_leak(tmp_path: Path, git_env: dict[str, str], state_home: Path, seed: int) -> None:
     planted = random_walk(tmp_path, steps=150, seed=seed)
     print(f"[privacy walk seed {seed}] steps=150 secrets={planted}")

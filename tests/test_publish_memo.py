@@ -41,7 +41,7 @@ def cli_publish(config: Config, state: State) -> PublishPlan:
 
 
 @pytest.fixture
-def scene(vault: VaultBuilder, tmp_path: Path, git_env: dict[str, str]) -> tuple[VaultBuilder, Path]:
+def scene(vault: VaultBuilder, tmp_path: Path, git_env: dict[str, str], state_home: Path) -> tuple[VaultBuilder, Path]:
     vault.note("a.md", publish="true", body="A links [[private]] and ![[pic.png]].\n")
     vault.note("sub/b.md", publish="true", body="B.\n")
     vault.note("private.md", publish="false", body="Private.\n")
@@ -125,7 +125,7 @@ def test_any_change_of_an_input_plans_in_full(
 
 
 def test_random_changes_never_recall_a_plan_the_full_plan_would_not_make(
-    vault: VaultBuilder, tmp_path: Path, git: GitRunner, git_env: dict[str, str]
+    vault: VaultBuilder, tmp_path: Path, git: GitRunner, git_env: dict[str, str], state_home: Path
 ) -> None:
     rng = random.Random(5)
     site = tmp_path / "site"

@@ -41,7 +41,6 @@ class Cli:
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
     monkeypatch.delenv("CI", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     root = tmp_path / "vault"
     root.mkdir()
     (root / ".vaultsync.yaml").write_text("state_dir: ../state\n", encoding="utf-8")

@@ -19,7 +19,6 @@ from vaultsync.daemon.status_file import read_daemon_status, status_file
 @pytest.fixture
 def vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("CI", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     root = tmp_path / "vault"
     root.mkdir()
     (root / ".vaultsync.yaml").write_text("state_dir: ../state\n", encoding="utf-8")

@@ -11,22 +11,11 @@ from pathlib import Path
 
 import pytest
 from conftest import GitRunner
+from helpers_vault import REPO_ROOT as REPO
+from helpers_vault import sample_note as note
+from helpers_vault import version_of
 
 from vaultsync.cli.main import run
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def note(version: str | None = "0.0.0.1", body: str = "Body.\n") -> str:
-    line = f"at_semantic_version: {version}\n" if version is not None else ""
-    return f"---\ntitle: T\n{line}date_modified: 2025-01-01\n---\n{body}"
-
-
-def version_of(path: Path) -> str | None:
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("at_semantic_version:"):
-            return line.split(":", 1)[1].strip()
-    return None
 
 
 class Vault:
@@ -53,8 +42,9 @@ class Vault:
 
 
 @pytest.fixture
-def vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Vault:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+def vault(
+    tmp_path: Path, state_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Vault:
     root = tmp_path / "vault"
     (root / ".obsidian").mkdir(parents=True)
     monkeypatch.chdir(root)  # relative PATHs mean the same before and after issue 12's item 15
@@ -204,9 +194,8 @@ def test_stamp_runs_when_ci_is_empty_0_or_false(vault: Vault, monkeypatch: pytes
 
 @pytest.mark.parametrize(("value", "stamped"), [("1", False), ("true", False), ("0", True), ("false ", True)])
 def test_the_installed_hook_sees_ci_as_the_cli_does(
-    tmp_path: Path, git: GitRunner, monkeypatch: pytest.MonkeyPatch, value: str, stamped: bool
+    tmp_path: Path, git: GitRunner, state_home: Path, monkeypatch: pytest.MonkeyPatch, value: str, stamped: bool
 ) -> None:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     repo = tmp_path / "vault"
     (repo / ".obsidian").mkdir(parents=True)
     (repo / "A.md").write_text(note(), encoding="utf-8")

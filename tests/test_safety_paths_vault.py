@@ -14,22 +14,10 @@ from pathlib import Path
 
 import pytest
 from conftest import GitRunner
+from helpers_vault import EXAMPLE_VAULT, version_of
+from helpers_vault import sample_note as note
 
 from vaultsync.cli.main import run
-
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE_VAULT = REPO / "examples" / "vault"
-
-
-def note(version: str = "0.0.0.1", body: str = "Body.\n") -> str:
-    return f"---\ntitle: T\nat_semantic_version: {version}\ndate_modified: 2025-01-01\n---\n{body}"
-
-
-def version_of(path: Path) -> str | None:
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("at_semantic_version:"):
-            return line.split(":", 1)[1].strip()
-    return None
 
 
 def edit(path: Path, words: str = "More words.\n") -> Path:
@@ -49,8 +37,7 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+def cli(state_home: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
     return Cli(capsys)
 
 
@@ -111,7 +98,9 @@ def test_status_in_a_subfolder_shows_the_vault_root(root: Path, cli: Cli, monkey
 
 
 @pytest.mark.parametrize("command", [["stamp"], ["check"], ["status"], ["publish", "--dry-run", "--to", "site"]])
-def test_a_folder_without_obsidian_or_config_is_refused(tmp_path: Path, cli: Cli, command: list[str]) -> None:
+def test_a_folder_without_obsidian_or_config_is_refused(
+    tmp_path: Path, state_home: Path, cli: Cli, command: list[str]
+) -> None:
     plain = tmp_path / "share"
     plain.mkdir()
     (plain / "readme.md").write_text(note(), encoding="utf-8")
@@ -126,7 +115,7 @@ def test_a_folder_without_obsidian_or_config_is_refused(tmp_path: Path, cli: Cli
     assert f"hint: run `vaultsync --vault {plain.resolve()} init` to make it a vault" in err
     assert sorted(p.name for p in plain.iterdir()) == ["readme.md"]
     assert (plain / "readme.md").read_bytes() == before
-    assert not (tmp_path / "xdg-state").exists()
+    assert list(state_home.iterdir()) == []
 
 
 def test_without_vault_a_current_folder_outside_any_vault_is_refused(
@@ -182,11 +171,10 @@ def test_the_readme_example_vault_is_a_vault(tmp_path: Path, cli: Cli) -> None:
 
 
 def test_the_hook_stamps_a_clone_where_obsidian_is_not_committed(
-    tmp_path: Path, git: GitRunner, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, git: GitRunner, state_home: Path
 ) -> None:
     # The hook is opted into for the repository (`hook install`, or the pre-commit framework's config): a linked
     # worktree or a clone without `.obsidian/` and without a config is still the vault, never refused.
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     repo = tmp_path / "clone"
     repo.mkdir()
     (repo / "A.md").write_text(note(), encoding="utf-8")

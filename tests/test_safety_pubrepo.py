@@ -21,11 +21,9 @@ from vaultsync.store.state import State
 
 
 @pytest.fixture(autouse=True)
-def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_env: dict[str, str]) -> Path:
-    state = tmp_path / "xdg-state"
-    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+def _private_home(tmp_path: Path, state_home: Path, monkeypatch: pytest.MonkeyPatch, git_env: dict[str, str]) -> None:
+    """The per-user state folder (conftest's `state_home`), a hermetic git, and no real home."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    return state
 
 
 def _config(vault: VaultBuilder, site: Path, folder: str = "") -> None:

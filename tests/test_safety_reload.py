@@ -4,7 +4,6 @@ says which settings need a restart."""
 
 from __future__ import annotations
 
-import re
 import signal
 import subprocess
 import sys
@@ -15,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from crashkit import vaultsync_env, wait_for_group
+from crashkit import wait_for_group
+from helpers_vault import vaultsync_env, version_of
 
 from vaultsync.config import load_config
 from vaultsync.daemon.status_file import read_daemon_status
@@ -26,7 +26,6 @@ BASE = (
     "watch:\n  settle: 0.1\n  revision_window: 0\n  rescan_interval: 3600\n"
     "{extra}"
 )
-VERSION = re.compile(r"^at_semantic_version: (.*)$", re.M)
 
 
 @pytest.fixture(autouse=True)
@@ -43,11 +42,6 @@ def config_text(*, initial: str | None = None, extra: str = "") -> str:
 def note(body: str, version: str | None = "0.0.0.1") -> str:
     head = "title: T\ndate_modified: 2020-01-01\n" + (f"at_semantic_version: {version}\n" if version else "")
     return f"---\n{head}---\n{body}"
-
-
-def version_of(path: Path) -> str | None:
-    found = VERSION.search(path.read_text(encoding="utf-8"))
-    return found.group(1).strip() if found else None
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> bool:

@@ -105,7 +105,6 @@ class Vault:
 @pytest.fixture
 def vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Vault:
     monkeypatch.delenv("CI", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     root = tmp_path / "vault"
     root.mkdir()
     return Vault(root=root, state_dir=tmp_path / "state")

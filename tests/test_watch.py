@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_vault import write_note
+from helpers_vault import version_of, write_note
 
 from vaultsync.config import Config, parse_config
 from vaultsync.daemon.autopublish import Published
@@ -36,13 +36,6 @@ NOTE = "---\ntitle: A note\ndate_modified: 2020-01-01\nat_semantic_version: 0.0.
 
 def note_text(body: str, version: str = "0.0.0.1", date: str = "2020-01-01") -> str:
     return NOTE.replace("The body.\n", body).replace("0.0.0.1", version).replace("2020-01-01", date)
-
-
-def version_of(path: Path) -> str | None:
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("at_semantic_version:"):
-            return line.split(":", 1)[1].strip()
-    return None
 
 
 def body_of(path: Path) -> str:
@@ -995,6 +988,7 @@ def test_auto_publish_with_the_real_publisher_follows_edits_and_unpublishes_a_fo
         (vault / "Articles/a.md").write_text(note_text("Edited and republished.\n"))
         assert wait_for(lambda: version_of(site / "Articles/a.md") == "0.0.0.2")
         assert (site / "Articles/a.md").read_bytes() == (vault / "Articles/a.md").read_bytes()
+        # ignored below: the daemon's publisher is typed by its protocol; the real one keeps its session here.
         session = daemon.autopublish.publisher.session  # type: ignore[attr-defined]
         assert wait_for(lambda: session.quick_runs >= 1)  # published from what the daemon knew: no full plan
         full_runs = session.full_runs

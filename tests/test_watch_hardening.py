@@ -34,9 +34,9 @@ from crashkit import (
     manifest_mismatches,
     temp_files,
     tree_files,
-    vaultsync_env,
     wait_for_group,
 )
+from helpers_vault import vaultsync_env
 from test_privacy_audit import leaks
 from test_watch import Running, ScriptedSource, wait_for, wait_idle
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from helpers_vault import REPO_ROOT as REPO
 
 from vaultsync.cli.main import run
 from vaultsync.config import parse_config
@@ -30,7 +31,6 @@ from vaultsync.vault.writes import (
     write_if_unchanged,
 )
 
-REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2025, 11, 25, 9, 41, 7, 123456, tzinfo=timezone(timedelta(hours=-8)))
 
 OURS = b"---\nat_semantic_version: 0.0.0.1\n---\nBody.\n"
@@ -110,7 +110,7 @@ def test_a_save_between_the_last_check_and_the_swap_is_detected_and_the_users_by
     saved: list[bytes] = []
 
     def editor_saves() -> None:
-        save(path)  # type: ignore[operator]
+        save(path)  # type: ignore[operator]  # the parametrised `save` fixture is a callable, typed object
         saved.append(path.read_bytes())
 
     result = write_if_unchanged(path, sha256(OURS), STAMPED, relpath="note.md", before_replace=editor_saves)
@@ -122,7 +122,7 @@ def test_a_save_between_the_last_check_and_the_swap_is_detected_and_the_users_by
 
 def test_a_late_write_to_the_old_inode_after_the_swap_is_restored(tmp_path: Path) -> None:
     path = note(tmp_path)
-    held = open(path, "r+b")  # an editor that opened the note before our swap  # noqa: SIM115
+    held = open(path, "r+b")  # noqa: SIM115 - an editor that opened the note before our swap keeps it open, no `with`
     try:
 
         def editor_writes_late(seconds: float) -> None:
@@ -173,7 +173,7 @@ def replace_then(path: Path, monkeypatch: pytest.MonkeyPatch, save: object) -> l
     def swap(src: Path, dst: Path) -> bool:
         if Path(dst) == path and not saved:
             saved.append(b"")
-            save(path)  # type: ignore[operator]
+            save(path)  # type: ignore[operator]  # the parametrised `save` fixture is a callable, typed object
             saved[0] = path.read_bytes()
         return real_swap(src, dst)
 

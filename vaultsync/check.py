@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from vaultsync.config import Config
-from vaultsync.errors import Problem
+from vaultsync.errors import DUPLICATE_SLUG, DUPLICATE_UUID, UNREADABLE, Problem
 from vaultsync.store.catalog import Catalog, load_catalog
 from vaultsync.store.state import State
-from vaultsync.vault.problems import DUPLICATE_SLUG, DUPLICATE_UUID, SYMLINK_OUTSIDE, UNREADABLE
 from vaultsync.vault.scan import VaultScan, scan_vault
 
 
@@ -53,8 +52,7 @@ def check_catalog(config: Config, scan: VaultScan, catalog: Catalog) -> CheckRep
     for path, why in catalog.unreadable.items():
         problems.append(Problem(path, UNREADABLE, why, hint="check the file's permissions"))
     for skipped in scan.skipped:
-        kind = SYMLINK_OUTSIDE if skipped.kind == "symlink outside the vault" else UNREADABLE
-        problems.append(Problem(skipped.path, kind, skipped.message, hint=skipped.hint))
+        problems.append(Problem(skipped.path, skipped.kind, skipped.message, hint=skipped.hint))
     fields = config.fields
     problems += _duplicates(catalog, "uuid", DUPLICATE_UUID, fields.uuid)
     problems += _duplicates(catalog, "slug", DUPLICATE_SLUG, fields.slug)

@@ -1,8 +1,73 @@
-"""The one exception root of vaultsync, its few kinds, and `Problem`, a non-fatal finding about one file."""
+"""The one exception root of vaultsync, its few kinds, and `Problem`, a non-fatal finding about one file, with
+every problem kind of the `--json` contract."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
+
+# Problem kinds: the `kind` of every problem, warning and error in `--json` output (README, "JSON output").
+# Defined here only, imported where used: add new ones (and to README), never rename.
+# A note's frontmatter (`check`, `status`, and what `stamp` skips).
+INVALID_FRONTMATTER: Final = "invalid-frontmatter"
+ALIAS_EXPANSION: Final = "alias-expansion"
+FRONTMATTER_TOO_LARGE: Final = "frontmatter-too-large"
+FRONTMATTER_TOO_DEEP: Final = "frontmatter-too-deep"
+DUPLICATE_KEY: Final = "duplicate-key"
+MALFORMED_VERSION: Final = "malformed-version"
+NUMERIC_VERSION: Final = "numeric-version"
+MALFORMED_DATE: Final = "malformed-date"
+AMBIGUOUS_PUBLISH: Final = "ambiguous-publish"
+# Across notes, and files the scan cannot take.
+DUPLICATE_UUID: Final = "duplicate-uuid"
+DUPLICATE_SLUG: Final = "duplicate-slug"
+UNREADABLE: Final = "unreadable"  # a note, an attachment or a folder
+SYMLINK_OUTSIDE: Final = "symlink-outside"
+# A PATH argument that names no note (`stamp` / `bump`).
+NOT_FOUND: Final = "not-found"
+NOT_A_NOTE: Final = "not-a-note"
+IGNORED: Final = "ignored"
+NO_NOTES: Final = "no-notes"
+PATH_KINDS: Final = frozenset({NOT_FOUND, NOT_A_NOTE, IGNORED, NO_NOTES})
+# A note a stamp (or the hook) cannot version as it is: hard-linked, changed under us, not writable.
+SKIPPED: Final = "skipped"
+# The publish plan and its apply.
+UNSAFE_SLUG: Final = "unsafe-slug"
+OUTPUT_IN_THE_WAY: Final = "output-in-the-way"
+LINK_TO_PRIVATE: Final = "link-to-private"
+LINK_TO_MISSING: Final = "link-to-missing"
+CHANGED_DURING_PUBLISH: Final = "changed-during-publish"
+CHANGED_IN_REPOSITORY: Final = "changed-in-repository"
+MANIFEST_ENTRY: Final = "manifest-entry"
+MANIFEST_UNREADABLE: Final = "manifest-unreadable"
+
+PROBLEM_KINDS: Final = frozenset(
+    {
+        INVALID_FRONTMATTER,
+        ALIAS_EXPANSION,
+        FRONTMATTER_TOO_LARGE,
+        FRONTMATTER_TOO_DEEP,
+        DUPLICATE_KEY,
+        MALFORMED_VERSION,
+        NUMERIC_VERSION,
+        MALFORMED_DATE,
+        AMBIGUOUS_PUBLISH,
+        DUPLICATE_UUID,
+        DUPLICATE_SLUG,
+        UNREADABLE,
+        SYMLINK_OUTSIDE,
+        *PATH_KINDS,
+        SKIPPED,
+        UNSAFE_SLUG,
+        OUTPUT_IN_THE_WAY,
+        LINK_TO_PRIVATE,
+        LINK_TO_MISSING,
+        CHANGED_DURING_PUBLISH,
+        CHANGED_IN_REPOSITORY,
+        MANIFEST_ENTRY,
+        MANIFEST_UNREADABLE,
+    }
+)
 
 
 class VaultsyncError(Exception):
@@ -65,6 +130,10 @@ class Problem:
     line: int | None = None
     hint: str | None = None
     key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in PROBLEM_KINDS:  # a kind is part of the --json contract: define it above first
+            raise ValueError(f"unknown problem kind {self.kind!r}")
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path

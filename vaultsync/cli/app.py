@@ -101,6 +101,7 @@ def run(argv: list[str] | None = None, *, command: Callable[..., Any] = cli) -> 
     Output.json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
     try:
         with _boundary():
+            # ignored below: `command` is a click command, typed as a callable so tests can pass their own.
             command.main(args=argv, prog_name="vaultsync", standalone_mode=False)  # type: ignore[attr-defined]
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_ERROR)

@@ -10,6 +10,7 @@ import click
 
 from vaultsync.cli.options import Context, pass_context, vault_options
 from vaultsync.cli.render import EXIT_ERROR, EXIT_OK, emit_json, log_problem
+from vaultsync.errors import PATH_KINDS
 
 if TYPE_CHECKING:
     from vaultsync.stamping.run import StampRun
@@ -58,7 +59,6 @@ def report_stamps(run: StampRun, *, as_json: bool) -> int:
     Exit 1 only for what this run could not do that the user asked for (notes named on the command line); a
     note skipped for a standing problem is a warning, and `check` is the command that fails on it."""
     from vaultsync.stamping.stamps import count_stamps
-    from vaultsync.vault.selection import PATH_KINDS
 
     plan, result, dry_run = run.plan, run.result, run.dry_run
     problems = list(plan.problems) if result is None else list(result.problems)

@@ -9,7 +9,7 @@ import click
 
 from vaultsync.cli.options import Context, pass_context, vault_options
 from vaultsync.cli.render import EXIT_ERROR, EXIT_OK, emit_json, log_problem, progress_bar
-from vaultsync.errors import Problem
+from vaultsync.errors import LINK_TO_MISSING, LINK_TO_PRIVATE, Problem
 
 log = logging.getLogger("vaultsync")
 
@@ -94,7 +94,6 @@ def publish(
 def _log_publish_problems(problems: list[Problem]) -> None:
     """Every problem, except that links to private or missing notes are summed up past a few: a large vault
     has thousands, repeated every run, and they would bury the warnings that matter. `-v` shows them all."""
-    from vaultsync.publishing.plan import LINK_TO_MISSING, LINK_TO_PRIVATE
 
     limit = None if log.isEnabledFor(logging.DEBUG) else LINK_WARNINGS_SHOWN
     links = 0

@@ -89,6 +89,7 @@ def _convert(tp: Any, value: Any, *, path: str, where: str) -> Any:
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, Mapping):
             raise fail()
+        # ignored below: is_dataclass() narrows `tp` to "a dataclass type or instance"; it is the field's type here.
         return build_settings(tp, value, path=f"{path}.", where=where)  # type: ignore[arg-type]
     if tp is bool:
         if not isinstance(value, bool):

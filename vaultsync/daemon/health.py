@@ -19,7 +19,7 @@ from typing import Any
 
 from vaultsync.daemon.observer import EventSource, Fault
 from vaultsync.daemon.status_file import write_daemon_status
-from vaultsync.errors import Problem
+from vaultsync.errors import LINK_TO_MISSING, LINK_TO_PRIVATE, Problem
 
 log = logging.getLogger("vaultsync")
 
@@ -110,8 +110,8 @@ class Health:
         return out
 
 
-# The publisher's kinds for links that lead to nothing public (vaultsync.publishing.plan.LINK_TO_PRIVATE / _MISSING).
-LINK_KINDS = frozenset({"link-to-private", "link-to-missing"})
+# The publisher's kinds for links that lead to nothing public.
+LINK_KINDS = frozenset({LINK_TO_PRIVATE, LINK_TO_MISSING})
 
 
 class Report:

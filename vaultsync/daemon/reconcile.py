@@ -17,7 +17,7 @@ from pathlib import Path
 
 from vaultsync.config import Config
 from vaultsync.daemon.observer import is_ignored_dir
-from vaultsync.errors import Problem
+from vaultsync.errors import SYMLINK_OUTSIDE, UNREADABLE, Problem
 from vaultsync.stamping.plan import plan_stamps
 from vaultsync.stamping.stamps import StampPlan
 from vaultsync.store.catalog import Catalog, NoteInfo, describe_note, load_catalog
@@ -52,7 +52,7 @@ def read_settled(config: Config, path: str) -> tuple[FileStat, bytes] | Problem 
         if stat_module.S_ISLNK(lst.st_mode):
             target = Path(os.path.realpath(full))
             if not target.is_relative_to(vault) or any(p.startswith(".") for p in target.relative_to(vault).parts):
-                return Problem(path, "symlink outside the vault", f"points to {target}; not followed")
+                return Problem(path, SYMLINK_OUTSIDE, f"points to {target}; not followed")
         fd = os.open(full, os.O_RDONLY)
         try:
             before = os.fstat(fd)
@@ -67,7 +67,7 @@ def read_settled(config: Config, path: str) -> tuple[FileStat, bytes] | Problem 
     except FileNotFoundError:
         return None
     except OSError as exc:
-        return Problem(path, "unreadable", exc.strerror or str(exc), hint="check the file's permissions")
+        return Problem(path, UNREADABLE, exc.strerror or str(exc), hint="check the file's permissions")
     raw = b"".join(chunks)
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(raw) != after.st_size:
         return CHANGING

@@ -17,16 +17,6 @@ from vaultsync.git.repo import head_commit
 from vaultsync.git.run import decode, git_text, literal_paths, nul_joined, nul_split, run_git
 
 
-def read_blob(repo: Path, rev: str, path: str) -> bytes | None:
-    """The bytes of `path` in commit `rev`, or None when it has no such file."""
-    return read_objects(repo, [f"{rev}:{path}"])[0]
-
-
-def commit_author(repo: Path, rev: str = "HEAD") -> str:
-    """`Name <email>` of a commit's author."""
-    return git_text(repo, "log", "-1", "--format=%an <%ae>", rev)
-
-
 def read_objects(repo: Path, specs: Sequence[str]) -> list[bytes | None]:
     """Several blobs in one `cat-file --batch`: ids or `rev:path`; None for one that is missing or not a blob."""
     # The batch protocol is one spec a line: a path with a newline in it cannot be asked for (it reads as absent).

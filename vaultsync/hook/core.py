@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from vaultsync.config import Config
-from vaultsync.errors import NoteError, Problem, VaultsyncError, VersionError
+from vaultsync.errors import SKIPPED, NoteError, Problem, VaultsyncError, VersionError
 from vaultsync.git.objects import (
     IndexUpdate,
     StagedChange,
@@ -230,7 +230,7 @@ def _plan_one(config: Config, path: str, staged: bytes, head: bytes | None, *, n
     try:
         return make_stamp(config, path, staged, info, reason=reason, bump=bump, now=now, base=base)
     except (NoteError, VersionError) as exc:
-        return Problem(path, "skipped", exc.what + (f": {exc.why}" if exc.why else ""), hint=exc.hint)
+        return Problem(path, SKIPPED, exc.what + (f": {exc.why}" if exc.why else ""), hint=exc.hint)
 
 
 def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -> HookResult:
@@ -277,9 +277,7 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
             # working file behind the index.
             check_note_writable(config.vault, rel)
         except NoteError as exc:
-            result.problems.append(
-                Problem(rel, "skipped", exc.what + (f": {exc.why}" if exc.why else ""), hint=exc.hint)
-            )
+            result.problems.append(Problem(rel, SKIPPED, exc.what + (f": {exc.why}" if exc.why else ""), hint=exc.hint))
             continue
         todo.append((change, rel, staged, planned))
     if result.problems and config.hook.strict:
@@ -374,7 +372,7 @@ def _run_on_working_files(
         try:
             outcome = _write_working_file(config, rel, working, planned.new_raw)
         except NoteError as exc:
-            result.problems.append(Problem(rel, "skipped", str(exc), hint=exc.hint))
+            result.problems.append(Problem(rel, SKIPPED, str(exc), hint=exc.hint))
             continue
         if outcome.outcome == "written":
             result.stamped.append(planned)

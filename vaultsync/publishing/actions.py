@@ -8,9 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from vaultsync.errors import Problem
+from vaultsync.errors import CHANGED_IN_REPOSITORY, Problem
 from vaultsync.publishing.manifest import Kind, Manifest, ManifestEntry
-from vaultsync.publishing.ownership import CHANGED_IN_REPOSITORY
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from vaultsync.config import Config
-from vaultsync.errors import Problem, PublishError, StalePlanError
+from vaultsync.errors import (
+    CHANGED_DURING_PUBLISH,
+    CHANGED_IN_REPOSITORY,
+    SYMLINK_OUTSIDE,
+    UNREADABLE,
+    Problem,
+    PublishError,
+    StalePlanError,
+)
 from vaultsync.faults import fault_point
 from vaultsync.git.commit import CommitBuilder, index_matches_head, sync_index_to_head
 from vaultsync.git.commit import push as git_push
@@ -20,13 +28,11 @@ from vaultsync.publishing.copies import published_bytes, strips_comments
 from vaultsync.publishing.formatting import version_suffix
 from vaultsync.publishing.guard import written_bytes
 from vaultsync.publishing.manifest import Manifest, dump_shards, manifest_files, parse_shards
-from vaultsync.publishing.outputs import RepoWriter, VaultFiles, check_target
-from vaultsync.publishing.ownership import CHANGED_IN_REPOSITORY, record_folders, worktree_differences
-from vaultsync.publishing.plan import CHANGED_DURING_PUBLISH
+from vaultsync.publishing.outputs import RepoWriter, VaultResolver, check_target
+from vaultsync.publishing.ownership import record_folders, worktree_differences
 from vaultsync.publishing.resolution import NOTE_BEHIND_ATTACHMENT
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
-from vaultsync.vault.problems import SYMLINK_OUTSIDE, UNREADABLE
 from vaultsync.vault.scan import is_note_path
 
 TRAILER = "Published-by: vaultsync"
@@ -163,7 +169,7 @@ def _carry_out(
     previous = plan.previous.files
     writer = RepoWriter(plan.repo)
     hide_temps_from_git(ready.git_dir)  # our temp files in the work tree, and the user's `git add -A` there
-    sources = VaultFiles(config.vault)
+    sources = VaultResolver(config.vault)
     # A publish killed mid-write left temp files next to its outputs: never committed, but litter in the site.
     actions = (*plan.add, *plan.update, *plan.rename, *plan.delete)
     outputs = [a.output for a in actions] if plan.quick else [*files, *previous]
@@ -269,7 +275,7 @@ def _refused(plan: PublishPlan, problems: list[Problem]) -> set[str]:
 
 
 def _read_source(
-    sources: VaultFiles, action: PublishAction, problems: list[Problem], *, strip: bool
+    sources: VaultResolver, action: PublishAction, problems: list[Problem], *, strip: bool
 ) -> tuple[bytes, str] | None:
     """The bytes to publish for an action and their sha256 (hashed once), or None with a problem saying why."""
     real = sources.real(action.source)

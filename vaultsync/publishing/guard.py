@@ -7,16 +7,10 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 
-from vaultsync.errors import Problem
+from vaultsync.errors import CHANGED_IN_REPOSITORY, Problem
 from vaultsync.publishing.actions import PublishPlan
 from vaultsync.publishing.manifest import Manifest, ManifestEntry
-from vaultsync.publishing.ownership import (
-    CHANGED_IN_REPOSITORY,
-    head_hint,
-    head_reason,
-    worktree_differences,
-    worktree_hint,
-)
+from vaultsync.publishing.ownership import head_hint, head_reason, worktree_differences, worktree_hint
 
 
 def guard_plan(

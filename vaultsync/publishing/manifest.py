@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from vaultsync.errors import Problem, PublishError
+from vaultsync.errors import MANIFEST_ENTRY, MANIFEST_UNREADABLE, Problem, PublishError
 from vaultsync.git.objects import read_objects
 
 MANIFEST_NAME = ".vaultsync-manifest"  # a folder of shards
@@ -111,7 +111,7 @@ def parse_manifest(data: bytes, *, folder: str, where: str) -> tuple[Manifest, l
         problems: list[Problem] = []
         for path, raw in files.items():
             if not is_safe_output(path, folder):
-                problems.append(Problem(where, "manifest-entry", f"ignoring `{path}`: outside the publish folder"))
+                problems.append(Problem(where, MANIFEST_ENTRY, f"ignoring `{path}`: outside the publish folder"))
                 continue
             if not isinstance(raw, dict):
                 raise ValueError(f"bad entry for {path}")
@@ -240,5 +240,5 @@ def load_manifests(repo: Path, folder: str, head: str | None) -> tuple[Manifest,
     try:
         on_disk, more = parse_shards(disk_blobs, folder=folder, where="")
     except PublishError as exc:
-        return committed, Manifest(), [*problems, Problem(manifest_dir(folder), "manifest-unreadable", str(exc))]
+        return committed, Manifest(), [*problems, Problem(manifest_dir(folder), MANIFEST_UNREADABLE, str(exc))]
     return committed, on_disk, problems + more

@@ -10,13 +10,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from vaultsync.config import Config, output_folder
-from vaultsync.errors import ConfigError, Problem, PublishError
+from vaultsync.errors import UNSAFE_SLUG, ConfigError, Problem, PublishError
 from vaultsync.faults import fault_point
 from vaultsync.git.repo import check_can_init, is_git_dir
 from vaultsync.publishing.manifest import is_safe_output
 from vaultsync.vault.writes import is_temp_name, remove_dead_writers_temps, temp_name
-
-UNSAFE_SLUG = "unsafe-slug"
 
 _WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
@@ -146,7 +144,7 @@ def sha_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-class VaultFiles:
+class VaultResolver:
     """The real files behind vault paths, for one run: the vault and each folder are resolved once.
 
     realpath walks every component of a path with an lstat each; thousands of sources share a few folders.

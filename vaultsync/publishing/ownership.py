@@ -22,9 +22,6 @@ from vaultsync.publishing.manifest import ManifestEntry
 from vaultsync.publishing.outputs import sha_file
 from vaultsync.store.state import State
 
-# A problem kind of the publish plan (part of `publish --json`).
-CHANGED_IN_REPOSITORY = "changed-in-repository"
-
 _BLOB_CACHE = "publish.blob_sha256"  # git blob id -> sha256 of its bytes (a fact: blob ids name contents)
 _FOLDERS = "publish.folders"  # publication repo -> the folders this vault's publications are in
 

@@ -12,7 +12,20 @@ from dataclasses import replace
 from pathlib import Path
 
 from vaultsync.config import Config, output_folder
-from vaultsync.errors import ConfigError, Problem, PublishError
+from vaultsync.errors import (
+    AMBIGUOUS_PUBLISH,
+    CHANGED_DURING_PUBLISH,
+    DUPLICATE_UUID,
+    INVALID_FRONTMATTER,
+    LINK_TO_MISSING,
+    LINK_TO_PRIVATE,
+    MANIFEST_UNREADABLE,
+    OUTPUT_IN_THE_WAY,
+    UNREADABLE,
+    ConfigError,
+    Problem,
+    PublishError,
+)
 from vaultsync.git.objects import read_objects, tree_files
 from vaultsync.git.repo import head_commit
 from vaultsync.publishing.actions import OldPublication, PublishAction, PublishPlan
@@ -25,14 +38,7 @@ from vaultsync.publishing.resolution import attachment_hashes, resolved_links
 from vaultsync.store.catalog import Catalog, load_catalog
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
-from vaultsync.vault.problems import AMBIGUOUS_PUBLISH, DUPLICATE_UUID, INVALID_FRONTMATTER, SYMLINK_OUTSIDE, UNREADABLE
 from vaultsync.vault.scan import VaultScan, scan_vault
-
-# Problem kinds of a publish plan (part of `publish --json`: add new ones, never rename).
-OUTPUT_IN_THE_WAY = "output-in-the-way"
-LINK_TO_PRIVATE = "link-to-private"
-LINK_TO_MISSING = "link-to-missing"
-CHANGED_DURING_PUBLISH = "changed-during-publish"
 
 
 def _mentions_key(path: Path, key: str) -> bool:
@@ -70,9 +76,7 @@ def plan_publish(
     scan = scan if scan is not None else scan_vault(config.vault, ignore=config.ignore)
     if catalog is None:  # a caller that already described the vault (status) passes its catalog
         catalog = load_catalog(config, scan, state)
-    warnings: list[Problem] = [
-        replace(p, kind=SYMLINK_OUTSIDE) if p.kind == "symlink outside the vault" else p for p in scan.skipped
-    ]
+    warnings: list[Problem] = list(scan.skipped)
     errors: list[Problem] = []
     keep: set[str] = set(catalog.unreadable)  # sources whose published copy stays as it is
     for path, why in sorted(catalog.unreadable.items()):
@@ -204,7 +208,7 @@ def _old_publications(
         try:
             manifest, problems = parse_shards(blobs, folder=other, where=" at HEAD")
         except PublishError as exc:
-            warnings.append(Problem(other, "manifest-unreadable", f"{exc}; its files are left where they are"))
+            warnings.append(Problem(other, MANIFEST_UNREADABLE, f"{exc}; its files are left where they are"))
             continue
         warnings += problems
         if manifest.files:

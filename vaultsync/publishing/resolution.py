@@ -11,12 +11,11 @@ from typing import Any
 
 from vaultsync._version import __version__
 from vaultsync.config import Config
-from vaultsync.errors import Problem
-from vaultsync.publishing.outputs import VaultFiles, sha_file
+from vaultsync.errors import UNREADABLE, Problem
+from vaultsync.publishing.outputs import VaultResolver, sha_file
 from vaultsync.store.catalog import NoteInfo
 from vaultsync.store.state import State
 from vaultsync.vault.links import LinkIndex, resolve_link
-from vaultsync.vault.problems import UNREADABLE
 from vaultsync.vault.scan import VaultScan, is_note_path
 
 _ATTACHMENT_CACHE = "publish.attachment_sha256"
@@ -35,7 +34,7 @@ def attachment_hashes(
     hashes: dict[str, str] = {}
     problems: list[Problem] = []
     hashed = 0
-    files = VaultFiles(config.vault)
+    files = VaultResolver(config.vault)
     for path in paths:
         st = scan.attachments[path]
         key = [st.size, st.mtime_ns, st.inode]

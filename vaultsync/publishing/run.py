@@ -13,8 +13,8 @@ from pathlib import Path
 
 from vaultsync.config import Config
 from vaultsync.errors import VaultsyncError
-from vaultsync.publishing.apply import PublishResult
 from vaultsync.publishing.actions import PublishPlan
+from vaultsync.publishing.apply import PublishResult
 from vaultsync.store.state import State, vault_lock
 
 

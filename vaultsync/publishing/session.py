@@ -17,16 +17,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from vaultsync.config import Config, output_folder
-from vaultsync.errors import StalePlanError
+from vaultsync.errors import DUPLICATE_UUID, LINK_TO_MISSING, LINK_TO_PRIVATE, StalePlanError
 from vaultsync.publishing.actions import PublishAction, PublishPlan
 from vaultsync.publishing.apply import PublishResult, apply_publish
 from vaultsync.publishing.copies import published_bytes, strips_comments
 from vaultsync.publishing.manifest import Manifest
-from vaultsync.publishing.plan import LINK_TO_MISSING, LINK_TO_PRIVATE, plan_publish
+from vaultsync.publishing.plan import plan_publish
 from vaultsync.store.catalog import describe_note, load_catalog
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
-from vaultsync.vault.problems import DUPLICATE_UUID
 from vaultsync.vault.scan import is_note_path, scan_vault
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vaultsync.config import Config
-from vaultsync.errors import NoteError, Problem
-from vaultsync.stamping.stamps import SKIPPED, Stamp, StampPlan, StampResult, problem_from
+from vaultsync.errors import SKIPPED, NoteError, Problem
+from vaultsync.stamping.stamps import Stamp, StampPlan, StampResult, problem_from
 from vaultsync.store.state import State
 
 if TYPE_CHECKING:

@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from vaultsync.config import Config
-from vaultsync.errors import NoteError, Problem, VersionError
+from vaultsync.errors import SKIPPED, UNREADABLE, NoteError, Problem, VersionError
 from vaultsync.stamping.rules import blocking_problems, decide, make_stamp
-from vaultsync.stamping.stamps import SKIPPED, Stamp, StampPlan, baseline_of, problem_from
+from vaultsync.stamping.stamps import Stamp, StampPlan, baseline_of, problem_from
 from vaultsync.store.state import Baseline, State
-from vaultsync.vault.problems import UNREADABLE
 
 if TYPE_CHECKING:
     from vaultsync.store.catalog import Catalog, NoteInfo

@@ -97,7 +97,7 @@ def make_stamp(
     base: Baseline | None,
     part: str | None = None,
 ) -> Stamp:
-    from vaultsync.store.catalog import managed_keys, present
+    from vaultsync.store.catalog import managed_keys, none_if_empty
     from vaultsync.text.dates import stamp_date
     from vaultsync.text.edit import FieldEdit, set_fields
     from vaultsync.text.version import Version
@@ -105,7 +105,7 @@ def make_stamp(
 
     note = Note(path=path, raw=raw)
     fields = config.fields
-    old_version = present(note.scalar(fields.version))
+    old_version = none_if_empty(note.scalar(fields.version))
     edits: list[FieldEdit] = []
     new_version: str | None = None
     if bump:

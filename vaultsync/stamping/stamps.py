@@ -7,17 +7,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from vaultsync.errors import NoteError, Problem, VersionError
+from vaultsync.errors import MALFORMED_VERSION, SKIPPED, NoteError, Problem, VersionError
 from vaultsync.store.state import Baseline
-from vaultsync.vault.problems import MALFORMED_VERSION
 
 if TYPE_CHECKING:
     from vaultsync.store.catalog import NoteInfo
     from vaultsync.text.edit import FieldEdit
 
 Reason = Literal["edited", "new note", "metadata changed", "same revision", "version set by hand", "manual bump"]
-
-SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)

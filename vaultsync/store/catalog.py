@@ -78,8 +78,9 @@ def managed_keys(config: Config) -> tuple[str, ...]:
     return (f.version, f.date_modified, f.date_created, f.uuid)
 
 
-def present(value: str | None) -> str | None:
-    """An empty, `~` or `null` value counts as absent: such a note gets the initial version."""
+def none_if_empty(value: str | None) -> str | None:
+    """The value, or None when it is empty, `~` or `null`: such a value counts as absent (the note gets the
+    initial version)."""
     from vaultsync.text.dates import EMPTY_VALUES
 
     return None if value is None or value in EMPTY_VALUES else value
@@ -108,8 +109,8 @@ def describe_note(note: Note, config: Config) -> NoteInfo:
         sha256=hashlib.sha256(note.raw).hexdigest(),
         body_fp=note.body_fingerprint,
         meta_fp=note.meta_fingerprint(managed_keys(config)),
-        version=present(note.scalar(f.version)),
-        date_modified=present(note.scalar(f.date_modified)),
+        version=none_if_empty(note.scalar(f.version)),
+        date_modified=none_if_empty(note.scalar(f.date_modified)),
         publish=flag,
         uuid=note.scalar(f.uuid),
         slug=note.scalar(f.slug),

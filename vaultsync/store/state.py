@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -63,8 +64,18 @@ class Baseline:
     bumped_at: float | None = None
 
 
+# Set by the test suite, and inherited by the processes it starts: a test that forgot to choose a state folder
+# fails loudly instead of leaving one in the home folder of whoever runs the tests.
+FORBID_DEFAULT_STATE_ENV = "VAULTSYNC_FORBID_DEFAULT_STATE"
+
+
 def default_state_dir(vault: Path) -> Path:
     """Per-user state folder for one vault, keyed by the vault's real path."""
+    if os.environ.get(FORBID_DEFAULT_STATE_ENV):
+        raise RuntimeError(
+            f"the per-user state folder is forbidden here ({FORBID_DEFAULT_STATE_ENV} is set): "
+            "a test takes the `state_home` fixture or sets `state_dir`"
+        )
     import platformdirs  # imported here: start-up time of short commands matters
 
     key = hashlib.sha256(str(vault.resolve()).encode()).hexdigest()[:16]

@@ -15,11 +15,13 @@ from typing import Any, Literal
 
 import yaml
 
+from vaultsync.errors import FRONTMATTER_TOO_LARGE
 from vaultsync.text.yaml_limits import MAX_FRONTMATTER_BYTES, ErrorKind, hostile_graph
 
 try:  # the C loader is ~5x faster on real vaults; fall back to pure Python where libyaml is missing
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    # ignored below: the pure-Python loader is another class with the same interface as the C one it stands for.
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
@@ -201,7 +203,7 @@ def parse_frontmatter(raw: bytes) -> Frontmatter:
     size = block.end - block.start
     if size > MAX_FRONTMATTER_BYTES:
         why = f"the frontmatter is {size / 2**20:.1f} MiB; vaultsync reads at most {MAX_FRONTMATTER_BYTES // 2**20} MiB"
-        return Frontmatter(block=block, error=why, error_kind="frontmatter-too-large")
+        return Frontmatter(block=block, error=why, error_kind=FRONTMATTER_TOO_LARGE)
     parsed = _parse_text(block.text)
     # Not dataclasses.replace: this runs once per note of a cold scan, and replace costs 4 µs of about 190.
     return Frontmatter(block=block, **{name: getattr(parsed, name) for name in _CARRIED})

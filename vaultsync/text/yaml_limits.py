@@ -11,6 +11,8 @@ from typing import Literal
 
 import yaml
 
+from vaultsync.errors import ALIAS_EXPANSION, FRONTMATTER_TOO_DEEP
+
 # Hostile input costs no more than its size warrants. A frontmatter block over this size is refused unread:
 # a person's properties are a few KiB, and parsing costs about 0.5 s per MiB (each stamp parses twice).
 MAX_FRONTMATTER_BYTES = 1024 * 1024
@@ -20,7 +22,8 @@ MAX_ALIAS_EXPANSION = 10_000
 # Values nested deeper than this are refused: Obsidian's properties are flat, and Python's own recursion (JSON,
 # comparisons) stops near 1,000 levels, which libyaml still accepts.
 MAX_NESTING = 100
-# Why a block is refused, beyond invalid YAML: `problems.py` reports these as problem kinds of their own.
+# Why a block is refused, beyond invalid YAML: vault/problems.py reports these as problem kinds of their own
+# (the values of errors.ALIAS_EXPANSION, FRONTMATTER_TOO_LARGE and FRONTMATTER_TOO_DEEP; a test holds them equal).
 ErrorKind = Literal["alias-expansion", "frontmatter-too-large", "frontmatter-too-deep"]
 
 
@@ -75,7 +78,7 @@ def hostile_graph(text: str, root: yaml.Node) -> tuple[ErrorKind, str, int] | No
             continue
         if key in on_path:
             why = f"the frontmatter refers to itself through an alias (*{_anchor(text, node)})"
-            return "alias-expansion", why, node.start_mark.line
+            return ALIAS_EXPANSION, why, node.start_mark.line
         if key in expanded:
             repeated = repeated or node
             continue
@@ -91,14 +94,14 @@ def hostile_graph(text: str, root: yaml.Node) -> tuple[ErrorKind, str, int] | No
     if depth[id(root)] > MAX_NESTING:
         # Named by the top-level key that holds the deepest value: where the user looks first.
         line = next(k.start_mark.line for k, v in root.value if max(depth[id(k)], depth[id(v)]) >= MAX_NESTING)
-        return "frontmatter-too-deep", f"the frontmatter nests values more than {MAX_NESTING} levels deep", line
+        return FRONTMATTER_TOO_DEEP, f"the frontmatter nests values more than {MAX_NESTING} levels deep", line
     if expanded[id(root)] - distinct > MAX_ALIAS_EXPANSION:
         assert repeated is not None
         why = (
             f"the frontmatter's aliases expand it to more than {MAX_ALIAS_EXPANSION:,} values "
             f"(&{_anchor(text, repeated)} and the aliases of it)"
         )
-        return "alias-expansion", why, repeated.start_mark.line
+        return ALIAS_EXPANSION, why, repeated.start_mark.line
     return None
 
 

@@ -6,26 +6,24 @@ import re
 from typing import TYPE_CHECKING
 
 from vaultsync.config import Config
-from vaultsync.errors import NoteError, Problem, VersionError
+from vaultsync.errors import (
+    ALIAS_EXPANSION,
+    AMBIGUOUS_PUBLISH,
+    DUPLICATE_KEY,
+    FRONTMATTER_TOO_DEEP,
+    FRONTMATTER_TOO_LARGE,
+    INVALID_FRONTMATTER,
+    MALFORMED_DATE,
+    MALFORMED_VERSION,
+    NUMERIC_VERSION,
+    NoteError,
+    Problem,
+    VersionError,
+)
 
 if TYPE_CHECKING:
     from vaultsync.text.frontmatter import Entry
     from vaultsync.vault.note import Note
-
-# Kinds are part of `check --json`: add new ones, never rename.
-INVALID_FRONTMATTER = "invalid-frontmatter"
-DUPLICATE_KEY = "duplicate-key"
-MALFORMED_VERSION = "malformed-version"
-NUMERIC_VERSION = "numeric-version"
-MALFORMED_DATE = "malformed-date"
-AMBIGUOUS_PUBLISH = "ambiguous-publish"
-DUPLICATE_UUID = "duplicate-uuid"
-DUPLICATE_SLUG = "duplicate-slug"
-UNREADABLE = "unreadable"
-SYMLINK_OUTSIDE = "symlink-outside"
-ALIAS_EXPANSION = "alias-expansion"
-FRONTMATTER_TOO_LARGE = "frontmatter-too-large"
-FRONTMATTER_TOO_DEEP = "frontmatter-too-deep"
 
 _HINTS = {
     INVALID_FRONTMATTER: "fix the frontmatter; until then the note is private and never stamped",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from vaultsync.errors import Problem
+from vaultsync.errors import SYMLINK_OUTSIDE, UNREADABLE, Problem
 
 NOTE_SUFFIX = ".md"
 
@@ -172,7 +172,7 @@ def scan_vault(root: Path, *, ignore: Iterable[str] = (), attachments: bool = Tr
             with os.scandir(folder) as it:
                 entries = list(it)
         except OSError as exc:
-            scan.skipped.append(Problem(prefix or ".", "unreadable folder", exc.strerror or str(exc)))
+            scan.skipped.append(Problem(prefix or ".", UNREADABLE, exc.strerror or str(exc)))
             continue
         for entry in entries:
             name = entry.name
@@ -182,7 +182,7 @@ def scan_vault(root: Path, *, ignore: Iterable[str] = (), attachments: bool = Tr
                 continue
             rel = prefix + name
             if not name.isascii() and not _is_utf8(name):
-                scan.skipped.append(Problem(printable(rel), "unreadable", _NOT_UTF8, hint=_NOT_UTF8_HINT))
+                scan.skipped.append(Problem(printable(rel), UNREADABLE, _NOT_UTF8, hint=_NOT_UTF8_HINT))
                 continue
             is_note = name[-3:].lower() == NOTE_SUFFIX
             try:
@@ -195,7 +195,7 @@ def scan_vault(root: Path, *, ignore: Iterable[str] = (), attachments: bool = Tr
                     continue
                 st = entry.stat()
             except OSError as exc:
-                scan.skipped.append(Problem(rel, "unreadable", exc.strerror or str(exc)))
+                scan.skipped.append(Problem(rel, UNREADABLE, exc.strerror or str(exc)))
                 continue
             if is_link:
                 target = Path(os.path.realpath(entry.path))
@@ -203,7 +203,7 @@ def scan_vault(root: Path, *, ignore: Iterable[str] = (), attachments: bool = Tr
                     scan.skipped.append(
                         Problem(
                             rel,
-                            "symlink outside the vault",
+                            SYMLINK_OUTSIDE,
                             f"points to {target}; not followed",
                             hint="move the target into the vault, or remove the link",
                         )

@@ -7,15 +7,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from vaultsync.errors import Problem, VaultsyncError
+from vaultsync.errors import IGNORED, NO_NOTES, NOT_A_NOTE, NOT_FOUND, Problem, VaultsyncError
 from vaultsync.vault.scan import VaultScan, is_note_path, why_ignored
-
-# Problem kinds of a PATH argument that names no note (in `stamp --json` / `bump --json` problems).
-NOT_FOUND = "not-found"
-NOT_A_NOTE = "not-a-note"
-IGNORED = "ignored"
-NO_NOTES = "no-notes"
-PATH_KINDS = frozenset({NOT_FOUND, NOT_A_NOTE, IGNORED, NO_NOTES})
 
 _PATTERN_CHARS = frozenset("*?[")
 
