@@ -4,9 +4,9 @@ The crash tests (tests/test_crash.py) start a real `vaultsync stamp` or `publish
 process sends itself SIGKILL at the n-th time (default: the first) it reaches the named point, as a power cut or
 an OOM kill would. Unset, a point costs one global lookup: the variable is read once, at import.
 
-Points: `after-temp-write`, `before-swap`, `after-swap` (a note's compare-and-swap write, writes.py);
-`publish-after-temp-write`, `before-manifest`, `before-commit` (the publish apply path, outputs.py and
-publish_apply.py); `before-update-ref`, `after-update-ref` (the commit, git/commit.py).
+Points: `after-temp-write`, `before-swap`, `after-swap` (a note's compare-and-swap write, vault/writes.py);
+`publish-after-temp-write`, `before-manifest`, `before-commit` (the publish apply path, publishing/outputs.py
+and publishing/apply.py); `before-update-ref`, `after-update-ref` (the commit, git/commit.py).
 """
 
 from __future__ import annotations

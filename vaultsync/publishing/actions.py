@@ -81,7 +81,7 @@ class PublishPlan:
     attachments_hashed: int = 0
     # Every file the vault wants published, changed or not (by output path): what the daemon remembers.
     wanted: Mapping[str, PublishAction] = field(default_factory=dict, repr=False, compare=False)
-    # A daemon's quick plan (see incremental.py): apply leaves out the whole-repository repairs (temp files
+    # A daemon's quick plan (see publishing/session.py): apply leaves out the whole-repository repairs (temp files
     # and a stale index left by a killed run), which the daemon's first publish, always a full one, does.
     quick: bool = False
     # Set by plan_publish when the manifest's files on disk are not HEAD's (a run killed before its commit, a
