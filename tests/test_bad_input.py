@@ -176,6 +176,7 @@ _Oracle.yaml_implicit_resolvers = {
 }
 _OPENING = re.compile(rb"\A(?:\xef\xbb\xbf)?---[ \t]*\r?\n")
 _CLOSING = re.compile(rb"^---[ \t]*(?:\r?\n|\Z)", re.MULTILINE)
+_TAB_BEFORE_EOL = re.compile(r"^([^\s#][^\n#]*?:)[ \t]*\t[ \t]*$", re.MULTILINE)
 
 
 def fully_parsed(raw: bytes) -> dict[str, Any] | None:
@@ -192,7 +193,12 @@ def fully_parsed(raw: bytes) -> dict[str, Any] | None:
     if closing is None:
         return None
     try:
-        data = yaml.load(raw[opening.end() : closing.start()].decode("utf-8"), Loader=_Oracle)
+        text = raw[opening.end() : closing.start()].decode("utf-8")
+        # PyYAML's pure-Python scanner refuses a tab between `key:` and the end of the line, which YAML 1.2 allows
+        # as separation space (libyaml, and so vaultsync, reads an empty value there): found by the long run as
+        # `at_semantic_version: \t`. The oracle reads such a line as the empty value it is.
+        text = _TAB_BEFORE_EOL.sub(r"\1", text)
+        data = yaml.load(text, Loader=_Oracle)
     except (UnicodeDecodeError, yaml.YAMLError, RecursionError, ValueError, TypeError):
         return None
     if data is None:
