@@ -311,31 +311,24 @@ class State:
 
     def baselines_with_body(self, body_fps: Iterable[str]) -> dict[str, Baseline]:
         """Baselines whose body fingerprint is one of these (the notes a new path may have been moved from)."""
-        wanted = sorted(set(body_fps))
-        out: dict[str, Baseline] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(
-                "SELECT path, body_fp, meta_fp, version, date_modified, bumped_at FROM baselines"
-                f" WHERE body_fp IN ({marks}) ORDER BY rowid",
-                chunk,
-            ):
-                out[row[0]] = Baseline(*row)
-        return out
+        return self._baselines_where("body_fp", sorted(set(body_fps)))
 
     def baseline_paths(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT path FROM baselines")}
 
     def baselines_for(self, paths: Iterable[str]) -> dict[str, Baseline]:
-        wanted = list(paths)
+        return self._baselines_where("path", list(paths))
+
+    def _baselines_where(self, column: str, values: list[str]) -> dict[str, Baseline]:
+        """The baselines whose `column` holds one of `values`, in table order (500 values a query: SQLite's
+        limit on bound parameters is 999 on older builds)."""
         out: dict[str, Baseline] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
+        for i in range(0, len(values), 500):
+            chunk = values[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for row in self._db.execute(
                 "SELECT path, body_fp, meta_fp, version, date_modified, bumped_at FROM baselines"
-                f" WHERE path IN ({marks})",
+                f" WHERE {column} IN ({marks}) ORDER BY rowid",
                 chunk,
             ):
                 out[row[0]] = Baseline(*row)
