@@ -19,7 +19,7 @@ import pytest
 from conftest import GitRunner
 
 from vaultsync.config import load_config
-from vaultsync.hook.core import MARKER, PREVIOUS_SUFFIX, install_hook, uninstall_hook
+from vaultsync.hook.install import MARKER, PREVIOUS_SUFFIX, install_hook, uninstall_hook
 from vaultsync.store.state import state_dir_for
 
 NOTE = """---
@@ -667,7 +667,9 @@ def diverge(repo: VaultRepo) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("operation", ["merge", "cherry-pick"])
-def test_concluding_a_conflicted_merge_or_cherry_pick_bumps_nothing(repo: VaultRepo, operation: str) -> None:
+def test_concluding_a_conflicted_merge_or_cherry_pick_gives_a_version_above_heads(
+    repo: VaultRepo, operation: str
+) -> None:
     side, main = diverge(repo)
     assert "0.0.0.2" in side and "0.0.0.2" in main
     assert repo.git(operation, "side", check=False).returncode != 0  # a conflict in the body
@@ -675,11 +677,12 @@ def test_concluding_a_conflicted_merge_or_cherry_pick_bumps_nothing(repo: VaultR
     repo.write("note.md", resolved)
     repo.add("note.md")
     repo.git("commit", "-q", "--no-edit")
-    assert repo.committed("note.md") == resolved  # the body differs from HEAD's, yet no bump
+    # The body differs from HEAD's: 0.0.0.2 named main's text already, so the resolution is a new revision.
+    assert repo.committed("note.md") == stamped(resolved.replace("0.0.0.2", "0.0.0.1"), "0.0.0.3")
     assert repo.status() == ""
 
 
-def test_a_commit_made_while_an_interactive_rebase_is_stopped_bumps_nothing(repo: VaultRepo) -> None:
+def test_a_commit_made_while_an_interactive_rebase_is_stopped_is_a_new_revision(repo: VaultRepo) -> None:
     repo.write("note.md", NOTE.replace("one.", "one!"))
     repo.add("note.md")
     repo.commit()
@@ -690,8 +693,9 @@ def test_a_commit_made_while_an_interactive_rebase_is_stopped_bumps_nothing(repo
     repo.add("note.md")
     repo.git("commit", "-q", "--amend", "--no-edit")
     repo.git("rebase", "--continue")
-    assert repo.committed("note.md") == during
     assert "0.0.0.2" in during
+    # Amended to another text than 0.0.0.2's, as an amend outside a rebase is: never one number for two texts.
+    assert repo.committed("note.md") == during.replace("0.0.0.2", "0.0.0.3")
 
 
 # -- skipping, pausing, recursion (scenarios 56 and 58) -----------------------------------------------------------

@@ -19,7 +19,7 @@ from vaultsync.cli.main import run
 from vaultsync.config import load_config, parse_config
 from vaultsync.daemon.loop import Daemon
 from vaultsync.errors import NoteError
-from vaultsync.hook.core import install_hook
+from vaultsync.hook.install import install_hook
 from vaultsync.store.journal import Journal
 from vaultsync.vault.writes import sha256, write_if_unchanged
 

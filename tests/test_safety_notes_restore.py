@@ -19,7 +19,7 @@ import pytest
 from vaultsync.cli.main import run
 from vaultsync.config import load_config, parse_config
 from vaultsync.daemon.loop import Daemon
-from vaultsync.hook.core import install_hook
+from vaultsync.hook.install import install_hook
 from vaultsync.store.journal import Journal
 
 NOTE = "---\ntitle: A note\ndate_modified: 2020-01-01\nat_semantic_version: 0.0.0.1\n---\nFirst paragraph.\n"

@@ -58,7 +58,7 @@ _EXPORTS = {
     "plan_publish": "vaultsync.publishing.plan",
     "apply_publish": "vaultsync.publishing.apply",
     "PublishSession": "vaultsync.publishing.session",
-    "install_hook": "vaultsync.hook.core",
+    "install_hook": "vaultsync.hook.install",
     "run_daemon": "vaultsync.daemon.loop",
 }
 
@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     from vaultsync.config import Config, load_config, parse_config
     from vaultsync.daemon.loop import run_daemon
     from vaultsync.errors import Problem, VaultsyncError
-    from vaultsync.hook.core import install_hook
+    from vaultsync.hook.install import install_hook
     from vaultsync.publishing.apply import apply_publish
     from vaultsync.publishing.plan import plan_publish
     from vaultsync.publishing.run import PublishRun, publish_notes

@@ -73,6 +73,7 @@ for _command in (
     publish.publish,
     daemon.watch,
     daemon.hook,
+    daemon.merge_file,
 ):
     cli.add_command(_command)
 

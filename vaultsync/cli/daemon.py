@@ -44,7 +44,7 @@ def hook_install(ctx: Context) -> None:
     Honours core.hooksPath (husky) and worktrees. The script calls this Python interpreter directly, falling
     back to `vaultsync` on PATH, so GUI git clients with a minimal PATH work too.
     """
-    from vaultsync.hook.core import install_hook, locate_hook
+    from vaultsync.hook.install import install_hook, locate_hook
 
     outcome = install_hook(ctx.config)
     log.info("%s: %s", outcome, locate_hook(ctx.config).hook)
@@ -55,7 +55,7 @@ def hook_install(ctx: Context) -> None:
 @pass_context
 def hook_uninstall(ctx: Context) -> None:
     """Remove vaultsync's pre-commit hook and put back the one that was there before."""
-    from vaultsync.hook.core import locate_hook, uninstall_hook
+    from vaultsync.hook.install import locate_hook, uninstall_hook
 
     outcome = uninstall_hook(ctx.config)
     log.info("%s: %s", outcome, locate_hook(ctx.config).hook)
@@ -89,3 +89,29 @@ def hook_run(ctx: Context, files: tuple[Path, ...]) -> None:
     blocked = commit_blocked(config, result)
     if blocked is not None:
         raise blocked
+
+
+@click.command("merge-file")
+@click.option(
+    "--vault-in-repo",
+    default=".",
+    show_default=True,
+    help="The vault's folder, relative to the top of the repository (what `hook install` writes).",
+)
+@click.argument("base", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("ours", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("theirs", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("path")
+@click.argument("marker_size", type=int, default=7, required=False)
+def merge_file(vault_in_repo: str, base: Path, ours: Path, theirs: Path, path: str, marker_size: int) -> None:
+    """git's merge driver for notes: `vaultsync merge-file %O %A %B %P %L`.
+
+    Merges the body and the other frontmatter lines as `git merge-file` does (a real conflict keeps its markers
+    and exits 1) and settles the managed lines itself: the higher version, bumped once more when both sides
+    revised the body; the later `date_modified`. The result is written to OURS (%A). `hook install` sets it
+    up; to use only the driver, see docs/teams.md.
+    """
+    from vaultsync.hook.merge_driver import DriverCall, run_merge_driver
+
+    call = DriverCall(base, ours, theirs, path, marker_size=marker_size, vault_in_repo=vault_in_repo)
+    raise SystemExit(run_merge_driver(call))

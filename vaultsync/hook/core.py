@@ -7,18 +7,15 @@ only if its staged body differs from HEAD's and its staged version is not alread
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
-import re
-import shlex
-import stat
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from vaultsync.config import Config
-from vaultsync.errors import SKIPPED, NoteError, Problem, VaultsyncError, VersionError
+from vaultsync.errors import SKIPPED, NoteError, Problem, VersionError
 from vaultsync.git.objects import (
     IndexUpdate,
     StagedChange,
@@ -28,8 +25,10 @@ from vaultsync.git.objects import (
     update_index_entries,
     write_blobs,
 )
-from vaultsync.git.repo import find_git_dir, hide_temps_from_git, hooks_dir, operation_in_progress, toplevel
-from vaultsync.stamping.rules import blocking_problems, decide, make_stamp
+from vaultsync.git.repo import toplevel
+from vaultsync.hook.install import SKIP_ENV
+from vaultsync.stamping.floor import highest_versions
+from vaultsync.stamping.rules import blocking_problems, decide, is_ahead, make_stamp
 from vaultsync.stamping.stamps import Stamp, baseline_of
 from vaultsync.store.catalog import describe_note
 from vaultsync.store.journal import Journal
@@ -42,155 +41,6 @@ from vaultsync.vault.writable import check_note_writable, real_target
 from vaultsync.vault.writes import WriteResult, sha256, write_if_unchanged
 
 log = logging.getLogger("vaultsync")
-
-MARKER = "vaultsync-pre-commit-hook"
-PREVIOUS_SUFFIX = ".vaultsync-previous"
-EDITED_SUFFIX = ".vaultsync-edited"  # our script, edited by the user, kept by `hook uninstall`
-_PYTHON_LINE = re.compile(r"^python=(.*)$", re.MULTILINE)
-SKIP_ENV = "VAULTSYNC_SKIP_HOOK"
-
-_TEMPLATE = """#!/bin/sh
-# {marker}: installed by `vaultsync hook install`; `vaultsync hook uninstall` removes it and puts back the hook
-# that was here before (kept as pre-commit{previous}, and run first).
-here=$(cd "$(dirname "$0")" && pwd)
-previous="$here/pre-commit{previous}"
-if [ -x "$previous" ]; then
-  # A sh script runs under the name pre-commit ($0): hook managers such as husky find the user's script by it.
-  case $(head -n 1 "$previous") in
-    "#!/bin/sh" | "#!/usr/bin/env sh") sh -c '. "$0{previous}"' "$here/pre-commit" "$@" || exit $? ;;
-    *) "$previous" "$@" || exit $? ;;
-  esac
-fi
-[ -n "${skip_env}" ] && exit 0
-top=$(git rev-parse --show-toplevel) || exit 1
-vault="$top"/{vault_rel}
-python={python}
-if [ -x "$python" ]; then
-  exec "$python" -m vaultsync --vault "$vault" hook run
-elif command -v vaultsync >/dev/null 2>&1; then
-  exec vaultsync --vault "$vault" hook run
-else
-  echo "vaultsync hook: neither $python nor a vaultsync command on PATH was found." >&2
-  echo "hint: reinstall vaultsync and run 'vaultsync hook install' again, or commit with {skip_env}=1 to skip." >&2
-  exit 1
-fi
-"""
-
-
-@dataclass(frozen=True)
-class HookPaths:
-    repo: Path
-    hook: Path
-    previous: Path
-    vault_rel: str
-
-
-def locate_hook(config: Config) -> HookPaths:
-    """Where git looks for the vault's pre-commit hook (honours core.hooksPath and worktrees)."""
-    repo = toplevel(config.vault)
-    hooks = hooks_dir(config.vault)
-    rel = os.path.relpath(config.vault.resolve(), repo)
-    return HookPaths(
-        repo=repo, hook=hooks / "pre-commit", previous=hooks / f"pre-commit{PREVIOUS_SUFFIX}", vault_rel=rel
-    )
-
-
-def _is_ours(path: Path) -> bool:
-    try:
-        return MARKER in path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-
-
-def render_hook(vault_rel: str, python: str) -> str:
-    return _TEMPLATE.format(
-        marker=MARKER,
-        previous=PREVIOUS_SUFFIX,
-        skip_env=SKIP_ENV,
-        vault_rel=shlex.quote(vault_rel),
-        python=shlex.quote(python),
-    )
-
-
-def install_hook(config: Config, *, python: str | None = None) -> str:
-    """Install our pre-commit script; a foreign hook is kept (run first) and restored on uninstall.
-
-    Returns what was done: "installed", "updated" or "unchanged". Idempotent.
-    """
-    paths = locate_hook(config)
-    hide_temps_from_git(find_git_dir(config.vault))  # the daemon's or a `stamp`'s, seen by `git add -A`
-    script = render_hook(paths.vault_rel, python or sys.executable)
-    paths.hook.parent.mkdir(parents=True, exist_ok=True)
-    if paths.hook.exists() or paths.hook.is_symlink():
-        if _is_ours(paths.hook):
-            if paths.hook.read_text(encoding="utf-8") == script:
-                return "unchanged"
-            _write_executable(paths.hook, script)
-            return "updated"
-        if paths.previous.exists() and paths.previous.read_bytes() == paths.hook.read_bytes():
-            # A hook manager (husky, on every `npm install`) wrote its script over ours again: it is kept already.
-            _write_executable(paths.hook, script)
-            return "installed"
-        if paths.previous.exists():
-            raise VaultsyncError(
-                "cannot keep the existing pre-commit hook",
-                where=str(paths.hook),
-                why=f"{paths.previous.name} already exists",
-                hint=f"move {paths.previous} away, then run `vaultsync hook install` again",
-            )
-        os.replace(paths.hook, paths.previous)
-    _write_executable(paths.hook, script)
-    return "installed"
-
-
-def uninstall_hook(config: Config, *, python: str | None = None) -> str:
-    """Remove our script and put back the hook that was there before.
-
-    Returns "restored the previous hook", "removed" (there was none before) or "absent". A script of ours that
-    the user edited since `hook install` is not thrown away: it is kept next to the hook as
-    `pre-commit.vaultsync-edited`, with a warning that says so.
-    """
-    paths = locate_hook(config)
-    if not _is_ours(paths.hook):
-        return "absent"
-    if not paths.hook.is_symlink() and not _is_pristine(paths, python):
-        backup = paths.hook.with_name(f"pre-commit{EDITED_SUFFIX}")
-        os.replace(paths.hook, backup)
-        log.warning("%s was edited since `vaultsync hook install`: your version is kept as %s", paths.hook, backup)
-    else:
-        paths.hook.unlink()
-    if paths.previous.exists() or paths.previous.is_symlink():
-        os.replace(paths.previous, paths.hook)
-        return "restored the previous hook"
-    return "removed"
-
-
-def _is_pristine(paths: HookPaths, python: str | None) -> bool:
-    """Whether the hook is a script `hook install` wrote, unedited (by this or another interpreter path)."""
-    try:
-        text = paths.hook.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    if text == render_hook(paths.vault_rel, python or sys.executable):
-        return True
-    found = _PYTHON_LINE.search(text)  # installed by another interpreter (a venv since rebuilt): same template
-    if found is None:
-        return False
-    try:
-        installed = shlex.split(found.group(1))[0]
-    except (ValueError, IndexError):
-        return False
-    return text == render_hook(paths.vault_rel, installed)
-
-
-def _write_executable(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.vaultsync-tmp")
-    temp.write_text(text, encoding="utf-8")
-    temp.chmod(temp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    os.replace(temp, path)
-
-
-# -- hook run ---------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -210,13 +60,19 @@ def _baseline_from(path: str, raw: bytes | None, config: Config) -> Baseline | N
     return baseline_of(path, info)
 
 
-def _plan_one(config: Config, path: str, staged: bytes, head: bytes | None, *, now: datetime) -> Stamp | Problem | None:
+def _plan_one(
+    config: Config, path: str, staged: bytes, head: bytes | None, *, now: datetime, floor: str | None = None
+) -> Stamp | Problem | None:
+    """The stamp of one staged note against HEAD's copy; `floor`, the highest version of its history, stands in
+    for HEAD's version when a bump from HEAD's would not get above it (stamping/floor.py)."""
     note = Note(path=path, raw=staged)
     info = describe_note(note, config)
     if not info.has_frontmatter and info.error is None:
         return None
     blocking = blocking_problems(config, info)
     base = _baseline_from(path, head, config)
+    if base is not None and floor is not None:
+        base = dataclasses.replace(base, version=floor)
     decision = decide(config, info, base, first_sight=False, now_ts=now.timestamp(), window=0.0)
     if decision is None:
         return None
@@ -240,13 +96,10 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
     if os.environ.get(SKIP_ENV):
         result.skipped_reason = f"{SKIP_ENV} is set"
         return result
+    # A merge, revert, cherry-pick or rebase step is stamped like any commit: a replayed note whose version is
+    # above HEAD's is kept as it is (never bumped twice), and one whose body differs from HEAD's under a version
+    # not above it (`checkout --theirs`, a revert) gets the next version above HEAD's (rules.decide).
     repo = toplevel(config.vault)
-    busy = operation_in_progress(repo)
-    if busy is not None:
-        # A rebase, cherry-pick, merge or revert replays commits that were stamped when first made: stamping
-        # again would bump every replayed note. Those commits keep the versions they carry.
-        result.skipped_reason = f"a {busy} is in progress"
-        return result
     vault_prefix = PurePosixPath(os.path.relpath(config.vault.resolve(), repo)).as_posix()
     vault_prefix = "" if vault_prefix == "." else vault_prefix + "/"
     if files is not None:
@@ -260,6 +113,7 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
     staged_blobs = read_objects(repo, [c.sha for c in changes])
     head_blobs = read_head_files(repo, [c.old_path or c.path for c in changes])
     todo: list[tuple[StagedChange, str, bytes, Stamp]] = []
+    heads: dict[str, bytes | None] = {}
     for change, staged, head in zip(changes, staged_blobs, head_blobs, strict=True):
         if staged is None:
             continue
@@ -280,6 +134,8 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
             result.problems.append(Problem(rel, SKIPPED, exc.what + (f": {exc.why}" if exc.why else ""), hint=exc.hint))
             continue
         todo.append((change, rel, staged, planned))
+        heads[change.path] = head
+    todo = _above_history(config, repo, todo, heads, now=now)
     if result.problems and config.hook.strict:
         return result  # the commit is blocked: the index and the working tree stay as the user left them
     blobs = write_blobs(repo, [planned.new_raw for *_, planned in todo])
@@ -291,6 +147,28 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
         result.stamped.append(planned)
         _sync_working_file(config, rel, staged, planned, result)
     return result
+
+
+def _above_history(
+    config: Config,
+    repo: Path,
+    todo: list[tuple[StagedChange, str, bytes, Stamp]],
+    heads: dict[str, bytes | None],
+    *,
+    now: datetime,
+) -> list[tuple[StagedChange, str, bytes, Stamp]]:
+    """Bumps re-planned from the highest version of the note's history where HEAD's is below it (a revert)."""
+    bumped = [c.path for c, _, _, planned in todo if planned.new_version is not None]
+    floors = highest_versions(config, repo, bumped) if bumped else {}
+    out = []
+    for change, rel, staged, planned in todo:
+        floor = floors.get(change.path)
+        if floor is not None and planned.new_version is not None and not is_ahead(planned.new_version, floor):
+            again = _plan_one(config, rel, staged, heads[change.path], now=now, floor=floor)
+            if isinstance(again, Stamp):
+                planned = again
+        out.append((change, rel, staged, planned))
+    return out
 
 
 def _sync_working_file(config: Config, rel: str, staged: bytes, stamp: Stamp, result: HookResult) -> None:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # them: a warm no-op run, the common case for the hook and the daemon, never does, and start-up time counts.
 
 
-def _is_ahead(new: str | None, old: str | None) -> bool:
+def is_ahead(new: str | None, old: str | None) -> bool:
     from vaultsync.text.version import Version
 
     if new is None:
@@ -35,6 +35,18 @@ def _is_ahead(new: str | None, old: str | None) -> bool:
         return True
     try:
         return Version.parse(new).is_ahead_of(Version.parse(old))
+    except VersionError:
+        return False
+
+
+def _went_back(new: str | None, old: str | None) -> bool:
+    """Both versions readable and `new` not ahead of `old`."""
+    from vaultsync.text.version import Version
+
+    if new is None or old is None:
+        return False
+    try:
+        return not Version.parse(new).is_ahead_of(Version.parse(old))
     except VersionError:
         return False
 
@@ -67,9 +79,13 @@ def decide(
     if not body_changed and not meta_changed:
         return None
     if info.version != base.version:
+        if body_changed and _went_back(info.version, base.version):
+            # A revert, an old copy restored, `checkout --theirs`: another text under a number not above the
+            # last one. It is a new revision, above the last version (make_stamp starts there): never a reuse.
+            return ("version went back", True)
         # Bumped elsewhere (a pull, another machine, the daemon, a hand edit): never a second bump. A hand bump
         # that left the date alone still gets the date.
-        if body_changed and info.date_modified == base.date_modified and _is_ahead(info.version, base.version):
+        if body_changed and info.date_modified == base.date_modified and is_ahead(info.version, base.version):
             return ("version set by hand", False)
         return "adopt"
     if not body_changed:
@@ -110,7 +126,10 @@ def make_stamp(
     new_version: str | None = None
     if bump:
         if old_version is not None:
-            new_version = str(Version.parse(old_version).bump(part))
+            start = Version.parse(old_version)
+            if base is not None and base.version is not None and is_ahead(base.version, old_version):
+                start = Version.parse(base.version)  # never below the last version (a revert, an old copy)
+            new_version = str(start.bump(part))
         else:
             new_version = first_version(config.versioning.initial, part)
         edits.append(FieldEdit(fields.version, new_version, quote_if_typed=True))

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from vaultsync.store.catalog import NoteInfo
     from vaultsync.text.edit import FieldEdit
 
-Reason = Literal["edited", "new note", "metadata changed", "same revision", "version set by hand", "manual bump"]
+Reason = Literal[
+    "edited", "new note", "metadata changed", "same revision", "version set by hand", "version went back", "manual bump"
+]
 
 
 @dataclass(frozen=True)

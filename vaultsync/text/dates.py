@@ -140,6 +140,11 @@ def stamp_date(
     return text
 
 
+def later_date(a: str, b: str) -> str:
+    """The later of two date texts (`a` when neither is later). Raises NoteError for an unreadable one."""
+    return b if _is_later(parse_date_text(b), parse_date_text(a)) else a
+
+
 def _is_later(a: DateForm, b: DateForm) -> bool:
     """``a`` strictly after ``b``, at the coarser of their precisions; instants when both have offsets."""
     precision, digits = max((a.precision, a.fraction_digits), (b.precision, b.fraction_digits), key=_rank)

@@ -1,0 +1,38 @@
+"""The highest version a note's history ever carried: the floor for its next bump.
+
+`git revert` and `git cherry-pick` commit without running the pre-commit hook, so a revert commit carries the
+version of the text it brings back (which still names exactly that text). HEAD's version is then below one the
+note already used for another text, and a bump from HEAD's alone would reuse that number: the hook bumps from
+the highest version in the note's history instead. Read only for notes the commit bumps, in one `git log`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from vaultsync.config import Config
+from vaultsync.errors import VersionError
+from vaultsync.git.history import past_blobs
+from vaultsync.text.version import Version
+from vaultsync.vault.note import Note
+
+
+def highest_versions(config: Config, repo: Path, repo_paths: Sequence[str]) -> dict[str, str]:
+    """For each repository path, the highest readable version any of its past contents carried."""
+    highest: dict[str, str] = {}
+    for path, blobs in past_blobs(repo, repo_paths).items():
+        best: Version | None = None
+        for raw in blobs:
+            text = Note(path=path, raw=raw).scalar(config.fields.version)
+            if text is None:
+                continue
+            try:
+                version = Version.parse(text)
+            except VersionError:
+                continue
+            if best is None or version.is_ahead_of(best):
+                best = version
+        if best is not None:
+            highest[path] = str(best)
+    return highest
