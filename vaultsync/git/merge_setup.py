@@ -15,8 +15,10 @@ from vaultsync.git.run import git_text, run_git
 DRIVER = "vaultsync"
 ATTRIBUTE_LINE = f"*.md merge={DRIVER}"
 _COMMENT = "# vaultsync: notes merge through vaultsync's driver (`vaultsync hook uninstall` removes these lines)"
-# Written instead of _COMMENT when the file did not end with a line end: removal then takes that one back too.
+# Written instead of _COMMENT when the file did not end with a line end, or did not exist: removal then takes
+# that line end, or the file, back too.
 _COMMENT_AFTER_ADDED_EOL = _COMMENT[:-1] + ", and the line end before them)"
+_COMMENT_IN_NEW_FILE = _COMMENT[:-1] + ", and the file they made)"
 
 
 def _common_dir(repo: Path) -> Path:
@@ -54,11 +56,14 @@ def add_merge_driver(repo: Path, command: str) -> bool:
         changed = True
     path = attributes_file(repo)
     try:
-        text = path.read_bytes().decode("utf-8", "surrogateescape")
+        text: str | None = path.read_bytes().decode("utf-8", "surrogateescape")
     except FileNotFoundError:
-        text = ""
-    if ATTRIBUTE_LINE not in text.splitlines():
-        comment = _COMMENT if not text or text.endswith("\n") else "\n" + _COMMENT_AFTER_ADDED_EOL
+        text = None
+    if text is None or ATTRIBUTE_LINE not in text.splitlines():
+        if text is None:
+            text, comment = "", _COMMENT_IN_NEW_FILE
+        else:
+            comment = _COMMENT if not text or text.endswith("\n") else "\n" + _COMMENT_AFTER_ADDED_EOL
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes((text + f"{comment}\n{ATTRIBUTE_LINE}\n").encode("utf-8", "surrogateescape"))
         changed = True
@@ -76,17 +81,16 @@ def remove_merge_driver(repo: Path) -> bool:
         text = path.read_bytes().decode("utf-8", "surrogateescape")
     except FileNotFoundError:
         return removed
-    for comment, before in ((_COMMENT_AFTER_ADDED_EOL, "\n"), (_COMMENT, "")):
+    for comment, before in ((_COMMENT_IN_NEW_FILE, ""), (_COMMENT_AFTER_ADDED_EOL, "\n"), (_COMMENT, "")):
         block = f"{before}{comment}\n{ATTRIBUTE_LINE}\n"
         if block in text:
             text = text.replace(block, "", 1)
-            removed = True
             break
     else:
         return removed
-    if text:
+    if text or comment != _COMMENT_IN_NEW_FILE:
         path.write_bytes(text.encode("utf-8", "surrogateescape"))
     else:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()  # we made it: nothing else was ever in it
-    return removed
+    return True
