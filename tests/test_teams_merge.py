@@ -202,3 +202,19 @@ def test_a_cherry_pick_is_never_bumped_twice(tmp_path: Path) -> None:
     alice.git("cherry-pick", picked)
     assert version_of(alice.committed()) == "0.0.0.2"
     assert alice.committed() == alice.committed(picked)
+
+
+def test_stamp_in_a_git_vault_counts_from_the_highest_version_of_the_history(tmp_path: Path) -> None:
+    """Alice bumps to 0.0.0.2 and reverts (the revert commit carries 0.0.0.1 again). Bob, in his own clone
+    with his own state, edits the note: `vaultsync stamp` must not give 0.0.0.2, Alice's reverted text's."""
+    alice, bob = make_team(tmp_path, "alice", "bob")
+    alice.edit("Paragraph one.", "Paragraph one, edited.")
+    alice.commit()
+    alice.git("revert", "--no-edit", "HEAD")
+    alice.git("push", "-q")
+    bob.git("pull", "-q")
+    assert bob.vaultsync("init").returncode == 0
+    bob.edit("Paragraph three.", "Paragraph three, by Bob.")
+    done = bob.vaultsync("stamp")
+    assert done.returncode == 0, done.stderr
+    assert version_of(bob.read()) == "0.0.0.3"

@@ -3,17 +3,20 @@
 `git revert` and `git cherry-pick` commit without running the pre-commit hook, so a revert commit carries the
 version of the text it brings back (which still names exactly that text). HEAD's version is then below one the
 note already used for another text, and a bump from HEAD's alone would reuse that number: the hook bumps from
-the highest version in the note's history instead. Read only for notes the commit bumps, in one `git log`.
+the highest version in the note's history instead. `stamp` and the daemon do the same in a git vault (an old
+copy checked out and then edited). Read only for the notes a run bumps, in one `git log`.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from vaultsync.config import Config
-from vaultsync.errors import VersionError
+from vaultsync.errors import VaultsyncError, VersionError
 from vaultsync.git.history import past_blobs
+from vaultsync.git.repo import find_git_dir, toplevel
 from vaultsync.text.version import Version
 from vaultsync.vault.note import Note
 
@@ -36,3 +39,17 @@ def highest_versions(config: Config, repo: Path, repo_paths: Sequence[str]) -> d
         if best is not None:
             highest[path] = str(best)
     return highest
+
+
+def vault_floors(config: Config, paths: Sequence[str]) -> dict[str, str]:
+    """`highest_versions` for vault-relative paths; empty when the vault is not in a git repository."""
+    if not paths or find_git_dir(config.vault) is None:
+        return {}
+    try:
+        repo = toplevel(config.vault)
+    except VaultsyncError:
+        return {}
+    prefix = PurePosixPath(os.path.relpath(config.vault.resolve(), repo)).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    found = highest_versions(config, repo, [prefix + p for p in paths])
+    return {path[len(prefix) :]: version for path, version in found.items()}

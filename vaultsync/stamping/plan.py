@@ -98,6 +98,7 @@ def plan_stamps(
             problems.append(Problem(path, UNREADABLE, exc.strerror or str(exc)))
         except (NoteError, VersionError) as exc:
             problems.append(problem_from(path, exc))
+    stamps = _above_history(config, stamps, infos, baselines, moves, now=now)
     return StampPlan(
         stamps=tuple(stamps),
         adopt=tuple(adopt),
@@ -108,6 +109,34 @@ def plan_stamps(
         examined=len(paths) + sum(1 for p in catalog.unreadable if wanted is None or p in wanted),
         first_sight=first_sight,
     )
+
+
+def _above_history(
+    config: Config,
+    stamps: list[Stamp],
+    infos: Mapping[str, NoteInfo],
+    baselines: Mapping[str, Baseline],
+    moves: Mapping[str, str],
+    *,
+    now: datetime,
+) -> list[Stamp]:
+    """Bumps re-made from the highest version the note's git history carried, where that is not below them."""
+    from vaultsync.stamping.floor import vault_floors
+    from vaultsync.stamping.rules import is_ahead
+
+    bumped = [s.path for s in stamps if s.new_version is not None and s.old_version is not None]
+    floors = vault_floors(config, bumped) if bumped else {}
+    out = []
+    for stamp in stamps:
+        floor = floors.get(stamp.path)
+        if floor is not None and stamp.new_version is not None and not is_ahead(stamp.new_version, floor):
+            base = baselines.get(moves.get(stamp.path, stamp.path))
+            info = infos[stamp.path]
+            stamp = make_stamp(
+                config, stamp.path, stamp.old_raw, info, reason=stamp.reason, bump=True, now=now, base=base, floor=floor
+            )
+        out.append(stamp)
+    return out
 
 
 def refuse_unwritable(config: Config, plan: StampPlan) -> StampPlan:

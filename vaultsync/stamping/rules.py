@@ -112,7 +112,10 @@ def make_stamp(
     now: datetime,
     base: Baseline | None,
     part: str | None = None,
+    floor: str | None = None,
 ) -> Stamp:
+    """The stamp of one note. A bump counts from the highest of the note's version, its baseline's and `floor`
+    (the highest its git history carried): never to a number the note already used."""
     from vaultsync.store.catalog import managed_keys, none_if_empty
     from vaultsync.text.dates import stamp_date
     from vaultsync.text.edit import FieldEdit, set_fields
@@ -126,10 +129,11 @@ def make_stamp(
     new_version: str | None = None
     if bump:
         if old_version is not None:
-            start = Version.parse(old_version)
-            if base is not None and base.version is not None and is_ahead(base.version, old_version):
-                start = Version.parse(base.version)  # never below the last version (a revert, an old copy)
-            new_version = str(start.bump(part))
+            start = old_version
+            for other in (base.version if base else None, floor):
+                if other is not None and is_ahead(other, start):
+                    start = other  # never below the last version (a revert, an old copy restored)
+            new_version = str(Version.parse(start).bump(part))
         else:
             new_version = first_version(config.versioning.initial, part)
         edits.append(FieldEdit(fields.version, new_version, quote_if_typed=True))
