@@ -6,12 +6,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaultsync.config import load_config
+from vaultsync.config import Config, load_config
 from vaultsync.git.merge import merge_file
 from vaultsync.stamping.merge import merge_note
 from vaultsync.text.version import Version
@@ -27,7 +28,7 @@ def note(v: str, d: str, body: list[str], *, crlf: bool = False, quoted: bool = 
 
 
 @pytest.fixture
-def config(tmp_path: Path):  # type: ignore[no-untyped-def]
+def config(tmp_path: Path) -> Config:
     (tmp_path / ".obsidian").mkdir()
     return load_config(vault=tmp_path)
 
@@ -38,7 +39,7 @@ def edit(body: list[str], at: int, text: str) -> list[str]:
     return out
 
 
-def test_both_revised_gives_one_above_both_and_the_later_date(config) -> None:  # type: ignore[no-untyped-def]
+def test_both_revised_gives_one_above_both_and_the_later_date(config: Config) -> None:
     base = note("0.0.0.1", "2025-01-01", LINES)
     ours = note("0.0.0.3", "2025-02-01", edit(LINES, 1, "ours\n"))
     theirs = note("0.0.0.2", "2025-03-01", edit(LINES, 10, "theirs\n"))
@@ -47,7 +48,7 @@ def test_both_revised_gives_one_above_both_and_the_later_date(config) -> None:  
     assert merged.merged == note("0.0.0.4", "2025-03-01", edit(edit(LINES, 1, "ours\n"), 10, "theirs\n"))
 
 
-def test_one_side_revised_keeps_that_sides_version(config) -> None:  # type: ignore[no-untyped-def]
+def test_one_side_revised_keeps_that_sides_version(config: Config) -> None:
     base = note("0.0.0.1", "2025-01-01", LINES)
     ours = note("0.0.0.2", "2025-02-01", edit(LINES, 1, "ours\n"))
     theirs = note("0.0.0.1", "2025-01-05", LINES).replace(b"tags: [a]", b"tags: [a, b]")
@@ -58,7 +59,7 @@ def test_one_side_revised_keeps_that_sides_version(config) -> None:  # type: ign
     )
 
 
-def test_style_survives_crlf_and_quotes(config) -> None:  # type: ignore[no-untyped-def]
+def test_style_survives_crlf_and_quotes(config: Config) -> None:
     base = note("0.0.0.1", "2025-01-01", LINES, crlf=True, quoted=True)
     ours = note("0.0.0.2", "2025-02-01", edit(LINES, 1, "ours\n"), crlf=True, quoted=True)
     theirs = note("0.0.0.2", "2025-01-02", edit(LINES, 10, "theirs\n"), crlf=True, quoted=True)
@@ -68,7 +69,7 @@ def test_style_survives_crlf_and_quotes(config) -> None:  # type: ignore[no-unty
     )
 
 
-def test_a_body_conflict_keeps_markers_and_both_texts(config) -> None:  # type: ignore[no-untyped-def]
+def test_a_body_conflict_keeps_markers_and_both_texts(config: Config) -> None:
     base = note("0.0.0.1", "2025-01-01", LINES)
     ours = note("0.0.0.2", "2025-02-01", edit(LINES, 5, "ours\n"))
     theirs = note("0.0.0.2", "2025-03-01", edit(LINES, 5, "theirs\n"))
@@ -79,7 +80,7 @@ def test_a_body_conflict_keeps_markers_and_both_texts(config) -> None:  # type: 
     assert "at_semantic_version: 0.0.0.3\ndate_modified: 2025-03-01\n" in text
 
 
-def test_a_malformed_version_is_left_to_git(config) -> None:  # type: ignore[no-untyped-def]
+def test_a_malformed_version_is_left_to_git(config: Config) -> None:
     base = note("0.0.0.1", "2025-01-01", LINES)
     ours = note("draft", "2025-01-01", edit(LINES, 1, "ours\n"))
     theirs = note("0.0.0.2", "2025-01-01", edit(LINES, 10, "theirs\n"))
@@ -100,8 +101,8 @@ _SIDE = st.fixed_dictionaries(
 def test_body_merges_as_git_merges_it_and_the_version_names_one_text(
     tmp_path_factory: pytest.TempPathFactory,
     base_v: str,
-    ours: dict,
-    theirs: dict,  # type: ignore[type-arg]
+    ours: dict[str, Any],
+    theirs: dict[str, Any],
 ) -> None:
     folder = tmp_path_factory.mktemp("v")
     (folder / ".obsidian").mkdir(exist_ok=True)
