@@ -1,10 +1,11 @@
-"""The highest version a note's history ever carried: the floor for its next bump.
+"""The highest version a note's recent history carried: the floor for its next bump.
 
 `git revert` and `git cherry-pick` commit without running the pre-commit hook, so a revert commit carries the
 version of the text it brings back (which still names exactly that text). HEAD's version is then below one the
 note already used for another text, and a bump from HEAD's alone would reuse that number: the hook bumps from
-the highest version in the note's history instead. `stamp` and the daemon do the same in a git vault (an old
-copy checked out and then edited). Read only for the notes a run bumps, in one `git log`.
+the highest version among the note's changes in the last 300 commits (git/history.py) instead. `stamp` and the
+daemon do the same in a git vault (an old copy checked out, then edited). Read only for the notes a run bumps,
+in one `git log`.
 """
 
 from __future__ import annotations
