@@ -34,6 +34,8 @@ class NoteMerge:
 def merge_note(
     config: Config, path: str, base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = 7
 ) -> NoteMerge:
+    """Merge `theirs` into `ours` from `base`, as git would, with the managed lines settled. Raises NoteError
+    when a side's frontmatter cannot be edited (the driver then merges as git does)."""
     notes = {"base": Note(path, base), "ours": Note(path, ours), "theirs": Note(path, theirs)}
     version_key, date_key = config.fields.version, config.fields.date_modified
     versions = _readable(notes, version_key, _parse_version)
@@ -103,7 +105,7 @@ def _settle_version(path: str, versions: dict[str, str], notes: dict[str, Note],
     ours, theirs = Version.parse(versions["ours"]), Version.parse(versions["theirs"])
     high = theirs if theirs.is_ahead_of(ours) else ours
     holders = [side for side in ("ours", "theirs") if not high.is_ahead_of(Version.parse(versions[side]))]
-    body = Note(path, merged).body
-    if any(notes[side].body == body for side in holders):
+    body = Note(path, merged).body_fingerprint  # as a revision is told: line endings, trailing space aside
+    if any(notes[side].body_fingerprint == body for side in holders):
         return versions[holders[0]]
     return str(high.bump())
