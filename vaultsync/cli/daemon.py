@@ -39,15 +39,21 @@ def hook() -> None:
 @vault_options
 @pass_context
 def hook_install(ctx: Context) -> None:
-    """Install the pre-commit hook (an existing hook is kept and run first; idempotent).
+    """Install the pre-commit hook and the merge driver for notes (an existing hook is kept and run first;
+    idempotent).
 
     Honours core.hooksPath (husky) and worktrees. The script calls this Python interpreter directly, falling
     back to `vaultsync` on PATH, so GUI git clients with a minimal PATH work too.
     """
+    from vaultsync.git.merge_setup import attributes_file
     from vaultsync.hook.install import install_hook, locate_hook
 
     outcome = install_hook(ctx.config)
-    log.info("%s: %s", outcome, locate_hook(ctx.config).hook)
+    paths = locate_hook(ctx.config)
+    log.info("%s: %s", outcome, paths.hook)
+    log.info(
+        "merge driver for notes: merge.vaultsync in the repository's config, *.md in %s", attributes_file(paths.repo)
+    )
 
 
 @hook.command("uninstall")
