@@ -17,6 +17,7 @@ from helpers_vault import version_of, write_note
 from test_watch import make_config, running, wait_for, wait_idle
 
 from vaultsync.daemon.loop import Daemon
+from vaultsync.git.objects import paths_git_holds
 from vaultsync.store.state import PAUSE_FILE
 
 NOTE = "Notes/plan.md"
@@ -92,7 +93,10 @@ def check_control_edit_is_stamped(daemon: Daemon, ours: Path, version: str) -> N
     assert wait_for(lambda: version_of(note) == version)
 
 
-def test_a_clean_pull_that_merges_a_note_we_bumped_adopts_the_merge_and_leaves_the_tree_clean(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["--no-rebase", "--rebase"])
+def test_a_clean_pull_that_merges_a_note_we_bumped_adopts_the_merge_and_leaves_the_tree_clean(
+    tmp_path: Path, how: str
+) -> None:
     ours, theirs = team(tmp_path)
     config = make_config(ours)
     with running(config) as daemon:
@@ -100,7 +104,7 @@ def test_a_clean_pull_that_merges_a_note_we_bumped_adopts_the_merge_and_leaves_t
         git(ours, "commit", "-q", "-am", "our edit")
         push_their_edit(theirs, stamped)
         written = daemon.stats.written
-        git(ours, "pull", "-q", "--no-edit")
+        git(ours, "pull", "-q", how, "--no-edit")
         merged = (ours / NOTE).read_text()
         assert "by us" in merged and "by them" in merged
         settle(daemon)
@@ -180,3 +184,43 @@ def test_a_checkout_of_a_path_from_another_branch_is_adopted_as_staged(tmp_path:
         assert daemon.stats.written == 0
         assert status(ours) == ""
         check_control_edit_is_stamped(daemon, ours, "0.0.0.2")
+
+
+def test_a_reset_to_an_older_commit_with_the_same_version_is_adopted(tmp_path: Path) -> None:
+    ours, _ = team(tmp_path)
+    # A commit that changed the body and kept the version (made without the hook): HEAD~ has another body.
+    write_note(ours, NOTE, SEED.replace("Part one.", "Part one, amended."))
+    git(ours, "commit", "-q", "-am", "same version, new body")
+    with running(make_config(ours)) as daemon:
+        git(ours, "reset", "-q", "--hard", "HEAD~")
+        settle(daemon)
+        assert (ours / NOTE).read_text() == SEED
+        assert daemon.stats.written == 0
+        assert status(ours) == ""
+
+
+def test_the_blobs_git_holds_are_found_for_a_vault_inside_a_work_tree_with_odd_names(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    git(tmp_path, "init", "-q", "-b", "main", str(repo))
+    vault = repo / "my vault"
+    committed, staged, edited = "a note.md", "sub/[x]*.md", "edited.md"
+    for name in (committed, staged, edited):
+        write_note(vault, name, f"{name} as committed\n")
+    git(repo, "add", "-A")
+    held = paths_git_holds(vault, {committed: b"anything\n"})
+    assert held == set()  # no commit yet, staged bytes differ
+    assert paths_git_holds(vault, {committed: f"{committed} as committed\n".encode()}) == {committed}  # the index
+    git(repo, "commit", "-q", "-m", "first")
+    write_note(vault, staged, "staged\n")
+    git(repo, "add", "-A")
+    contents = {
+        committed: f"{committed} as committed\n".encode(),  # HEAD's
+        staged: b"staged\n",  # the index's
+        edited: b"typed, not staged\n",
+        "new.md": b"never added\n",
+    }
+    assert paths_git_holds(vault, contents) == {committed, staged}
+    assert paths_git_holds(vault, {staged: f"{staged} as committed\n".encode()}) == {staged}  # HEAD's, not the index's
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert paths_git_holds(elsewhere, contents) == set()  # not a repository: nothing is held
