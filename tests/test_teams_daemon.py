@@ -224,3 +224,20 @@ def test_the_blobs_git_holds_are_found_for_a_vault_inside_a_work_tree_with_odd_n
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     assert paths_git_holds(elsewhere, contents) == set()  # not a repository: nothing is held
+
+
+def test_a_pulled_note_without_a_version_is_adopted_and_gets_one_at_its_first_edit_here(tmp_path: Path) -> None:
+    ours, theirs = team(tmp_path)
+    new = "Notes/theirs.md"
+    write_note(theirs, new, "---\ntitle: Theirs\ndate_modified: 2020-01-01\n---\nWritten without vaultsync.\n")
+    git(theirs, "add", "-A")
+    git(theirs, "commit", "-q", "-m", "a note without a version")
+    git(theirs, "push", "-q", "origin", "HEAD:main")
+    with running(make_config(ours)) as daemon:
+        git(ours, "pull", "-q", "--no-edit")
+        settle(daemon)
+        assert version_of(ours / new) is None  # git's bytes, as they are: a stamp would dirty the tree
+        assert daemon.stats.written == 0
+        assert status(ours) == ""
+        (ours / new).write_text((ours / new).read_text() + "Our addition.\n")
+        assert wait_for(lambda: version_of(ours / new) is not None)
