@@ -1,5 +1,5 @@
 """What git brought is adopted, never stamped: a planned stamp of bytes that are HEAD's or the index's blob for
-that path becomes an adoption (see docs/daemon.md, "Git brings notes").
+that path becomes an adoption (docs/daemon.md, "What git brings is adopted, never stamped").
 
 Those bytes came from a pull, merge, rebase, switch, checkout, stash or reset, or the user staged them: they
 carry the version they were committed or staged with (the hook stamps what is committed), and writing a stamp
