@@ -10,6 +10,7 @@ from vaultsync.daemon.pause import GitPause
 from vaultsync.daemon.reconcile import notes_under, plan_paths, plan_rescan
 from vaultsync.git.repo import find_git_dir
 from vaultsync.stamping.apply import apply_stamps
+from vaultsync.stamping.brought import adopt_what_git_brought
 from vaultsync.stamping.stamps import Stamp, StampPlan
 from vaultsync.text.dates import now_in
 from vaultsync.vault.scan import VaultScan
@@ -90,6 +91,10 @@ class Stamping(GitPause):
     def _apply(self, plan: StampPlan) -> None:
         """Apply a plan one note at a time, so a stop request waits for one write at most."""
         state = self.state
+        if self._git_dir is not None and plan.stamps:
+            plan, brought = adopt_what_git_brought(self.config, plan, state)
+            for path in brought:
+                log.debug("adopted %s as git has it (HEAD's or the index's bytes): not stamped", path)
         for problem in plan.problems:
             self.report.warn_once(problem)
         records = dataclasses.replace(plan, stamps=(), problems=())

@@ -7,12 +7,14 @@ The index functions honour GIT_INDEX_FILE as git set it for the hook: `git commi
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from vaultsync.errors import GitError
 from vaultsync.git.repo import head_commit
 from vaultsync.git.run import decode, git_text, literal_paths, nul_joined, nul_split, run_git
 
@@ -37,6 +39,46 @@ def read_objects(repo: Path, specs: Sequence[str]) -> list[bytes | None]:
         found[spec] = out[pos : pos + int(size)] if kind == b"blob" else None
         pos += int(size) + 1
     return [found.get(s) for s in specs]
+
+
+def blob_id(data: bytes, *, sha256: bool = False) -> str:
+    """The id git gives these bytes as a blob (no filters), computed here: no git call."""
+    digest = hashlib.sha256 if sha256 else hashlib.sha1
+    return digest(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def paths_git_holds(folder: Path, contents: Mapping[str, bytes]) -> set[str]:
+    """Those paths whose bytes are, exactly, git's blob for that path at HEAD or in the index: bytes a pull,
+    switch, stash or checkout put there, or the user staged. Paths are relative to `folder` (the vault), which
+    may lie anywhere in a work tree; one `cat-file --batch-check` for all of them. Outside a repository, or when
+    git fails, none (the caller does what it did before it asked)."""
+    # The batch protocol is one spec a line: a path with a newline in it cannot be asked for.
+    asked = [p for p in sorted(contents) if "\n" not in p]
+    if not asked:
+        return set()
+    # `./` makes each path relative to the vault's folder, not the top of the work tree.
+    specs = [f"{rev}./{p}" for p in asked for rev in ("HEAD:", ":0:")]
+    try:
+        done = run_git(
+            folder, "cat-file", "--batch-check=%(objectname) %(objecttype)", stdin=_batch_input(specs), check=False
+        )
+    except GitError:
+        return set()
+    lines = done.stdout.decode("ascii", "replace").split("\n")
+    if done.returncode != 0 or len(lines) < len(specs):
+        return set()
+    held: set[str] = set()
+    for i, path in enumerate(asked):
+        ids = {sha for sha, _, kind in (line.partition(" ") for line in lines[2 * i : 2 * i + 2]) if kind == "blob"}
+        data = contents[path]
+        if any(blob_id(data, sha256=len(sha) == 64) == sha for sha in ids):
+            held.add(path)
+    return held
+
+
+def _batch_input(specs: Sequence[str]) -> bytes:
+    """Specs as the input of a `--batch` command: one a line."""
+    return b"".join(os.fsencode(s) + b"\n" for s in specs)
 
 
 def tree_files(repo: Path, rev: str) -> dict[str, str]:
