@@ -218,3 +218,25 @@ def test_stamp_in_a_git_vault_counts_from_the_highest_version_of_the_history(tmp
     done = bob.vaultsync("stamp")
     assert done.returncode == 0, done.stderr
     assert version_of(bob.read()) == "0.0.0.3"
+
+
+def test_stamp_after_switching_to_an_older_branch_leaves_the_tree_clean(tmp_path: Path) -> None:
+    """`git switch` to a branch whose note has a lower version and another body: git brought those bytes, and
+    `vaultsync stamp` adopts them (a stamp would dirty the tree, and `git switch main` would then fail)."""
+    (alice,) = make_team(tmp_path, "alice")
+    alice.git("switch", "-q", "-c", "old")
+    alice.git("switch", "-q", "main")
+    assert alice.vaultsync("stamp").returncode == 0  # first sight: adopts every note as it is
+    alice.edit("Paragraph one.", "Paragraph one, edited.")
+    assert alice.vaultsync("stamp").returncode == 0
+    alice.git("commit", "-q", "-a", "-m", "edit", "--no-verify")  # 0.0.0.2 committed, and in the state
+    alice.git("switch", "-q", "old")
+    done = alice.vaultsync("stamp")
+    assert done.returncode == 0, done.stderr
+    assert alice.status() == ""
+    alice.git("switch", "-q", "main")
+    assert alice.vaultsync("stamp").returncode == 0 and alice.status() == ""
+    # A restore that git did not bring (a copy pasted in by hand) is still a new revision.
+    alice.write(alice.committed("old"))
+    alice.vaultsync("stamp")
+    assert version_of(alice.read()) == "0.0.0.3"

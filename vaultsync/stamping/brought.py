@@ -9,22 +9,28 @@ into them would leave the work tree dirty under git, so that the next stash pop 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 
 from vaultsync.config import Config
 from vaultsync.git.objects import paths_git_holds
-from vaultsync.stamping.stamps import StampPlan, baseline_of
+from vaultsync.stamping.stamps import Reason, StampPlan, baseline_of
 from vaultsync.store.state import State
 
 
-def adopt_what_git_brought(config: Config, plan: StampPlan, state: State) -> tuple[StampPlan, list[str]]:
+def adopt_what_git_brought(
+    config: Config, plan: StampPlan, state: State, *, reasons: Collection[Reason] | None = None
+) -> tuple[StampPlan, list[str]]:
     """The plan with the stamps of notes whose bytes git holds turned into adoptions, and their paths.
 
-    Only notes that would be written are asked about (one git call for all), so a no-op costs nothing more.
+    Only notes that would be written (for one of `reasons`, if given) are asked about, in one git call for all,
+    so a no-op costs nothing more.
     """
     from vaultsync.store.catalog import describe_note
     from vaultsync.vault.note import Note
 
-    writes = {s.path: s.old_raw for s in plan.stamps if s.new_raw != s.old_raw}
+    writes = {
+        s.path: s.old_raw for s in plan.stamps if s.new_raw != s.old_raw and (reasons is None or s.reason in reasons)
+    }
     if not writes:
         return plan, []
     held = paths_git_holds(config.vault, writes)

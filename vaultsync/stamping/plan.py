@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from vaultsync.config import Config
 from vaultsync.errors import SKIPPED, UNREADABLE, NoteError, Problem, VersionError
 from vaultsync.stamping.rules import blocking_problems, decide, make_stamp
-from vaultsync.stamping.stamps import Stamp, StampPlan, baseline_of, problem_from
+from vaultsync.stamping.stamps import Reason, Stamp, StampPlan, baseline_of, problem_from
 from vaultsync.store.state import Baseline, State
 
 if TYPE_CHECKING:
@@ -243,4 +243,12 @@ def plan_vault_stamps(
         revision_window=revision_window,
         candidates=candidates,
     )
+    if plan.stamps:
+        from vaultsync.stamping.brought import adopt_what_git_brought
+
+        # A version that went back in bytes git holds is a switch, reset or checkout of another state, not a
+        # restore to count as a revision: stamping it would dirty the tree under git (the hook bumps it if it is
+        # committed). An "edited" note that matches HEAD is still bumped: it was committed without a stamp.
+        went_back: tuple[Reason, ...] = ("version went back",)
+        plan, _ = adopt_what_git_brought(config, plan, state, reasons=went_back)
     return refuse_unwritable(config, plan)
