@@ -4,6 +4,7 @@ vault's repository has unmerged paths (a conflicted `git stash pop` leaves no ME
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -15,10 +16,11 @@ import pytest
 from conftest import GitRunner, VaultBuilder
 
 from vaultsync.cli.main import run
-from vaultsync.config import parse_config
+from vaultsync.config import load_config, parse_config
 from vaultsync.daemon.busy import BusyWatch
 from vaultsync.daemon.loop import Daemon
 from vaultsync.daemon.status_file import read_daemon_status
+from vaultsync.hook.core import install_hook
 from vaultsync.publishing.apply import apply_publish
 from vaultsync.publishing.plan import plan_publish
 from vaultsync.text.markers import conflict_marker_line
@@ -125,6 +127,25 @@ def test_publish_never_publishes_a_note_with_markers_and_keeps_its_published_cop
     assert (site / "note.md").read_bytes() == published  # neither updated nor removed
     assert not (site / "new.md").exists()
     assert "<<<<<<<" not in git(site, "log", "-p", "--all")
+
+
+def test_the_hook_commits_a_note_with_markers_as_staged_and_names_them(
+    tmp_path: Path, git: GitRunner, git_repo: Callable[..., Path]
+) -> None:
+    top = git_repo("notes")
+    (top / ".obsidian").mkdir()
+    note = top / "note.md"
+    note.write_text(NOTE + "The line.\n")
+    git(top, "add", "-A")
+    git(top, "commit", "-qm", "one", "--no-verify")
+    assert install_hook(load_config(vault=top)) == "installed"
+    text = NOTE + "<<<<<<< HEAD\nMine.\n=======\nTheirs.\n>>>>>>> other\n"
+    note.write_text(text)
+    git(top, "add", "note.md")
+    done = subprocess.run(["git", "-C", str(top), "commit", "-qm", "two"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert git(top, "show", "HEAD:note.md") == text == note.read_text()
+    assert "note.md" in done.stderr and "conflict-markers" in done.stderr
 
 
 # -- the daemon waits while the index has unmerged paths ------------------------------------------------------
