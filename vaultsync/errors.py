@@ -18,6 +18,7 @@ MALFORMED_VERSION: Final = "malformed-version"
 NUMERIC_VERSION: Final = "numeric-version"
 MALFORMED_DATE: Final = "malformed-date"
 AMBIGUOUS_PUBLISH: Final = "ambiguous-publish"
+CONFLICT_MARKERS: Final = "conflict-markers"  # git's <<<<<<< ======= >>>>>>> anywhere in the note
 # Across notes, and files the scan cannot take.
 DUPLICATE_UUID: Final = "duplicate-uuid"
 DUPLICATE_SLUG: Final = "duplicate-slug"
@@ -52,6 +53,7 @@ PROBLEM_KINDS: Final = frozenset(
         NUMERIC_VERSION,
         MALFORMED_DATE,
         AMBIGUOUS_PUBLISH,
+        CONFLICT_MARKERS,
         DUPLICATE_UUID,
         DUPLICATE_SLUG,
         UNREADABLE,

@@ -5,7 +5,7 @@ watches the vault root non-recursively and each top-level folder recursively (sk
 `.git/`, `.obsidian/` and `.trash/` cost nothing. watchdog can fail silently (a handler exception kills its
 dispatch thread, an inotify queue overflow or too few inotify watches lose events without an error); `check()`
 finds each case so the daemon can rebuild and rescan. Since `.git/` is not watched, whether git (or the hook)
-is busy with the vault is looked up directly (`busy_reason`).
+is busy with the vault is looked up directly (busy.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from vaultsync.git.repo import OPERATION_MARKERS
-from vaultsync.locks import process_alive
 from vaultsync.vault.scan import is_ignored_path
 
 log = logging.getLogger("vaultsync")
@@ -70,32 +68,6 @@ class EventSource(Protocol):
 
     def check(self) -> list[Fault]:
         """Faults found now (a dead thread, missing watches); empty when healthy."""
-
-
-# Files in the vault's git folder that mean "git is changing the work tree right now" (never deleted by us).
-GIT_BUSY_MARKERS = ("index.lock", *OPERATION_MARKERS)
-
-
-def busy_reason(git_dir: Path | None, pause_file: Path) -> str | None:
-    """Why the daemon must not touch the vault right now, or None. `.git/` events are never delivered, so
-    this is looked at on every tick (a handful of stats)."""
-    if pause_file.exists() and not _left_by_dead_process(pause_file):
-        return f"paused: {pause_file} exists"
-    if git_dir is not None:
-        for name in GIT_BUSY_MARKERS:
-            if (git_dir / name).exists():
-                return f"git is busy: {git_dir / name} exists"
-    return None
-
-
-def _left_by_dead_process(pause_file: Path) -> bool:
-    # The hook writes its pid into the marker; a killed hook leaves it behind. A marker without a pid is a
-    # pause someone asked for by hand, and lasts until it is removed.
-    try:
-        text = pause_file.read_text(encoding="utf-8").strip()
-    except OSError:
-        return False
-    return text.isdigit() and not process_alive(int(text))
 
 
 def is_ignored_dir(relpath: str, globs: tuple[str, ...] = ()) -> bool:

@@ -6,9 +6,9 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
+from vaultsync.daemon.busy import Busy, BusyWatch
 from vaultsync.daemon.core import DaemonCore
 from vaultsync.daemon.health import wall_time
-from vaultsync.daemon.observer import busy_reason
 from vaultsync.errors import BusyError
 from vaultsync.locks import hold_lock
 from vaultsync.store.state import PAUSE_FILE, VAULT_LOCK
@@ -22,19 +22,19 @@ LONG_WAIT = 60.0  # git holding its lock longer than this is worth a warning (a 
 class GitPause(DaemonCore):
     """Wait while git is busy in the vault or a hook paused the daemon; take the vault lock without waiting."""
 
-    def _busy_reason(self) -> str | None:
-        return busy_reason(self._git_dir, self.state_dir / PAUSE_FILE)
+    _busy_watch: BusyWatch | None = None
 
-    def _set_waiting(self, reason: str) -> None:
+    def _busy_reason(self) -> Busy | None:
+        if self._busy_watch is None:
+            self._busy_watch = BusyWatch()
+        return self._busy_watch.busy(self._git_dir, self.state_dir / PAUSE_FILE)
+
+    def _set_waiting(self, busy: Busy) -> None:
         now = self.clock()
+        reason = busy.reason
         if self.report.waiting is None or self.report.waiting["reason"] != reason:
             log.debug("waiting (%s)", reason)  # every commit does this: not worth a line of its own
-            hint = (
-                "remove the pause file (a hook writes its pid there) when nothing is committing"
-                if reason.startswith("paused")
-                else "finish the git operation; if no git command is running, the lock is stale and can be removed"
-            )
-            self.report.waiting = {"reason": reason, "since": wall_time(), "hint": hint}
+            self.report.waiting = {"reason": reason, "since": wall_time(), "hint": busy.hint}
             self._waiting_since, self._waiting_told = now, False
             self._write_status(force=True)
         elif not self._waiting_told and now - self._waiting_since > LONG_WAIT:

@@ -15,6 +15,7 @@ from vaultsync.config import Config, output_folder
 from vaultsync.errors import (
     AMBIGUOUS_PUBLISH,
     CHANGED_DURING_PUBLISH,
+    CONFLICT_MARKERS,
     DUPLICATE_UUID,
     INVALID_FRONTMATTER,
     LINK_TO_MISSING,
@@ -87,6 +88,13 @@ def plan_publish(
     outputs: dict[str, str] = {}
     for path in catalog.not_private():
         info = catalog.infos[path]
+        conflicted = [p for p in info.problems if p.kind == CONFLICT_MARKERS]
+        if conflicted:
+            # Mid-merge text is nobody's version of the note: its published copy (if any) stays as it was,
+            # neither updated nor removed, until the merge is finished.
+            warnings += conflicted
+            keep.add(path)
+            continue
         if info.publish == "ambiguous":
             found = [p for p in info.problems if p.kind == AMBIGUOUS_PUBLISH]
             warnings += found or [Problem(path, AMBIGUOUS_PUBLISH, f"`{key}` is neither true nor false; private")]

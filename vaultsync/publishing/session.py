@@ -173,7 +173,13 @@ def _reread(config: Config, snap: Snapshot, path: str, known: dict[str, KnownNot
         if info.publish == "false" and info.error is None:
             return None
         raise _FullPlanNeeded
-    if info.publish != "true" or info.error is not None or (info.slug, info.uuid, info.links) != old.key():
+    # A blocking problem (conflict markers in the body) is the full plan's to weigh: it may keep the old copy.
+    if (
+        info.publish != "true"
+        or info.error is not None
+        or info.blocking
+        or (info.slug, info.uuid, info.links) != old.key()
+    ):
         raise _FullPlanNeeded
     entry = snap.manifest.files.get(old.action.output)
     if entry is None or entry.source != path:

@@ -20,7 +20,7 @@ from vaultsync.config import Config
 from vaultsync.errors import VaultsyncError
 from vaultsync.vault.scan import FileStat
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: notes described before `conflict-markers` existed are described again
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

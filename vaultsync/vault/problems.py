@@ -9,6 +9,7 @@ from vaultsync.config import Config
 from vaultsync.errors import (
     ALIAS_EXPANSION,
     AMBIGUOUS_PUBLISH,
+    CONFLICT_MARKERS,
     DUPLICATE_KEY,
     FRONTMATTER_TOO_DEEP,
     FRONTMATTER_TOO_LARGE,
@@ -35,13 +36,17 @@ _HINTS = {
         "move the data into the note's body or another file; until then the note is private and never stamped"
     ),
     FRONTMATTER_TOO_DEEP: "flatten the nested values; until then the note is private and never stamped",
+    CONFLICT_MARKERS: (
+        "finish the merge: keep the text you want, remove the conflict markers and `git add` the note; until then "
+        "it is never stamped and its published copy (if any) stays as it is"
+    ),
 }
 
 _NUMBER = re.compile(r"[-+]?(\d[\d_]*)?(\.\d*)?([eE][-+]?\d+)?")
 
 
 _REFUSED = frozenset({ALIAS_EXPANSION, FRONTMATTER_TOO_LARGE, FRONTMATTER_TOO_DEEP})
-_BLOCKING = frozenset({INVALID_FRONTMATTER, MALFORMED_VERSION, MALFORMED_DATE, *_REFUSED})
+_BLOCKING = frozenset({CONFLICT_MARKERS, INVALID_FRONTMATTER, MALFORMED_VERSION, MALFORMED_DATE, *_REFUSED})
 
 
 def is_blocking(problem: Problem, config: Config) -> bool:
@@ -62,11 +67,18 @@ def _line(note_fm_first_line: int, entry: Entry) -> int:
 def note_problems(note: Note, config: Config) -> list[Problem]:
     """Every problem of one note that needs no other note to see. Pure: reads only `note.raw`."""
     from vaultsync.text.dates import parse_date_text
+    from vaultsync.text.markers import conflict_marker_line
     from vaultsync.text.version import Version
     from vaultsync.vault.note import publish_flag
 
     fm = note.frontmatter
     problems: list[Problem] = []
+    marker = conflict_marker_line(note.raw)
+    if marker is not None:
+        # Half a merge: whatever else looks wrong (often "invalid YAML") is the markers' doing, so they alone
+        # are reported.
+        message = "holds git's conflict markers (<<<<<<<, =======, >>>>>>>): a merge was left unfinished"
+        return [Problem(note.path, CONFLICT_MARKERS, message, line=marker, hint=_HINTS[CONFLICT_MARKERS])]
     if fm.error is not None:
         kind = fm.error_kind or INVALID_FRONTMATTER
         problems.append(Problem(note.path, kind, fm.error, line=fm.error_line, hint=_HINTS[kind]))
