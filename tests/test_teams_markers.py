@@ -20,7 +20,7 @@ from vaultsync.config import load_config, parse_config
 from vaultsync.daemon.busy import BusyWatch
 from vaultsync.daemon.loop import Daemon
 from vaultsync.daemon.status_file import read_daemon_status
-from vaultsync.hook.core import install_hook
+from vaultsync.hook.install import install_hook
 from vaultsync.publishing.apply import apply_publish
 from vaultsync.publishing.plan import plan_publish
 from vaultsync.text.markers import conflict_marker_line
@@ -200,8 +200,13 @@ def test_the_daemon_waits_through_a_conflicted_stash_pop_and_resumes_once_resolv
         git(vault, "add", "note.md")
         assert (vault / ".git" / "AUTO_MERGE").exists()  # left behind: not a reason to wait
         assert wait_for(lambda: daemon.report.waiting is None)
+        # The staged resolution is the index's blob: adopted as git holds it (the hook stamps it at commit).
+        time.sleep(1.0)
+        assert note.read_text() == NOTE + "Our line.\n"
+        # The next edit is the daemon's to stamp again.
+        note.write_text(NOTE + "Our line, edited.\n")
         assert wait_for(lambda: "0.0.0.2" in note.read_text())
-        assert note.read_text().endswith("Our line.\n")
+        assert note.read_text().endswith("Our line, edited.\n")
     finally:
         stop.set()
         thread.join(timeout=30)
