@@ -159,7 +159,7 @@ def _above_history(
 ) -> list[tuple[StagedChange, str, bytes, Stamp]]:
     """Bumps re-planned from the highest version of the note's history where HEAD's is below it (a revert)."""
     bumped = [c.path for c, _, _, planned in todo if planned.new_version is not None]
-    floors = highest_versions(config, repo, bumped) if bumped else {}
+    floors = highest_versions(config, repo, bumped, known=heads) if bumped else {}
     out = []
     for change, rel, staged, planned in todo:
         floor = floors.get(change.path)

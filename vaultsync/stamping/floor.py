@@ -11,7 +11,7 @@ in one `git log`.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from vaultsync.config import Config
@@ -22,12 +22,18 @@ from vaultsync.text.version import Version
 from vaultsync.vault.note import Note
 
 
-def highest_versions(config: Config, repo: Path, repo_paths: Sequence[str]) -> dict[str, str]:
-    """For each repository path, the highest readable version any of its past contents carried."""
+def highest_versions(
+    config: Config, repo: Path, repo_paths: Sequence[str], *, known: Mapping[str, bytes | None] | None = None
+) -> dict[str, str]:
+    """For each repository path, the highest readable version any of its past contents carried, leaving out
+    the contents in `known` (HEAD's, which the caller has read already: most notes have no other)."""
     highest: dict[str, str] = {}
     for path, blobs in past_blobs(repo, repo_paths).items():
         best: Version | None = None
-        for raw in blobs:
+        skip = (known or {}).get(path)
+        for raw in dict.fromkeys(blobs):  # each content parsed once
+            if raw == skip:
+                continue
             text = Note(path=path, raw=raw).scalar(config.fields.version)
             if text is None:
                 continue
