@@ -240,3 +240,22 @@ def test_stamp_after_switching_to_an_older_branch_leaves_the_tree_clean(tmp_path
     alice.write(alice.committed("old"))
     alice.vaultsync("stamp")
     assert version_of(alice.read()) == "0.0.0.3"
+
+
+def test_stash_pull_pop_merges_a_stamped_local_edit_with_the_pulled_one(tmp_path: Path) -> None:
+    """`git stash; git pull; git stash pop` with a stamped, uncommitted edit: the pop goes through the driver."""
+    alice, bob = make_team(tmp_path, "alice", "bob")
+    bob.edit("Paragraph three.", "Paragraph three, by Bob.")
+    bob.commit()
+    bob.git("push", "-q")
+    assert alice.vaultsync("stamp").returncode == 0  # first sight
+    alice.edit("Paragraph one.", "Paragraph one, by Alice.")
+    assert alice.vaultsync("stamp").returncode == 0
+    assert version_of(alice.read()) == "0.0.0.2"
+    alice.git("stash", "-q")
+    alice.git("pull", "-q")
+    done = alice.git("stash", "pop", check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = alice.read()
+    assert "by Alice" in text and "by Bob" in text and "<<<<<<<" not in text
+    assert version_of(text) == "0.0.0.3"  # above Bob's 0.0.0.2 and Alice's own 0.0.0.2
