@@ -185,3 +185,32 @@ def test_hook_install_and_uninstall_leave_config_and_attributes_byte_for_byte(
         assert not info.exists()
     else:
         assert info.read_bytes() == attributes
+
+
+@pytest.mark.usefixtures("git_env")
+def test_the_history_floor_reads_versions_as_the_frontmatter_holds_them(tmp_path: Path) -> None:
+    """Plain, quoted, commented, CRLF: each past content's own version; a body line that looks like one is not."""
+    from vaultsync.stamping.floor import highest_versions
+
+    repo = tmp_path / "vault"
+    (repo / ".obsidian").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    contents = {
+        "plain.md": [b"---\nat_semantic_version: 0.0.0.3\n---\nx\n", b"---\nat_semantic_version: 0.0.0.1\n---\ny\n"],
+        "quoted.md": [
+            b'---\r\nat_semantic_version: "1.2.3"\r\n---\r\nx\r\n',
+            b"---\nat_semantic_version: 1.0.0\n---\n",
+        ],
+        "comment.md": [
+            b"---\nat_semantic_version: 0.0.0.7 # by hand\n---\nx\n",
+            b"---\nat_semantic_version: 0.0.0.2\n---\n",
+        ],
+        "body.md": [b"---\ntitle: a\n---\nat_semantic_version: 9.9.9.9\n", b"---\nat_semantic_version: 0.0.0.1\n---\n"],
+    }
+    for round_ in range(2):
+        for name, texts in contents.items():
+            (repo / name).write_bytes(texts[round_])
+        subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+        subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", f"r{round_}"], check=True)
+    found = highest_versions(load_config(vault=repo), repo, sorted(contents))
+    assert found == {"plain.md": "0.0.0.3", "quoted.md": "1.2.3", "comment.md": "0.0.0.7", "body.md": "0.0.0.1"}
