@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from vaultsync.errors import BusyError, GitError
 from vaultsync.git.run import decode, git_text, run_git
@@ -226,6 +227,13 @@ def toplevel(path: Path) -> Path:
             hint="the hook needs the vault to be in a git repository (git init)",
         )
     return Path(decode(found.stdout)).resolve()
+
+
+def path_prefix(folder: Path, repo: Path) -> str:
+    """`folder`'s path inside the work tree at `repo`, as a prefix of repository paths: "" at the top, else
+    "notes/"."""
+    rel = PurePosixPath(Path(os.path.relpath(folder.resolve(), repo)).as_posix()).as_posix()
+    return "" if rel == "." else rel + "/"
 
 
 def hooks_dir(path: Path) -> Path:

@@ -25,7 +25,7 @@ from vaultsync.git.objects import (
     update_index_entries,
     write_blobs,
 )
-from vaultsync.git.repo import toplevel
+from vaultsync.git.repo import path_prefix, toplevel
 from vaultsync.hook.install import SKIP_ENV
 from vaultsync.stamping.floor import highest_versions
 from vaultsync.stamping.rules import blocking_problems, decide, is_ahead, make_stamp
@@ -100,8 +100,7 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
     # above HEAD's is kept as it is (never bumped twice), and one whose body differs from HEAD's under a version
     # not above it (`checkout --theirs`, a revert) gets the next version above HEAD's (rules.decide).
     repo = toplevel(config.vault)
-    vault_prefix = PurePosixPath(os.path.relpath(config.vault.resolve(), repo)).as_posix()
-    vault_prefix = "" if vault_prefix == "." else vault_prefix + "/"
+    vault_prefix = path_prefix(config.vault, repo)
     if files is not None:
         return _run_on_working_files(config, repo, vault_prefix, files, now=now, result=result)
     changes = []

@@ -6,14 +6,13 @@ own rules, so a merge through the driver is never worse than one without it."""
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from vaultsync.config import load_config
 from vaultsync.errors import VaultsyncError
 from vaultsync.git.merge import FileMerge, merge_file
-from vaultsync.git.repo import toplevel
+from vaultsync.git.repo import path_prefix, toplevel
 from vaultsync.stamping.merge import NoteMerge, merge_note
 from vaultsync.vault.scan import is_ignored_path, is_note_path
 
@@ -68,8 +67,7 @@ def _note_path(call: DriverCall, cwd: Path) -> tuple[Path, str] | None:
     except VaultsyncError:
         return None
     vault = (top / call.vault_in_repo).resolve()
-    prefix = PurePosixPath(os.path.relpath(vault, top)).as_posix()
-    prefix = "" if prefix == "." else prefix + "/"
+    prefix = path_prefix(vault, top)
     if not call.path.startswith(prefix):
         return None
     return vault, call.path[len(prefix) :]

@@ -10,15 +10,14 @@ in one `git log`.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from vaultsync.config import Config
 from vaultsync.errors import VaultsyncError, VersionError
 from vaultsync.git.history import past_blobs
-from vaultsync.git.repo import find_git_dir, toplevel
+from vaultsync.git.repo import find_git_dir, path_prefix, toplevel
 from vaultsync.text.version import Version
 from vaultsync.vault.note import Note
 
@@ -71,7 +70,6 @@ def vault_floors(config: Config, paths: Sequence[str]) -> dict[str, str]:
         repo = toplevel(config.vault)
     except VaultsyncError:
         return {}
-    prefix = PurePosixPath(os.path.relpath(config.vault.resolve(), repo)).as_posix()
-    prefix = "" if prefix == "." else prefix + "/"
+    prefix = path_prefix(config.vault, repo)
     found = highest_versions(config, repo, [prefix + p for p in paths])
     return {path[len(prefix) :]: version for path, version in found.items()}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from vaultsync.config import Config
 from vaultsync.errors import NoteError, VersionError
 from vaultsync.git.merge import FileMerge, merge_file
-from vaultsync.text.dates import later_date
+from vaultsync.text.dates import later_date, parse_date_text
 from vaultsync.text.edit import FieldEdit, set_fields
 from vaultsync.text.version import Version
 from vaultsync.vault.note import Note
@@ -38,8 +38,8 @@ def merge_note(
     when a side's frontmatter cannot be edited (the driver then merges as git does)."""
     notes = {"base": Note(path, base), "ours": Note(path, ours), "theirs": Note(path, theirs)}
     version_key, date_key = config.fields.version, config.fields.date_modified
-    versions = _readable(notes, version_key, _parse_version)
-    dates = _readable(notes, date_key, _parse_date)
+    versions = _readable(notes, version_key, Version.parse)
+    dates = _readable(notes, date_key, parse_date_text)
     ours_n, theirs_n = ours, theirs
     for key, values in ((version_key, versions), (date_key, dates)):
         if values is None:
@@ -68,14 +68,6 @@ def merge_note(
             # hook gives the resolved note a version above HEAD's when it is committed.
             settled = {}
     return NoteMerge(merged=merged, conflicts=result.conflicts, settled=settled)
-
-
-def _parse_version(text: str) -> object:
-    return Version.parse(text)
-
-
-def _parse_date(text: str) -> object:
-    return later_date(text, text)  # parses it; raises NoteError when it is no date
 
 
 def _readable(notes: dict[str, Note], key: str, parse: Callable[[str], object]) -> dict[str, str] | None:
