@@ -487,16 +487,105 @@ def test_an_edit_after_the_revision_window_is_a_new_revision(vault: Vault) -> No
     assert [(s.old_version, s.new_version) for s in plan.stamps] == [("0.0.0.2", "0.0.0.3")]
 
 
-def test_within_the_revision_window_a_date_time_is_refreshed_without_a_bump(vault: Vault) -> None:
+def test_within_the_revision_window_nothing_is_written_and_the_date_follows_once_when_it_closes(
+    vault: Vault,
+) -> None:
     vault.write("a.md", PLAIN.replace("2025-10-10", "2025-10-10T14:03:22-07:00"))
     adopted(vault)
     vault.edit("a.md", "First", "Typing")
     vault.stamp(now=NOW - timedelta(seconds=10), revision_window=600)
     vault.edit("a.md", "Typing", "Typing more")
+    before = vault.snapshot()
 
     plan, _ = vault.stamp(now=NOW, revision_window=600)
+    assert plan.stamps == ()
+    assert vault.snapshot() == before  # every save inside the window is a write a sync tool would have to carry
+    assert vault.baselines()["a.md"].edited_at == NOW.timestamp()
+    plan, _ = vault.stamp(now=NOW + timedelta(seconds=500), revision_window=600)
+    assert vault.snapshot() == before
+
+    plan, _ = vault.stamp(now=NOW + timedelta(seconds=700), revision_window=600)
 
     assert [(s.reason, s.bumped) for s in plan.stamps] == [("same revision", False)]
     text = vault.read("a.md").decode()
     assert "at_semantic_version: 0.0.0.2\n" in text
-    assert "date_modified: 2025-11-25T09:41:07-08:00\n" in text
+    assert "date_modified: 2025-11-25T09:41:07-08:00\n" in text  # the absorbed edit's moment, not the clock's
+    assert vault.baselines()["a.md"].edited_at is None
+    after = vault.snapshot()
+    vault.stamp(now=NOW + timedelta(seconds=900), revision_window=600)
+    assert vault.snapshot() == after
+
+
+def test_a_date_only_note_edited_past_midnight_in_the_window_gets_the_new_day_when_it_closes(vault: Vault) -> None:
+    vault.write("a.md", PLAIN)
+    adopted(vault)
+    late = datetime(2025, 11, 24, 23, 58, tzinfo=NOW.tzinfo)
+    vault.edit("a.md", "First", "Typing")
+    vault.stamp(now=late, revision_window=600)
+    assert b"date_modified: 2025-11-24\n" in vault.read("a.md")
+    vault.edit("a.md", "Typing", "Typing more")
+    vault.stamp(now=late + timedelta(minutes=4), revision_window=600)  # 00:02, absorbed
+    assert b"date_modified: 2025-11-24\n" in vault.read("a.md")
+
+    plan, _ = vault.stamp(now=late + timedelta(minutes=15), revision_window=600)
+
+    assert [(s.reason, s.new_date) for s in plan.stamps] == [("same revision", "2025-11-25")]
+    assert b"at_semantic_version: 0.0.0.2\n" in vault.read("a.md")
+
+
+def test_a_date_only_note_in_the_same_day_gets_no_write_when_its_window_closes(vault: Vault) -> None:
+    vault.write("a.md", PLAIN)
+    adopted(vault)
+    vault.edit("a.md", "First", "Typing")
+    vault.stamp(now=NOW - timedelta(seconds=10), revision_window=600)
+    vault.edit("a.md", "Typing", "Typing more")
+    vault.stamp(now=NOW, revision_window=600)
+    before = vault.snapshot()
+
+    plan, _ = vault.stamp(now=NOW + timedelta(seconds=700), revision_window=600)
+
+    assert plan.stamps == ()
+    assert vault.snapshot() == before
+    assert vault.baselines()["a.md"].edited_at is None  # closed: nothing left to write
+
+
+def test_a_metadata_edit_inside_the_window_is_absorbed_too(vault: Vault) -> None:
+    vault.write("a.md", PLAIN.replace("2025-10-10", "2025-10-10T14:03:22-07:00"))
+    adopted(vault)
+    vault.edit("a.md", "First", "Typing")
+    vault.stamp(now=NOW - timedelta(seconds=10), revision_window=600)
+    vault.edit("a.md", "tags: [a, b]", "tags: [a, b, c]")
+    before = vault.snapshot()
+
+    plan, _ = vault.stamp(now=NOW, revision_window=600)
+
+    assert plan.stamps == ()
+    assert vault.snapshot() == before
+
+
+def test_a_version_bumped_on_another_machine_opens_its_window_here(vault: Vault) -> None:
+    vault.write("a.md", PLAIN)
+    adopted(vault)
+    # The other machine's daemon stamped an edit; the sync tool brought its bytes.
+    theirs = vault.read("a.md").decode().replace("First", "Theirs").replace("0.0.0.1", "0.0.0.2")
+    vault.write("a.md", theirs.replace("2025-10-10", TODAY))
+    vault.stamp(now=NOW - timedelta(seconds=30), revision_window=600)
+    vault.edit("a.md", "Theirs", "Theirs, typed on")
+
+    plan, _ = vault.stamp(now=NOW, revision_window=600)
+
+    assert plan.stamps == ()  # the same revision as on the machine that bumped it: never a second bump
+    assert b"at_semantic_version: 0.0.0.2\n" in vault.read("a.md")
+
+
+def test_a_version_set_by_hand_opens_a_window_for_the_typing_that_follows(vault: Vault) -> None:
+    vault.write("a.md", PLAIN)
+    adopted(vault)
+    vault.write("a.md", vault.read("a.md").decode().replace("First", "Mine").replace("0.0.0.1", "0.1.0.0"))
+    vault.stamp(now=NOW - timedelta(seconds=30), revision_window=600)
+    assert b"at_semantic_version: 0.1.0.0\n" in vault.read("a.md")
+    vault.edit("a.md", "Mine", "Mine, typed on")
+
+    plan, _ = vault.stamp(now=NOW, revision_window=600)
+
+    assert plan.stamps == ()

@@ -52,6 +52,7 @@ def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, 
         "notes": len(scan.notes),
         "attachments": len(scan.attachments),
         "initialized": initialized,
+        "stamping": stamping_status(config),
         "would_stamp": [s.as_dict() for s in plan.stamps],
         "would_adopt": len(plan.adopt),
         # What `stamp` would skip, with the reason (a hard-linked note, a malformed version): never "would stamp".
@@ -63,10 +64,27 @@ def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, 
     }
 
 
+def stamping_status(config: Config) -> dict[str, Any]:
+    """Which machine stamps (`stamping.machine`), and whether this one does."""
+    from vaultsync.config.machine import this_machine
+
+    machine, here = config.stamping.machine, config.stamping.here()
+    if machine is None or not machine.strip():
+        summary = "every machine (stamping.machine is not set)"
+    elif here:
+        summary = f"this machine ({this_machine()}) stamps; the others watch and publish only"
+    else:
+        summary = f"by {machine} only; this machine ({this_machine()}) watches and publishes"
+    return {"machine": machine or None, "this_machine": this_machine(), "stamps_here": here, "summary": summary}
+
+
 def format_status(report: dict[str, Any]) -> list[str]:
     lines = [f"vault: {report['vault']} ({report['notes']} notes, {report['attachments']} attachments)"]
     if not report["initialized"]:
         lines.append("state: new (the first `stamp` or `init` adopts every note as it is; nothing is bumped)")
+    stamping = report["stamping"]
+    if stamping["machine"] is not None:
+        lines.append(f"stamping: {stamping['summary']}")
     stamps = report["would_stamp"]
     lines.append(f"changed since baseline: {len(stamps)} note(s) would be stamped")
     for s in stamps:

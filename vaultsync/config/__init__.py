@@ -80,6 +80,25 @@ class WatchConfig:
 
 
 @dataclass(frozen=True)
+class StampingConfig:
+    """Which machine stamps a vault that a file-sync tool keeps on several (docs/teams.md).
+
+    `machine` unset: every machine stamps. Set: only the machine of that name (`VAULTSYNC_MACHINE`, else its host
+    name) stamps in its daemon and with `stamp`/`bump`; the others watch and publish only.
+    """
+
+    machine: str | None = None
+
+    def here(self) -> bool:
+        """Whether this machine stamps."""
+        if self.machine is None or not self.machine.strip():
+            return True
+        from vaultsync.config.machine import same_machine, this_machine
+
+        return same_machine(self.machine, this_machine())
+
+
+@dataclass(frozen=True)
 class HookConfig:
     """The git pre-commit hook."""
 
@@ -96,6 +115,7 @@ class Config:
     publish: PublishConfig = field(default_factory=PublishConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
     hook: HookConfig = field(default_factory=HookConfig)
+    stamping: StampingConfig = field(default_factory=StampingConfig)
     ignore: tuple[str, ...] = ()
     state_dir: str | None = None
 

@@ -96,6 +96,7 @@ class DaemonCore:
         self._waiting_since = 0.0
         self._waiting_told = False
         self._rescan_due: float = 0.0
+        self._dates_due_at: float | None = None  # wall time: a revision window closes over absorbed edits
         self._rebuild_due: float | None = None
         self._health_due = 0.0
         self.autopublish = AutoPublish(

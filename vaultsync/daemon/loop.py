@@ -116,6 +116,8 @@ class Daemon(Reconfigure, Publishing):
                 self._examine(due)
             if self.clock() >= self._rescan_due:
                 self._rescan("recovery" if self.health.recovering else "periodic")
+            if self._dates_due_at is not None and self._now().timestamp() >= self._dates_due_at:
+                self._close_windows()
             self._maybe_publish()
         self._write_status()
 
@@ -124,6 +126,8 @@ class Daemon(Reconfigure, Publishing):
         nxt = self.debouncer.next_due()
         if nxt is not None:
             wait = min(wait, max(0.0, nxt - now))
+        if self._dates_due_at is not None:
+            wait = min(wait, max(0.0, self._dates_due_at - self._now().timestamp()))
         return wait
 
     def _drain(self, timeout: float) -> None:

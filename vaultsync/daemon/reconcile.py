@@ -128,6 +128,7 @@ def plan_paths(
         only=list(infos),
         revision_window=revision_window,
         read=raws.__getitem__,  # stamp the very bytes the decision was made on; the write re-checks them
+        saved_at={path: stat.mtime_ns / 1e9 for path, stat, _ in fresh},
     )
     return out
 
@@ -160,6 +161,7 @@ def plan_rescan(
         only=only,
         revision_window=revision_window,
         candidates=candidates,
+        saved_at={path: scan.notes[path].mtime_ns / 1e9 for path in candidates if path in scan.notes},
     )
     if only is not None:
         # plan_stamps forgets nothing when given paths; forget the deleted notes that are not settling.

@@ -10,10 +10,10 @@ from vaultsync.daemon.pause import GitPause
 from vaultsync.daemon.reconcile import notes_under, plan_paths, plan_rescan
 from vaultsync.git.repo import find_git_dir
 from vaultsync.stamping.apply import apply_stamps
-from vaultsync.stamping.brought import adopt_what_git_brought
+from vaultsync.stamping.brought import adopt_what_git_brought, no_window_for_what_git_brought
 from vaultsync.stamping.stamps import Stamp, StampPlan
 from vaultsync.text.dates import now_in
-from vaultsync.vault.scan import VaultScan
+from vaultsync.vault.scan import VaultScan, scan_vault
 from vaultsync.vault.writes import remove_dead_writers_temps
 
 log = logging.getLogger("vaultsync")
@@ -28,6 +28,8 @@ class Stamping(GitPause):
     """Examine settled notes, reconcile the whole vault, and write the stamps in batches."""
 
     def _examine(self, keys: list[str]) -> None:
+        if not self.config.stamping.here():
+            return  # another machine stamps this vault: its stamps arrive through the sync tool
         paths: set[str] = set()
         for key in keys:
             paths |= notes_under(self.config, self.state, key) if key.endswith("/") else {key}
@@ -49,6 +51,8 @@ class Stamping(GitPause):
         """Reconcile the whole vault with the state, leaving alone notes that are still settling."""
         now = self.clock()
         self._rescan_due = now + self._rescan_every()
+        if not self.config.stamping.here():
+            return self._watch_only(reason)
         with self._vault_lock() as locked:
             if not locked:
                 self._rescan_due = now + self.settle
@@ -71,11 +75,40 @@ class Stamping(GitPause):
             if first:
                 log.info("first run on this vault: adopted %d notes as they are (nothing bumped)", len(plan.adopt))
             self._apply(plan)
+            self._schedule_dates()  # windows left open by the last run close on time
         if self._git_dir is None:
             self._git_dir = find_git_dir(self.config.vault)  # `git init` after the daemon started
         if self.health.coverage_due is None:
             self.health.coverage_due = self.clock()
         return scan
+
+    def _watch_only(self, reason: str) -> VaultScan:
+        """A rescan on a machine that does not stamp: the walk (for the publisher and left-over temp files), no
+        plan, no write."""
+        from vaultsync.config.machine import this_machine
+
+        scan = scan_vault(self.config.vault, ignore=self.config.ignore, attachments=False)
+        self.stats.rescans += 1
+        self.autopublish.unknown()
+        if reason == "start":
+            log.info(
+                "this machine (%s) does not stamp: stamping.machine is %s; watching and publishing only",
+                this_machine(),
+                self.config.stamping.machine,
+            )
+        return scan
+
+    def _close_windows(self) -> None:
+        """Write the date of each note whose revision window closed over absorbed edits (once per revision)."""
+        due = self.state.dates_due(self._now().timestamp() - self.revision_window)
+        self._dates_due_at = None
+        if due:
+            self._examine(due)
+        self._schedule_dates()
+
+    def _schedule_dates(self) -> None:
+        opened = self.state.next_date_due()
+        self._dates_due_at = None if opened is None else opened + self.revision_window
 
     def _rescan_every(self) -> float:
         # Unwatched folders are only seen by rescans: look more often while degraded that way.
@@ -95,6 +128,8 @@ class Stamping(GitPause):
             plan, brought = adopt_what_git_brought(self.config, plan, state)
             for path in brought:
                 log.debug("adopted %s as git has it (HEAD's or the index's bytes): not stamped", path)
+        if self._git_dir is not None:
+            plan = no_window_for_what_git_brought(self.config, plan)
         for problem in plan.problems:
             self.report.warn_once(problem)
         records = dataclasses.replace(plan, stamps=(), problems=())
@@ -103,6 +138,8 @@ class Stamping(GitPause):
             self.report.act(f"renamed {old} -> {new} (not a new revision)")
         for path in plan.forget:
             log.debug("forgot %s (deleted)", path)
+        if any(b.edited_at is not None for b in plan.adopt):
+            self._schedule_dates()
         stamps = plan.stamps
         for start in range(0, len(stamps), WRITE_BATCH):
             if self._stopping():

@@ -80,7 +80,7 @@ def _plan_one(
         # Even a note the hook would keep as it is (a new note with a version, a version changed in the commit)
         # is named when its version cannot be read: a malformed value would otherwise pass in silence.
         return blocking[0]
-    if decision == "adopt":
+    if isinstance(decision, str):  # adopted as staged (the hook has no window: nothing is absorbed)
         return None
     reason, bump = decision
     try:

@@ -45,3 +45,24 @@ def adopt_what_git_brought(
             adopt.append(baseline_of(stamp.path, info, bumped_at=base.bumped_at if base else None))
     stamps = tuple(s for s in plan.stamps if s.path not in held)
     return dataclasses.replace(plan, stamps=stamps, adopt=tuple(adopt)), sorted(held)
+
+
+def no_window_for_what_git_brought(config: Config, plan: StampPlan) -> StampPlan:
+    """The plan without the revision window `decide` opens for a version bumped elsewhere, where git brought
+    that version (a pull of a teammate's revision): an edit made here after it is a revision of its own, never
+    absorbed under the teammate's number. Only a file-sync tool's copy of another machine's stamp keeps it."""
+    if not plan.bumped_elsewhere:
+        return plan
+    contents: dict[str, bytes] = {}
+    for path in plan.bumped_elsewhere:
+        try:
+            contents[path] = (config.vault / path).read_bytes()
+        except OSError:
+            continue  # gone meanwhile: its next sight decides
+    held = paths_git_holds(config.vault, contents) if contents else set()
+    if not held:
+        return plan
+    adopt = tuple(dataclasses.replace(b, bumped_at=None) if b.path in held else b for b in plan.adopt)
+    return dataclasses.replace(
+        plan, adopt=adopt, bumped_elsewhere=tuple(p for p in plan.bumped_elsewhere if p not in held)
+    )

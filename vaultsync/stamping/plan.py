@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from vaultsync.config import Config
 from vaultsync.errors import SKIPPED, UNREADABLE, NoteError, Problem, VersionError
-from vaultsync.stamping.rules import blocking_problems, decide, make_stamp
+from vaultsync.stamping.rules import blocking_problems, decide, edit_moment, make_stamp
 from vaultsync.stamping.stamps import Reason, Stamp, StampPlan, baseline_of, problem_from
 from vaultsync.store.state import Baseline, State
 
@@ -48,11 +48,13 @@ def plan_stamps(
     revision_window: float = 0.0,
     read: Callable[[str], bytes] | None = None,
     candidates: Iterable[str] | None = None,
+    saved_at: Mapping[str, float] | None = None,
 ) -> StampPlan:
     """Decide, for each note of the catalog (or only the given paths), whether to stamp, adopt or skip it.
 
     `candidates` narrows the look to notes that may differ from their baseline (the others are known to need
-    nothing); `baselines` must then hold at least theirs and those of vanished notes. Reads only the notes
+    nothing); `baselines` must then hold at least theirs and those of vanished notes. `saved_at` (a note's
+    mtime) gives each stamp the moment of its save where that is recent (`edit_moment`). Reads only the notes
     that will be stamped (to compute their new bytes); writes nothing.
     """
     read = read or (lambda path: (config.vault / path).read_bytes())
@@ -71,6 +73,8 @@ def plan_stamps(
         () if wanted is not None else tuple(sorted(p for p in baselines if p not in infos and p not in moves.values()))
     )
     now_ts = now.timestamp()
+    moments: dict[str, datetime] = {}
+    elsewhere: list[str] = []
     for path in paths:
         info = infos[path]
         blocking = blocking_problems(config, info)
@@ -83,22 +87,41 @@ def plan_stamps(
         base = baselines.get(path)
         if path in moves:
             base = baselines[moves[path]]
+        moment = edit_moment(now, saved_at.get(path)) if saved_at else now
         decision = decide(config, info, base, first_sight=first_sight, now_ts=now_ts, window=revision_window)
+        kept = (base.bumped_at, base.edited_at) if base else (None, None)
         if decision is None:
             if base is not None and (base.version, base.date_modified) != (info.version, info.date_modified):
-                adopt.append(baseline_of(path, info, bumped_at=base.bumped_at))
+                adopt.append(baseline_of(path, info, bumped_at=kept[0], edited_at=kept[1]))
             continue
         if decision == "adopt":
-            adopt.append(baseline_of(path, info, bumped_at=base.bumped_at if base else None))
+            adopt.append(baseline_of(path, info, bumped_at=kept[0], edited_at=kept[1]))
+            continue
+        if decision == "absorb":
+            adopt.append(baseline_of(path, info, bumped_at=kept[0], edited_at=moment.timestamp()))
+            continue
+        if decision == "adopt bump":
+            opened = moment.timestamp() if revision_window > 0 else kept[0]
+            adopt.append(baseline_of(path, info, bumped_at=opened))
+            elsewhere.append(path)
             continue
         reason, bump = decision
+        if reason == "same revision" and base is not None and base.edited_at is not None:
+            moment = datetime.fromtimestamp(base.edited_at, tz=now.tzinfo)  # the last absorbed save's moment
+        moments[path] = moment
         try:
-            stamps.append(make_stamp(config, path, read(path), info, reason=reason, bump=bump, now=now, base=base))
+            stamp = make_stamp(config, path, read(path), info, reason=reason, bump=bump, now=moment, base=base)
         except OSError as exc:
             problems.append(Problem(path, UNREADABLE, exc.strerror or str(exc)))
+            continue
         except (NoteError, VersionError) as exc:
             problems.append(problem_from(path, exc))
-    stamps = _above_history(config, stamps, infos, baselines, moves, now=now)
+            continue
+        if reason == "same revision" and stamp.new_raw == stamp.old_raw:
+            adopt.append(stamp.baseline)  # the date already shows that moment: nothing to write
+        else:
+            stamps.append(stamp)
+    stamps = _above_history(config, stamps, infos, baselines, moves, moments=moments)
     return StampPlan(
         stamps=tuple(stamps),
         adopt=tuple(adopt),
@@ -108,6 +131,7 @@ def plan_stamps(
         # An unreadable note is examined too (and skipped): without it the skipped could outnumber the examined.
         examined=len(paths) + sum(1 for p in catalog.unreadable if wanted is None or p in wanted),
         first_sight=first_sight,
+        bumped_elsewhere=tuple(elsewhere),
     )
 
 
@@ -118,7 +142,7 @@ def _above_history(
     baselines: Mapping[str, Baseline],
     moves: Mapping[str, str],
     *,
-    now: datetime,
+    moments: Mapping[str, datetime],
 ) -> list[Stamp]:
     """Bumps re-made from the highest version the note's git history carried, where that is not below them."""
     from vaultsync.stamping.floor import vault_floors
@@ -133,7 +157,15 @@ def _above_history(
             base = baselines.get(moves.get(stamp.path, stamp.path))
             info = infos[stamp.path]
             stamp = make_stamp(
-                config, stamp.path, stamp.old_raw, info, reason=stamp.reason, bump=True, now=now, base=base, floor=floor
+                config,
+                stamp.path,
+                stamp.old_raw,
+                info,
+                reason=stamp.reason,
+                bump=True,
+                now=moments[stamp.path],
+                base=base,
+                floor=floor,
             )
         out.append(stamp)
     return out

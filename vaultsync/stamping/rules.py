@@ -58,6 +58,9 @@ def blocking_problems(config: Config, info: NoteInfo) -> list[Problem]:
     return [p for p in info.problems if is_blocking(p, config)]
 
 
+Decision = Literal["adopt", "absorb", "adopt bump"] | tuple[Reason, bool] | None
+
+
 def decide(
     config: Config,
     info: NoteInfo,
@@ -66,17 +69,21 @@ def decide(
     first_sight: bool,
     now_ts: float,
     window: float,
-) -> Literal["adopt"] | tuple[Reason, bool] | None:
-    """None: nothing to do; "adopt": record as is; (reason, bump): write a stamp, bumping or not."""
-    from vaultsync.text.dates import has_time
-
+) -> Decision:
+    """None: nothing to do; "adopt": record as is; "absorb": record as is, the edit joins the open revision
+    (its date is written when the window closes); "adopt bump": record a version bumped elsewhere, which opens
+    its revision window here too; (reason, bump): write a stamp, bumping or not."""
     if first_sight:
         return "adopt"
     if base is None:
         return ("new note", True) if info.version is None else "adopt"
     body_changed = info.body_fp != base.body_fp
     meta_changed = info.meta_fp != base.meta_fp
+    in_window = window > 0 and base.bumped_at is not None and now_ts - base.bumped_at < window
     if not body_changed and not meta_changed:
+        if base.edited_at is not None and not in_window:
+            # The window closed over absorbed edits: their date is written now, once.
+            return ("same revision", False)
         return None
     if info.version != base.version:
         if body_changed and _went_back(info.version, base.version):
@@ -87,18 +94,35 @@ def decide(
         # that left the date alone still gets the date.
         if body_changed and info.date_modified == base.date_modified and is_ahead(info.version, base.version):
             return ("version set by hand", False)
-        return "adopt"
+        # Another machine's daemon bumped it (a file-sync tool brought it): the edits that follow within the
+        # window are that revision's, as they are on the machine that bumped it.
+        return "adopt bump" if is_ahead(info.version, base.version) else "adopt"
     if not body_changed:
         policy = config.versioning.metadata_change
         if policy == "none":
             return "adopt"
+        if in_window:
+            return "absorb"
         return ("metadata changed", policy == "bump")
-    if window > 0 and base.bumped_at is not None and now_ts - base.bumped_at < window:
-        # Still the same revision (autosave while typing): absorb it; a date with a time of day is refreshed.
-        if info.date_modified is not None and has_time(info.date_modified):
-            return ("same revision", False)
-        return "adopt"
+    if in_window:
+        # Still the same revision (autosave while typing): absorbed without a write. Every write is a change a
+        # sync tool must carry, and two machines writing one note make conflict copies.
+        return "absorb"
     return ("edited", True)
+
+
+# A save this recent is stamped with its own time (the file's mtime) rather than the clock's: two machines
+# stamping the same synced save then write the same bytes, as sync tools carry the mtime with the file. An
+# older mtime (a daemon that was down, a restored file) says nothing about the edit: the clock is used.
+SAVE_TIME_TRUSTED = 900.0
+
+
+def edit_moment(now: datetime, saved_at: float | None) -> datetime:
+    """The moment a stamp of an edit saved at `saved_at` (seconds since the epoch) writes: that save's time when
+    it is recent and not in the future, else `now`; in `now`'s time zone."""
+    if saved_at is None or not now.timestamp() - SAVE_TIME_TRUSTED <= saved_at <= now.timestamp():
+        return now
+    return datetime.fromtimestamp(saved_at, tz=now.tzinfo)
 
 
 def make_stamp(
@@ -150,9 +174,11 @@ def make_stamp(
     if config.versioning.fill_date_created and fm.entry(fields.date_created) is None:
         edits.append(FieldEdit(fields.date_created, now.strftime("%Y-%m-%d")))
     if config.versioning.fill_uuid and fm.entry(fields.uuid) is None:
-        edits.append(FieldEdit(fields.uuid, str(uuid_module.uuid4())))
+        edits.append(FieldEdit(fields.uuid, str(note_uuid(path, note.body_fingerprint))))
     new_raw = set_fields(raw, edits, path=path) if edits else raw
-    bumped_at = now.timestamp() if bump else (base.bumped_at if base else None)
+    # A version set by hand opens a revision window as a bump does: the typing that follows is that revision.
+    opens = bump or reason == "version set by hand"
+    bumped_at = now.timestamp() if opens else (base.bumped_at if base else None)
     after = Baseline(
         path=path,
         body_fp=note.body_fingerprint,
@@ -174,6 +200,12 @@ def make_stamp(
         baseline=after,
         edits=tuple(edits),
     )
+
+
+def note_uuid(path: str, body_fp: str) -> uuid_module.UUID:
+    """The `site_uuid` given to a note: derived from its path and text, so that two machines filling it for
+    the same synced note write the same value."""
+    return uuid_module.uuid5(uuid_module.NAMESPACE_URL, f"vaultsync:{path}:{body_fp}")
 
 
 def first_version(initial: str, part: str | None) -> str:

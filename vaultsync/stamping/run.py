@@ -50,6 +50,22 @@ def refuse_on_ci(config: Config) -> None:
     )
 
 
+def refuse_off_the_stamper(config: Config) -> None:
+    """A vault kept on several machines by a sync tool, stamped by one of them (`stamping.machine`): a stamp
+    from another would race that machine's for the same note, and the sync tool would make conflict copies."""
+    if config.stamping.here():
+        return
+    from vaultsync.config.machine import MACHINE_ENV, this_machine
+
+    raise VaultsyncError(
+        "this machine does not stamp this vault",
+        where=str(config.vault),
+        why=f"stamping.machine is {config.stamping.machine!r} and this machine is {this_machine()!r}",
+        hint=f"stamp on {config.stamping.machine}; or, if this is that machine, set {MACHINE_ENV}="
+        f"{config.stamping.machine}; or change `stamping.machine` in .vaultsync.yaml",
+    )
+
+
 def now_for(config: Config) -> datetime:
     """This instant in the vault's time zone (`versioning.timezone`, default local): what a stamp writes."""
     from vaultsync.text.dates import now_in
@@ -89,6 +105,7 @@ def stamp_notes(
 
     if not dry_run:
         refuse_on_ci(config)
+        refuse_off_the_stamper(config)
     only = vault_relative(config.vault, [Path(p) for p in paths], cwd=cwd or Path.cwd()) if paths else None
     with State.open(config) as state, vault_lock(config):
         scan = scan_vault(config.vault, ignore=config.ignore, attachments=False)
@@ -117,6 +134,7 @@ def bump_notes(
 
     if not dry_run:
         refuse_on_ci(config)
+        refuse_off_the_stamper(config)
     targets = vault_relative(config.vault, [Path(p) for p in paths], cwd=cwd or Path.cwd())
     with State.open(config) as state, vault_lock(config):
         scan = scan_vault(config.vault, ignore=config.ignore, attachments=False)

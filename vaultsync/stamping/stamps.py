@@ -69,6 +69,8 @@ class StampPlan:
     problems: tuple[Problem, ...] = ()
     examined: int = 0
     first_sight: bool = False
+    # Adopted notes whose version was bumped elsewhere, their revision window opened here (see `decide`).
+    bumped_elsewhere: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -133,7 +135,9 @@ def stamp_failed(plan: StampPlan, result: StampResult | None, *, explicit: bool)
     return result is not None and len(result.problems) > len(plan.problems)
 
 
-def baseline_of(path: str, info: NoteInfo, *, bumped_at: float | None = None) -> Baseline:
+def baseline_of(
+    path: str, info: NoteInfo, *, bumped_at: float | None = None, edited_at: float | None = None
+) -> Baseline:
     return Baseline(
         path=path,
         body_fp=info.body_fp,
@@ -141,6 +145,7 @@ def baseline_of(path: str, info: NoteInfo, *, bumped_at: float | None = None) ->
         version=info.version,
         date_modified=info.date_modified,
         bumped_at=bumped_at,
+        edited_at=edited_at,
     )
 
 

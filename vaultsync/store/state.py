@@ -20,7 +20,7 @@ from vaultsync.config import Config
 from vaultsync.errors import VaultsyncError
 from vaultsync.vault.scan import FileStat
 
-SCHEMA_VERSION = 3  # 3: notes described before `conflict-markers` existed are described again
+SCHEMA_VERSION = 4  # 3: notes described before `conflict-markers` existed are described again; 4: edited_at
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS baselines (
     meta_fp TEXT NOT NULL,
     version TEXT,
     date_modified TEXT,
-    bumped_at REAL
+    bumped_at REAL,
+    edited_at REAL
 );
 CREATE TABLE IF NOT EXISTS scan_cache (
     path TEXT PRIMARY KEY,
@@ -62,6 +63,9 @@ class Baseline:
     version: str | None
     date_modified: str | None = None
     bumped_at: float | None = None
+    # The moment of the last edit absorbed into the revision since `bumped_at` (None: none since): the date
+    # is written once, from this moment, when the revision window closes, not at every save.
+    edited_at: float | None = None
 
 
 # Set by the test suite, and inherited by the processes it starts: a test that forgot to choose a state folder
@@ -141,10 +145,13 @@ class State:
         # The scan cache is derived data: an older layout is dropped and rebuilt. Baselines are kept.
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:
-            self._db.execute("DROP TABLE IF EXISTS scan_cache")
+            if not 3 <= version <= SCHEMA_VERSION:  # 4 added a baseline column only: the cache stays valid
+                self._db.execute("DROP TABLE IF EXISTS scan_cache")
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(baselines)")}
             if columns and "date_modified" not in columns:
                 self._db.execute("ALTER TABLE baselines ADD COLUMN date_modified TEXT")
+            if columns and "edited_at" not in columns:
+                self._db.execute("ALTER TABLE baselines ADD COLUMN edited_at REAL")
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @classmethod
@@ -200,13 +207,15 @@ class State:
     # -- baselines ----------------------------------------------------------------------------------------
 
     def baselines(self) -> dict[str, Baseline]:
-        rows = self._db.execute("SELECT path, body_fp, meta_fp, version, date_modified, bumped_at FROM baselines")
+        rows = self._db.execute(
+            "SELECT path, body_fp, meta_fp, version, date_modified, bumped_at, edited_at FROM baselines"
+        )
         return {row[0]: Baseline(*row) for row in rows}
 
     def set_baseline(self, baseline: Baseline) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO baselines (path, body_fp, meta_fp, version, date_modified, bumped_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO baselines (path, body_fp, meta_fp, version, date_modified, bumped_at, edited_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 baseline.path,
                 baseline.body_fp,
@@ -214,6 +223,7 @@ class State:
                 baseline.version,
                 baseline.date_modified,
                 baseline.bumped_at,
+                baseline.edited_at,
             ),
         )
 
@@ -279,11 +289,13 @@ class State:
             self._db.executemany("DELETE FROM scan_cache WHERE path = ?", [(p,) for p in paths])
 
     def unsettled_paths(self) -> set[str]:
-        """Cached notes that may differ from their baseline (or have none, or cannot be stamped as they are)."""
+        """Cached notes that may differ from their baseline (or have none, or cannot be stamped as they are), and
+        those with an absorbed edit whose date may be due."""
         rows = self._db.execute(
             "SELECT c.path FROM scan_cache c LEFT JOIN baselines b ON b.path = c.path"
             " WHERE c.blocking OR (c.has_frontmatter AND (b.path IS NULL OR b.body_fp != c.body_fp"
-            " OR b.meta_fp != c.meta_fp OR b.version IS NOT c.version OR b.date_modified IS NOT c.date_modified))"
+            " OR b.meta_fp != c.meta_fp OR b.version IS NOT c.version OR b.date_modified IS NOT c.date_modified"
+            " OR b.edited_at IS NOT NULL))"
         )
         return {row[0] for row in rows}
 
@@ -313,6 +325,19 @@ class State:
         """Baselines whose body fingerprint is one of these (the notes a new path may have been moved from)."""
         return self._baselines_where("body_fp", sorted(set(body_fps)))
 
+    def dates_due(self, closed_before: float) -> list[str]:
+        """Notes with an absorbed edit whose revision window closed (bumped before `closed_before`): their date
+        is written now."""
+        rows = self._db.execute(
+            "SELECT path FROM baselines WHERE edited_at IS NOT NULL AND bumped_at < ? ORDER BY path", (closed_before,)
+        )
+        return [row[0] for row in rows]
+
+    def next_date_due(self) -> float | None:
+        """The earliest `bumped_at` among notes with an absorbed edit (its window closes a window later)."""
+        row = self._db.execute("SELECT MIN(bumped_at) FROM baselines WHERE edited_at IS NOT NULL").fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
     def baseline_paths(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT path FROM baselines")}
 
@@ -327,7 +352,7 @@ class State:
             chunk = values[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for row in self._db.execute(
-                "SELECT path, body_fp, meta_fp, version, date_modified, bumped_at FROM baselines"
+                "SELECT path, body_fp, meta_fp, version, date_modified, bumped_at, edited_at FROM baselines"
                 f" WHERE {column} IN ({marks}) ORDER BY rowid",
                 chunk,
             ):
