@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -36,7 +37,9 @@ from vaultsync.publishing.manifest import Manifest, ManifestEntry, load_manifest
 from vaultsync.publishing.outputs import attachment_output, check_target, note_output, sha_file
 from vaultsync.publishing.ownership import head_differences, recorded_folders
 from vaultsync.publishing.resolution import attachment_hashes, resolved_links
+from vaultsync.publishing.rollback import guard_rollbacks
 from vaultsync.store.catalog import Catalog, load_catalog
+from vaultsync.store.published import published_copy
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
 from vaultsync.vault.scan import VaultScan, scan_vault
@@ -200,7 +203,11 @@ def plan_publish(
         head_diff=head_diff,
         old_paths=old_paths,
     )
-    return guard_plan(plan, owned, head_diff)
+    plan = guard_plan(plan, owned, head_diff)
+    removed = {a.source for a in plan.delete if a.kind == "note" and a.source in scan.notes}
+    versions = {s: catalog.infos[s].version for s in removed if s in catalog.infos}
+    mine = None if state is None else functools.partial(published_copy, state, repo)
+    return guard_rollbacks(plan, versions, mine)
 
 
 def _old_publications(
