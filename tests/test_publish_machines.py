@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,11 @@ from conftest import GitRunner
 
 from vaultsync.config import Config, parse_config
 from vaultsync.errors import PUBLISH_ROLLBACK, GitError
+from vaultsync.publishing.apply import PublishResult
 from vaultsync.publishing.manifest import shard_of
 from vaultsync.publishing.run import PublishRun, publish_notes
+from vaultsync.publishing.session import PublishSession
+from vaultsync.store.state import State
 from vaultsync.text.version import Version
 
 FOLDER = "notes"
@@ -279,3 +282,41 @@ def test_seeded_random_turns_only_move_forward(machines: tuple[Machine, Machine,
     assert site_files(git, site) == origin_published(git, origin)
     assert_only_forward(git, site)
     assert subprocess.run(["git", "-C", str(site), "fsck", "--no-progress"], check=False).returncode == 0
+
+
+def test_the_daemons_publish_plans_again_on_a_rejected_push_and_refuses_the_rollback(
+    machines: tuple[Machine, Machine, Path, Path],
+) -> None:
+    alice, bob, origin, site = machines
+    git = alice.git
+    sessions = {m.name: PublishSession() for m in (alice, bob)}
+
+    def daemon(who: Machine, changed: set[str] | None) -> PublishResult:
+        config = replace(who.config, publish=replace(who.config.publish, push=True))
+        with State.open(config) as state:
+            return sessions[who.name].publish(config, state, None if changed is None else frozenset(changed))
+
+    assert daemon(alice, None).pushed
+    assert daemon(bob, None).pushed  # rejected (Alice was first), then on her tip: nothing to publish
+    alice.write(A, "0.0.0.2", "a two, by alice")
+    alice.sync_vault()
+    assert daemon(alice, {f"{A}.md"}).pushed
+    bob.write(B, "0.0.0.2", "b two, by bob")
+    result = daemon(bob, {f"{B}.md"})  # the quick publish is rejected: the full plan, on the remote's tip
+    assert result.pushed
+    assert [(p.path, p.kind) for p in result.plan.errors] == [(f"{A}.md", PUBLISH_ROLLBACK)]
+    assert "a two, by alice" in site_files(git, site)[f"{FOLDER}/{A}.md"]
+    assert "b two, by bob" in site_files(git, site)[f"{FOLDER}/{B}.md"]
+    # Alice's daemon absorbs autosaves into one version: her same-version edits keep publishing, quick or full.
+    bob.sync_vault()
+    alice.sync_vault()
+    for i, changed in enumerate(({f"{A}.md"}, None, {f"{A}.md"}, None)):
+        alice.write(A, "0.0.0.3", f"a three, autosave {i}")
+        result = daemon(alice, changed)
+        assert not result.plan.errors and not result.problems, result.plan.errors
+        assert f"autosave {i}" in site_files(git, site)[f"{FOLDER}/{A}.md"]
+    assert_only_forward(git, site)
+    alice.sync_vault()
+    bob.sync_vault()
+    assert not daemon(bob, None).plan.errors
+    assert site_files(git, site) == origin_published(git, origin)
