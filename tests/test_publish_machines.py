@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -320,3 +321,20 @@ def test_the_daemons_publish_plans_again_on_a_rejected_push_and_refuses_the_roll
     bob.sync_vault()
     assert not daemon(bob, None).plan.errors
     assert site_files(git, site) == origin_published(git, origin)
+
+
+def test_a_publication_made_before_the_record_is_this_vaults_own(machines: tuple[Machine, Machine, Path, Path]):
+    """A vaultsync that kept no record of its copies published this site: upgrading changes nothing for it."""
+    alice, _bob, _origin, site = machines
+    git = alice.git
+    alice.publish()
+    with State.open(alice.config) as state:
+        path = state.path
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM meta WHERE key LIKE 'published-copy%'")
+    (alice.vault / f"{A}.md").unlink()
+    alice.write(B, "0.0.0.1", "b one, typed on")
+    run = alice.publish()
+    assert not run.failed, run.plan.errors
+    assert f"{FOLDER}/{A}.md" not in site_files(git, site)
+    assert "typed on" in site_files(git, site)[f"{FOLDER}/{B}.md"]

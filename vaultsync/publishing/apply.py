@@ -140,12 +140,12 @@ def apply_publish(
             why=f"HEAD is {str(ready.head)[:12]}, the plan was made on {str(plan.base)[:12]}",
             hint="publish again",
         )
+    if state is not None and not plan.is_empty:  # what the rollback guard knows as this machine's own copies
+        planned = (*plan.add, *plan.update, *plan.rename)
+        record_published_copies(state, {a.output: a.sha256 for a in planned if a.kind == "note"})
     result = PublishResult(plan) if plan.is_empty else _carry_out(config, plan, message, progress, ready)
     if state is not None and not plan.quick:
         record_folders(state, repo, result.folders())
-    if state is not None and result.commit is not None:  # what the rollback guard knows as this machine's own
-        done = (*result.added, *result.updated, *result.renamed)
-        record_published_copies(state, repo, {a.output: a.sha256 for a in done if a.kind == "note"})
     if push:
         git_push(repo, config.publish.remote, branch)
         result = replace(result, pushed=True)

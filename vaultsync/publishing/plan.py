@@ -39,7 +39,7 @@ from vaultsync.publishing.ownership import head_differences, recorded_folders
 from vaultsync.publishing.resolution import attachment_hashes, resolved_links
 from vaultsync.publishing.rollback import guard_rollbacks
 from vaultsync.store.catalog import Catalog, load_catalog
-from vaultsync.store.published import published_copy
+from vaultsync.store.published import has_published_copies, published_copy, record_published_copies
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
 from vaultsync.vault.scan import VaultScan, scan_vault
@@ -174,7 +174,8 @@ def plan_publish(
     previous, on_disk, found = load_manifests(repo, folder, head) if repo.is_dir() else (Manifest(), Manifest(), [])
     warnings += found
     tree = tree_files(repo, head) if head is not None else {}
-    old = _old_publications(repo, tree, folder, recorded_folders(state, repo), warnings)
+    published_before = recorded_folders(state, repo)
+    old = _old_publications(repo, tree, folder, published_before, warnings)
     owned = {**{p: e for o in old for p, e in o.manifest.files.items()}, **on_disk.files, **previous.files}
     old_paths = {p for o in old for p in o.manifest.files}
     committed = {**{p: e for o in old for p, e in o.manifest.files.items()}, **previous.files}
@@ -206,7 +207,13 @@ def plan_publish(
     plan = guard_plan(plan, owned, head_diff)
     removed = {a.source for a in plan.delete if a.kind == "note" and a.source in scan.notes}
     versions = {s: catalog.infos[s].version for s in removed if s in catalog.infos}
-    mine = None if state is None else functools.partial(published_copy, state, repo)
+    mine = None
+    if state is not None:
+        if published_before and not has_published_copies(state):
+            # Published by a vaultsync that kept no record of its copies: the site's copies are this vault's.
+            adopted = {out: e.sha256 for out, e in plan.previous.files.items() if e.kind == "note"}
+            record_published_copies(state, adopted)
+        mine = functools.partial(published_copy, state)
     return guard_rollbacks(plan, versions, mine)
 
 
