@@ -71,8 +71,8 @@ class Machine:
         self.git(self.vault, "pull", "-q", "--rebase", "origin", "main")
         self.git(self.vault, "push", "-q", "origin", "HEAD:main")
 
-    def publish(self, **kwargs: object) -> PublishRun:
-        return publish_notes(self.config, push=True, **kwargs)  # type: ignore[arg-type]
+    def publish(self, *, dry_run: bool = False) -> PublishRun:
+        return publish_notes(self.config, push=True, dry_run=dry_run)
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def assert_only_forward(git: GitRunner, site: Path) -> None:
 
 def site_files(git: GitRunner, site: Path) -> dict[str, str]:
     names = git(site, "ls-tree", "-r", "--name-only", "main", FOLDER).split()
-    return {n: git(site, "show", f"main:{n}") for n in names if "/.vaultsync" not in n}
+    return {n: git(site, "show", f"main:{n}") for n in names if "/.vaultsync" not in n and n.endswith(".md")}
 
 
 def origin_published(git: GitRunner, origin: Path) -> dict[str, str]:
@@ -341,3 +341,21 @@ def test_a_publication_made_before_the_record_is_this_vaults_own(machines: tuple
     assert not run.failed, run.plan.errors
     assert f"{FOLDER}/{A}.md" not in site_files(git, site)
     assert "typed on" in site_files(git, site)[f"{FOLDER}/{B}.md"]
+
+
+def test_a_refused_notes_new_attachment_is_not_published_either(machines: tuple[Machine, Machine, Path, Path]):
+    alice, bob, _origin, site = machines
+    git = alice.git
+    alice.publish()
+    alice.write(A, "0.0.0.2", "a two")
+    alice.sync_vault()
+    alice.publish()
+    (bob.vault / "pic.png").write_bytes(b"PNG bob's picture")
+    (bob.vault / "shared.png").write_bytes(b"PNG shared")
+    bob.write(A, "0.0.0.1", "a one ![[pic.png]] ![[shared.png]]")
+    bob.write(B, "0.0.0.2", "b two ![[shared.png]]")
+    run = bob.publish()
+    assert [(p.path, p.kind) for p in run.plan.errors] == [(f"{A}.md", PUBLISH_ROLLBACK)]
+    files = git(site, "ls-tree", "-r", "--name-only", "main").split()
+    assert f"{FOLDER}/pic.png" not in files and f"{FOLDER}/shared.png" in files
+    assert "a two" in site_files(git, site)[f"{FOLDER}/{A}.md"]

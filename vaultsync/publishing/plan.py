@@ -122,11 +122,13 @@ def plan_publish(
 
     # Links of published notes: attachments they use, and links that lead to nothing public.
     attachments: dict[str, str] = {}
+    users: dict[str, set[str]] = defaultdict(set)  # attachment -> the published notes that use it
     unlink: dict[str, list[str]] = defaultdict(list)
     for path, resolved in resolved_links(scan, {p: catalog.infos[p] for p in outputs}, state).items():
         for target, dest in resolved:
             if dest is not None and dest not in scan.notes:
                 attachments.setdefault(dest, path)
+                users[dest].add(path)
                 continue
             if dest is None:
                 warnings.append(Problem(path, LINK_TO_MISSING, f"links to `{target}`, which is not in the vault"))
@@ -214,7 +216,7 @@ def plan_publish(
             adopted = {out: e.sha256 for out, e in plan.previous.files.items() if e.kind == "note"}
             record_published_copies(state, adopted)
         mine = functools.partial(published_copy, state)
-    return guard_rollbacks(plan, versions, mine)
+    return guard_rollbacks(plan, versions, mine, users)
 
 
 def _old_publications(

@@ -35,18 +35,23 @@ def guard_rollbacks(
     plan: PublishPlan,
     vault_versions: Mapping[str, str | None],
     mine: Callable[[str], str | None] | None,
+    users: Mapping[str, set[str]] | None = None,
 ) -> PublishPlan:
     """The plan without the actions that would roll back a newer published note.
 
     `vault_versions`: every note of this vault -> its version; `mine(output)`: the sha256 this machine last
-    committed at that output path (None: never). Without a record (`mine` None: a plan made without a state)
+    committed at that output path (None: never); `users`: each attachment -> the notes that use it (a new
+    attachment only refused notes use is not added either). Without a record (`mine` None: a plan made without a state)
     every copy on the site counts as this machine's: only a lower version is refused.
     """
     if plan.force:
         return plan
     previous = plan.previous.files
     if mine is None:
-        mine = lambda out: previous[out].sha256 if out in previous else None  # noqa: E731
+
+        def mine(out: str) -> str | None:
+            return previous[out].sha256 if out in previous else None
+
     by_uuid = {e.site_uuid: out for out, e in previous.items() if e.kind == "note" and e.site_uuid}
     refused: dict[str, Problem] = {}  # by output path the action wrote (or removed)
 
@@ -92,6 +97,11 @@ def guard_rollbacks(
             refused[action.output] = Problem(entry.source, PUBLISH_ROLLBACK, why, hint=HINT)
     if not refused:
         return plan
+    problems = [refused[out] for out in sorted(refused)]
+    refused_notes = {p.path for p in problems}
+    for action in plan.add:  # the refused notes' errors say it: no error of its own
+        if action.kind == "attachment" and users is not None and users.get(action.source, set()) <= refused_notes:
+            refused[action.output] = problems[0]
     files = dict(plan.manifest.files)
     for action in (*plan.add, *plan.update, *plan.rename, *plan.delete):
         if action.output not in refused:
@@ -108,6 +118,6 @@ def guard_rollbacks(
         update=tuple(a for a in plan.update if a.output not in refused),
         rename=tuple(a for a in plan.rename if a.output not in refused),
         delete=tuple(a for a in plan.delete if a.output not in refused and a.output not in kept),
-        errors=(*plan.errors, *(refused[out] for out in sorted(refused))),
+        errors=(*plan.errors, *problems),
         manifest=Manifest(files),
     )
