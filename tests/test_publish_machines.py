@@ -347,7 +347,8 @@ def test_a_refused_notes_new_attachment_is_not_published_either(machines: tuple[
     alice, bob, _origin, site = machines
     git = alice.git
     alice.publish()
-    alice.write(A, "0.0.0.2", "a two")
+    (alice.vault / "alice.png").write_bytes(b"PNG alice's picture")
+    alice.write(A, "0.0.0.2", "a two ![[alice.png]]")
     alice.sync_vault()
     alice.publish()
     (bob.vault / "pic.png").write_bytes(b"PNG bob's picture")
@@ -358,4 +359,6 @@ def test_a_refused_notes_new_attachment_is_not_published_either(machines: tuple[
     assert [(p.path, p.kind) for p in run.plan.errors] == [(f"{A}.md", PUBLISH_ROLLBACK)]
     files = git(site, "ls-tree", "-r", "--name-only", "main").split()
     assert f"{FOLDER}/pic.png" not in files and f"{FOLDER}/shared.png" in files
+    assert f"{FOLDER}/alice.png" in files  # Bob's vault lacks it, and his machine never published it
+    assert [p.path for p in run.plan.warnings if p.kind == PUBLISH_ROLLBACK] == ["alice.png"]
     assert "a two" in site_files(git, site)[f"{FOLDER}/{A}.md"]

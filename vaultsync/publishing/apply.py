@@ -142,7 +142,7 @@ def apply_publish(
         )
     if state is not None and not plan.is_empty:  # what the rollback guard knows as this machine's own copies
         planned = (*plan.add, *plan.update, *plan.rename)
-        record_published_copies(state, {a.output: a.sha256 for a in planned if a.kind == "note"})
+        record_published_copies(state, {a.output: a.sha256 for a in planned})
     result = PublishResult(plan) if plan.is_empty else _carry_out(config, plan, message, progress, ready)
     if state is not None and not plan.quick:
         record_folders(state, repo, result.folders())

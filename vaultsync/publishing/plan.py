@@ -39,7 +39,7 @@ from vaultsync.publishing.ownership import head_differences, recorded_folders
 from vaultsync.publishing.resolution import attachment_hashes, resolved_links
 from vaultsync.publishing.rollback import guard_rollbacks
 from vaultsync.store.catalog import Catalog, load_catalog
-from vaultsync.store.published import has_published_copies, published_copy, record_published_copies
+from vaultsync.store.published import has_published_copies, published_by_me, record_published_copies
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
 from vaultsync.vault.scan import VaultScan, scan_vault
@@ -213,9 +213,9 @@ def plan_publish(
     if state is not None:
         if published_before and not has_published_copies(state):
             # Published by a vaultsync that kept no record of its copies: the site's copies are this vault's.
-            adopted = {out: e.sha256 for out, e in plan.previous.files.items() if e.kind == "note"}
+            adopted = {out: e.sha256 for out, e in plan.previous.files.items()}
             record_published_copies(state, adopted)
-        mine = functools.partial(published_copy, state)
+        mine = functools.partial(published_by_me, state)
     return guard_rollbacks(plan, versions, mine, users)
 
 

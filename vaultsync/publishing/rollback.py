@@ -34,23 +34,24 @@ def _parse(text: str | None) -> Version | None:
 def guard_rollbacks(
     plan: PublishPlan,
     vault_versions: Mapping[str, str | None],
-    mine: Callable[[str], str | None] | None,
+    mine: Callable[[str, str], bool] | None,
     users: Mapping[str, set[str]] | None = None,
 ) -> PublishPlan:
     """The plan without the actions that would roll back a newer published note.
 
-    `vault_versions`: every note of this vault -> its version; `mine(output)`: the sha256 this machine last
-    committed at that output path (None: never); `users`: each attachment -> the notes that use it (a new
-    attachment only refused notes use is not added either). Without a record (`mine` None: a plan made without a state)
-    every copy on the site counts as this machine's: only a lower version is refused.
+    `vault_versions`: every note of this vault -> its version; `mine(output, sha256)`: whether this machine
+    committed those bytes at that output path; `users`: each attachment -> the notes that use it (a new
+    attachment only refused notes use is not added either). An attachment this machine never published is not
+    removed (a warning): another vault's newer note may use it. Without a record (`mine` None: a plan made
+    without a state) every copy on the site counts as this machine's: only a lower version is refused.
     """
     if plan.force:
         return plan
     previous = plan.previous.files
     if mine is None:
 
-        def mine(out: str) -> str | None:
-            return previous[out].sha256 if out in previous else None
+        def mine(out: str, sha256: str) -> bool:
+            return True
 
     by_uuid = {e.site_uuid: out for out, e in previous.items() if e.kind == "note" and e.site_uuid}
     refused: dict[str, Problem] = {}  # by output path the action wrote (or removed)
@@ -68,7 +69,7 @@ def guard_rollbacks(
             return None
         if theirs.is_ahead_of(ours):
             return f"the vault has {ours}, the site has {theirs} (published from another vault); not published"
-        if not ours.is_ahead_of(theirs) and mine(out) != entry.sha256:
+        if not ours.is_ahead_of(theirs) and not mine(out, entry.sha256):
             return (
                 f"the vault has {ours} and the site has {theirs} with other text (published from another vault); "
                 "not published"
@@ -83,7 +84,7 @@ def guard_rollbacks(
             if theirs is not None and ours is not None and theirs.is_ahead_of(ours):
                 return f"the vault has {ours}, the site has {theirs} (published from another vault); not removed"
             return None
-        if mine(out) == entry.sha256:
+        if mine(out, entry.sha256):
             return None  # this machine published that copy: the vault has removed or renamed the note since
         shown = f" ({theirs})" if theirs is not None else ""
         return f"is not in this vault, and the site's copy{shown} was published from another vault; not removed"
@@ -91,15 +92,26 @@ def guard_rollbacks(
     for action in (*plan.add, *plan.update, *plan.rename):
         if action.kind == "note" and (why := over(action)) is not None:
             refused[action.output] = Problem(action.source, PUBLISH_ROLLBACK, why, hint=HINT)
+    warnings = []
     for action in plan.delete:
         entry = previous.get(action.output)
-        if action.kind == "note" and entry is not None and (why := removal(action.output, entry)) is not None:
+        if entry is None:
+            continue
+        if action.kind == "note" and (why := removal(action.output, entry)) is not None:
             refused[action.output] = Problem(entry.source, PUBLISH_ROLLBACK, why, hint=HINT)
+        elif action.kind == "attachment" and not mine(action.output, entry.sha256):
+            problem = Problem(
+                entry.source, PUBLISH_ROLLBACK, "published from another vault, whose notes may use it; not removed"
+            )
+            warnings.append(problem)
+            refused[action.output] = problem
     if not refused:
         return plan
-    problems = [refused[out] for out in sorted(refused)]
+    problems = [refused[out] for out in sorted(refused) if refused[out] not in warnings]
     refused_notes = {p.path for p in problems}
     for action in plan.add:  # the refused notes' errors say it: no error of its own
+        if not problems:
+            break
         if action.kind == "attachment" and users is not None and users.get(action.source, set()) <= refused_notes:
             refused[action.output] = problems[0]
     files = dict(plan.manifest.files)
@@ -118,6 +130,7 @@ def guard_rollbacks(
         update=tuple(a for a in plan.update if a.output not in refused),
         rename=tuple(a for a in plan.rename if a.output not in refused),
         delete=tuple(a for a in plan.delete if a.output not in refused and a.output not in kept),
+        warnings=(*plan.warnings, *warnings),
         errors=(*plan.errors, *problems),
         manifest=Manifest(files),
     )

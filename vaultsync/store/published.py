@@ -1,4 +1,4 @@
-"""This machine's record of the bytes it last committed at each output path (of this vault's publications).
+"""This machine's record of the bytes it committed at each output path (of this vault's publications).
 
 The committed manifest says what is published, not who published it. With several machines publishing one
 vault, a same-version copy with other bytes than the vault's is either this vault's own earlier text (it moved
@@ -10,6 +10,7 @@ another repository is still text this vault published.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from vaultsync.store.state import State
@@ -24,9 +25,22 @@ def _key(output: str) -> str:
     return f"{_PREFIX}\0{output}"
 
 
-def published_copy(state: State, output: str) -> str | None:
-    """The sha256 this machine last committed at `output` (None: it never published there)."""
-    return state.get_meta(_key(output))
+# The last few per path: a run recorded before its commit may never have committed (git was busy, it was
+# killed), so the copy at HEAD can be one recorded before the last.
+KEPT_PER_PATH = 8
+
+
+def _recorded(state: State, output: str) -> list[str]:
+    try:
+        found = json.loads(state.get_meta(_key(output)) or "[]")
+    except ValueError:
+        return []
+    return [sha for sha in found if isinstance(sha, str)] if isinstance(found, list) else []
+
+
+def published_by_me(state: State, output: str, sha256: str) -> bool:
+    """Whether this machine committed (or was about to commit) these bytes at `output`."""
+    return sha256 in _recorded(state, output)
 
 
 def has_published_copies(state: State) -> bool:
@@ -43,4 +57,5 @@ def record_published_copies(state: State, copies: Mapping[str, str]) -> None:
     with state.transaction():
         state.set_meta(_KEPT, "1")
         for output, sha in copies.items():
-            state.set_meta(_key(output), sha)
+            known = [s for s in _recorded(state, output) if s != sha][-(KEPT_PER_PATH - 1) :]
+            state.set_meta(_key(output), json.dumps([*known, sha]))
