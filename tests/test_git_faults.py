@@ -183,7 +183,7 @@ def test_an_unreachable_remote_keeps_the_local_commit_and_the_next_publish_pushe
     assert site.git(remote, "rev-parse", "main").strip() == site.head()
 
 
-def test_a_rejecting_remote_is_never_forced_keeps_both_histories_and_accepts_once_rebased(
+def test_a_rejecting_remote_is_never_forced_the_publish_plans_again_on_its_tip(
     site: Site, bare_remote: Callable[..., Path], tmp_path: Path
 ) -> None:
     remote = bare_remote("remote.git")
@@ -198,21 +198,33 @@ def test_a_rejecting_remote_is_never_forced_keeps_both_histories_and_accepts_onc
     theirs = site.git(remote, "rev-parse", "main").strip()
 
     before = site.head()
-    code, err = site.publish("--push")
-    assert code == 1
-    assert err.startswith(f"error: the push to `origin` was rejected ({site.repo}): ")
-    assert err.endswith(
-        f"hint: the remote has commits this repository lacks: run `git -C {site.repo} pull --rebase origin main`, "
-        "then publish again (vaultsync never forces a push; your local commit is kept)\n"
-    )
-    assert site.git(remote, "rev-parse", "main").strip() == theirs  # not forced
-    site.assert_recovered(before)
-
-    site.git(site.repo, "pull", "-q", "--rebase", "origin", "main")
+    # The local commit ahead is vaultsync's own: the publish moves onto the remote's tip and publishes there.
     assert site.publish("--push") == (0, "")
     assert site.git(remote, "rev-parse", "main").strip() == site.head()
     site.git(site.repo, "merge-base", "--is-ancestor", theirs, "HEAD")  # their commit is kept (else this fails)
     assert (site.repo / "other.md").exists()
+    site.assert_recovered(before)
+
+    # A commit of the user's own that the remote lacks is never dropped nor rebased: an error, never forced.
+    (site.repo / "README.md").write_text("My own words.\n")
+    site.git(site.repo, "add", "README.md")
+    site.git(site.repo, "commit", "-q", "-m", "my own")
+    site.git(other, "pull", "-q", "origin", "main")
+    (other / "other.md").write_text("Someone else's page, again.\n")
+    site.git(other, "add", "other.md")
+    site.git(other, "commit", "-q", "-m", "someone else again")
+    site.git(other, "push", "-q", "origin", "main")
+    theirs = site.git(remote, "rev-parse", "main").strip()
+    site.vault.note("note.md", "Edited again.\n", publish="true")
+    code, err = site.publish("--push")
+    assert code == 1
+    assert "commits not made by vaultsync" in err and "never rewrites your commits" in err
+    assert site.git(remote, "rev-parse", "main").strip() == theirs  # not forced
+    assert site.git(site.repo, "log", "-1", "--format=%s", "HEAD~1").strip() == "my own"
+
+    site.git(site.repo, "pull", "-q", "--rebase", "origin", "main")
+    assert site.publish("--push") == (0, "")
+    assert site.git(remote, "rev-parse", "main").strip() == site.head()
     site.assert_sound()
 
 

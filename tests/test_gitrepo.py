@@ -230,7 +230,7 @@ def test_a_rejected_push_raises_with_git_reason_and_keeps_the_local_commit(
     with pytest.raises(GitError, match="rejected") as err:
         push(repo, "origin", "main")
     assert "fetch first" in str(err.value) or "non-fast-forward" in str(err.value)
-    assert err.value.hint is not None and "pull --rebase" in err.value.hint and "never forces" in err.value.hint
+    assert err.value.hint is not None and "publish again" in err.value.hint and "never forces" in err.value.hint
     assert git(repo, "rev-parse", "HEAD").strip() == ours
     assert git(remote, "log", "--format=%s", "-1", "main").strip() == "theirs"
 

@@ -41,6 +41,8 @@ CHANGED_DURING_PUBLISH: Final = "changed-during-publish"
 CHANGED_IN_REPOSITORY: Final = "changed-in-repository"
 MANIFEST_ENTRY: Final = "manifest-entry"
 MANIFEST_UNREADABLE: Final = "manifest-unreadable"
+# A note whose publish would roll back another vault's newer published copy (or remove it): not applied.
+PUBLISH_ROLLBACK: Final = "publish-rollback"
 
 PROBLEM_KINDS: Final = frozenset(
     {
@@ -68,6 +70,7 @@ PROBLEM_KINDS: Final = frozenset(
         CHANGED_IN_REPOSITORY,
         MANIFEST_ENTRY,
         MANIFEST_UNREADABLE,
+        PUBLISH_ROLLBACK,
     }
 )
 
@@ -108,6 +111,10 @@ class VersionError(VaultsyncError):
 
 class GitError(VaultsyncError):
     """A git command failed; the message carries the command and git's own words."""
+
+
+class PushRejectedError(GitError):
+    """The remote refused a push that is not a fast-forward: it has commits this repository lacks."""
 
 
 class PublishError(VaultsyncError):

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from vaultsync.config import Identity
-from vaultsync.errors import BusyError, GitError
+from vaultsync.errors import BusyError, GitError, PushRejectedError
 from vaultsync.faults import fault_point
 from vaultsync.git.repo import RepoState, head_commit, ref_sha, repo_state
 from vaultsync.git.run import decode, git_env, git_text, nul_joined, nul_split, run_git
@@ -326,13 +326,13 @@ def push(repo: Path, remote: str, branch: str, *, timeout: float = PUSH_TIMEOUT)
     rejected = [line for line in decode(done.stdout).splitlines() if line.startswith("!")]
     if rejected:
         reason = rejected[0].split("\t")[-1]
-        raise GitError(
+        raise PushRejectedError(
             f"the push to `{remote}` was rejected",
             where=str(repo),
             why=f"{reason}: {decode(done.stderr)}".strip(": "),
             hint=(
-                f"the remote has commits this repository lacks: run `git -C {repo} pull --rebase {remote} "
-                f"{branch}`, then publish again (vaultsync never forces a push; your local commit is kept)"
+                "the remote has commits this repository lacks: publish again (`vaultsync publish --push` plans "
+                "on the remote's tip); vaultsync never forces a push"
             ),
         )
     if done.returncode != 0:

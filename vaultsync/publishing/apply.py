@@ -24,6 +24,7 @@ from vaultsync.git.commit import push as git_push
 from vaultsync.git.objects import read_objects
 from vaultsync.git.repo import RepoState, check_ready, ensure_repo, hide_temps_from_git, is_repo
 from vaultsync.publishing.actions import PublishAction, PublishPlan
+from vaultsync.publishing.catchup import PUBLISHED_BY
 from vaultsync.publishing.copies import published_bytes, strips_comments
 from vaultsync.publishing.formatting import version_suffix
 from vaultsync.publishing.guard import written_bytes
@@ -31,11 +32,12 @@ from vaultsync.publishing.manifest import Manifest, dump_shards, manifest_files,
 from vaultsync.publishing.outputs import RepoWriter, VaultResolver, check_target
 from vaultsync.publishing.ownership import record_folders, worktree_differences
 from vaultsync.publishing.resolution import NOTE_BEHIND_ATTACHMENT
+from vaultsync.store.published import record_published_copies
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
 from vaultsync.vault.scan import is_note_path
 
-TRAILER = "Published-by: vaultsync"
+TRAILER = PUBLISHED_BY
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,9 @@ def apply_publish(
             why=f"HEAD is {str(ready.head)[:12]}, the plan was made on {str(plan.base)[:12]}",
             hint="publish again",
         )
+    if state is not None and not plan.is_empty:  # what the rollback guard knows as this machine's own copies
+        planned = (*plan.add, *plan.update, *plan.rename)
+        record_published_copies(state, {a.output: a.sha256 for a in planned})
     result = PublishResult(plan) if plan.is_empty else _carry_out(config, plan, message, progress, ready)
     if state is not None and not plan.quick:
         record_folders(state, repo, result.folders())

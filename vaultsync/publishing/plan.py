@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -36,7 +37,9 @@ from vaultsync.publishing.manifest import Manifest, ManifestEntry, load_manifest
 from vaultsync.publishing.outputs import attachment_output, check_target, note_output, sha_file
 from vaultsync.publishing.ownership import head_differences, recorded_folders
 from vaultsync.publishing.resolution import attachment_hashes, resolved_links
+from vaultsync.publishing.rollback import guard_rollbacks
 from vaultsync.store.catalog import Catalog, load_catalog
+from vaultsync.store.published import has_published_copies, published_by_me, record_published_copies
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
 from vaultsync.vault.scan import VaultScan, scan_vault
@@ -119,11 +122,13 @@ def plan_publish(
 
     # Links of published notes: attachments they use, and links that lead to nothing public.
     attachments: dict[str, str] = {}
+    users: dict[str, set[str]] = defaultdict(set)  # attachment -> the published notes that use it
     unlink: dict[str, list[str]] = defaultdict(list)
     for path, resolved in resolved_links(scan, {p: catalog.infos[p] for p in outputs}, state).items():
         for target, dest in resolved:
             if dest is not None and dest not in scan.notes:
                 attachments.setdefault(dest, path)
+                users[dest].add(path)
                 continue
             if dest is None:
                 warnings.append(Problem(path, LINK_TO_MISSING, f"links to `{target}`, which is not in the vault"))
@@ -171,7 +176,8 @@ def plan_publish(
     previous, on_disk, found = load_manifests(repo, folder, head) if repo.is_dir() else (Manifest(), Manifest(), [])
     warnings += found
     tree = tree_files(repo, head) if head is not None else {}
-    old = _old_publications(repo, tree, folder, recorded_folders(state, repo), warnings)
+    published_before = recorded_folders(state, repo)
+    old = _old_publications(repo, tree, folder, published_before, warnings)
     owned = {**{p: e for o in old for p, e in o.manifest.files.items()}, **on_disk.files, **previous.files}
     old_paths = {p for o in old for p in o.manifest.files}
     committed = {**{p: e for o in old for p, e in o.manifest.files.items()}, **previous.files}
@@ -200,7 +206,17 @@ def plan_publish(
         head_diff=head_diff,
         old_paths=old_paths,
     )
-    return guard_plan(plan, owned, head_diff)
+    plan = guard_plan(plan, owned, head_diff)
+    removed = {a.source for a in plan.delete if a.kind == "note" and a.source in scan.notes}
+    versions = {s: catalog.infos[s].version for s in removed if s in catalog.infos}
+    mine = None
+    if state is not None:
+        if published_before and not has_published_copies(state):
+            # Published by a vaultsync that kept no record of its copies: the site's copies are this vault's.
+            adopted = {out: e.sha256 for out, e in plan.previous.files.items()}
+            record_published_copies(state, adopted)
+        mine = functools.partial(published_by_me, state)
+    return guard_rollbacks(plan, versions, mine, users)
 
 
 def _old_publications(

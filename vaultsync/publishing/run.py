@@ -51,6 +51,7 @@ def publish_notes(
     the target is refused, BusyError while another process holds the vault lock.
     """
     from vaultsync.publishing.apply import apply_publish
+    from vaultsync.publishing.catchup import publish_until_pushed
     from vaultsync.publishing.memo import recall, remember
     from vaultsync.publishing.outputs import check_publish_target
     from vaultsync.publishing.plan import plan_publish
@@ -76,5 +77,13 @@ def publish_notes(
         if dry_run:
             return PublishRun(config, plan, None)
         push = push or config.publish.push
-        result = apply_publish(config, plan, message=message, push=push, progress=progress, state=state, init=init)
+        plans = iter([plan])  # the first attempt applies the plan above; a retry plans on the remote's tip
+
+        def plan_once() -> PublishPlan:
+            return next(plans, None) or plan_publish(config, state=state, scan=scan, force=force)
+
+        def apply_once(planned: PublishPlan) -> PublishResult:
+            return apply_publish(config, planned, message=message, push=push, progress=progress, state=state, init=init)
+
+        plan, result = publish_until_pushed(config, plan_once, apply_once, push=push)
     return PublishRun(config, plan, result)

@@ -17,9 +17,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from vaultsync.config import Config, output_folder
-from vaultsync.errors import DUPLICATE_UUID, LINK_TO_MISSING, LINK_TO_PRIVATE, StalePlanError
+from vaultsync.errors import DUPLICATE_UUID, LINK_TO_MISSING, LINK_TO_PRIVATE, PushRejectedError, StalePlanError
 from vaultsync.publishing.actions import PublishAction, PublishPlan
 from vaultsync.publishing.apply import PublishResult, apply_publish
+from vaultsync.publishing.catchup import publish_until_pushed
 from vaultsync.publishing.copies import published_bytes, strips_comments
 from vaultsync.publishing.manifest import Manifest
 from vaultsync.publishing.plan import plan_publish
@@ -74,7 +75,7 @@ class PublishSession:
     def publish(self, config: Config, state: State, changed: Iterable[str] | None) -> PublishResult:
         """Publish what `changed` (vault paths; None: unknown, look at everything) did to the publication."""
         if changed is not None and self.snapshot is not None:
-            quick = self._quick(config, self.snapshot, sorted(set(changed)))
+            quick = self._quick(config, state, self.snapshot, sorted(set(changed)))
             if quick is not None:
                 self.quick_runs += 1
                 return quick
@@ -85,8 +86,15 @@ class PublishSession:
         self.snapshot = None
         scan = scan_vault(config.vault, ignore=config.ignore)
         catalog = load_catalog(config, scan, state)
-        plan = plan_publish(config, state=state, scan=scan, catalog=catalog)
-        result = apply_publish(config, plan, push=config.publish.push, state=state)
+        plans = iter([plan_publish(config, state=state, scan=scan, catalog=catalog)])
+
+        def plan_once() -> PublishPlan:  # a retry after a rejected push plans on the remote's tip
+            return next(plans, None) or plan_publish(config, state=state, scan=scan, catalog=catalog)
+
+        def apply_once(planned: PublishPlan) -> PublishResult:
+            return apply_publish(config, planned, push=config.publish.push, state=state)
+
+        plan, result = publish_until_pushed(config, plan_once, apply_once, push=config.publish.push)
         head = result.commit or plan.base
         if head is not None and not result.problems:
             notes = {}
@@ -104,7 +112,7 @@ class PublishSession:
             )
         return result
 
-    def _quick(self, config: Config, snap: Snapshot, changed: list[str]) -> PublishResult | None:
+    def _quick(self, config: Config, state: State, snap: Snapshot, changed: list[str]) -> PublishResult | None:
         """The publish of these changes without the full plan, or None when only the full plan can say."""
         updates: list[PublishAction] = []
         known = dict(snap.notes)
@@ -128,9 +136,12 @@ class PublishSession:
             return PublishResult(self._plan(config, snap, ()))
         plan = self._plan(config, snap, updates)
         try:
-            result = apply_publish(config, plan, push=config.publish.push)
+            result = apply_publish(config, plan, push=config.publish.push, state=state)
         except StalePlanError:
             return None  # someone else committed in the publication repository: plan it all again
+        except PushRejectedError:
+            self.snapshot = None  # someone else published first: the full plan moves onto their tip
+            return None
         if result.problems or result.commit is None:
             self.snapshot = None  # a note changed again while publishing: the next publish plans it all
         else:
