@@ -196,9 +196,9 @@ class SyncLoop:
 
     def snapshot(self) -> tuple[dict[str, bytes], dict[str, bytes]]:
         with self._lock:
-            return tuple(  # type: ignore[return-value]
-                {rel: (side / rel).read_bytes() for rel in sorted(_synced_files(side))} for side in self.sides
-            )
+            a, b = ({rel: seen.data for rel in sorted(_synced_files(side)) if (seen := _read(side / rel))}
+                    for side in self.sides)  # fmt: skip
+            return a, b
 
     def wait_converged(self, quiet: float, timeout: float = 60.0) -> bool:
         """Until both folders hold the same files and nothing changed for `quiet` seconds."""
