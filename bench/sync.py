@@ -39,10 +39,14 @@ def sync_rows(env: Env, *, scale: float, saves: int) -> list[Row]:
         notes = len(outcome.versions)
         versions = ", ".join(f"{rel.rsplit('/', 1)[-1]} {'/'.join(map(str, v))}" for rel, v in outcome.versions.items())
         lost = sum(len(v) for v in outcome.missing.values())
+        per_note = ", ".join(
+            f"{rel.rsplit('/', 1)[-1]} {sum(c.startswith(rel[:-3] + '.sync-conflict-') for c in outcome.conflicts)}"
+            for rel in outcome.versions
+        )
         converged = "" if outcome.converged else "; the two machines never settled on the same files"
         rows += [
             Row("sync", f"conflict copies, {mode}", notes, Sample((float(len(outcome.conflicts)),)), unit="",
-                detail=f"{pace}; {seconds:.0f} s{converged}"),
+                detail=f"{per_note}; {pace}; {seconds:.0f} s{converged}"),
             Row("sync", f"typed lines only in conflict copies, {mode}", notes,
                 Sample((float(outcome.lines_only_in_conflicts),)), unit="",
                 detail=f"{lost} of {2 * saves} typed lines not in the note on both machines"),
