@@ -17,6 +17,7 @@ GROUPS = {
     "hook": "Git pre-commit hook",
     "daemon": "Daemon (absolute)",
     "peer": "Peer tool on the same vault",
+    "sync": "Two machines and a sync tool (counts, not seconds)",
     "start-up": "Start-up (included in every CLI figure above)",
 }
 PLOTS = ("scaling-size.png", "scaling-changes.png")

@@ -5,7 +5,8 @@
 Vaults of each size are generated from a seed (bench/vaultgen.py) and made git repositories. Vaults of up to
 10,000 notes get every scenario; larger ones get the scans and the daemon. Each figure is the median of
 `--repeat` runs (3 for runs over 5 s), interleaved with its baseline. Writes results.md, results.json and
-two PNG plots into `--out`; `--docs` also refreshes docs/performance.md. `--quick` is 1,000 notes only.
+two PNG plots into `--out`; `--docs` also refreshes docs/performance.md. `--quick` is 1,000 notes only. The
+`sync` group is issue 15's two-machine script (bench/sync.py), once, at a writer's pace (`--sync-scale`).
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from bench.peer import find_peer, peer_rows
 from bench.report import update_docs, write_results
 from bench.results import Row
 from bench.scenarios import VaultUnderTest, hook_rows, prepare_vault, publish_rows, scan_rows, startup_rows
+from bench.sync import sync_rows
 
 ALL_SCENARIOS_UP_TO = 10_000
-GROUPS = ("scan", "publish", "hook", "daemon", "peer")
+GROUPS = ("scan", "publish", "hook", "daemon", "peer", "sync")
 
 
 def _numbers(text: str) -> list[int]:
@@ -61,6 +63,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=[1_000],
         help="Vault sizes that get the peer rows (default 1000: obs2mk takes minutes at 10,000 notes).",
     )
+    parser.add_argument(
+        "--sync-scale", type=float, help="Time factor of the sync script (default 1: a writer's pace; quick: 0.2)."
+    )
+    parser.add_argument("--sync-saves", type=int, default=18, help="Saves of each note in the sync script.")
     parser.add_argument("--skip", default="", help=f"Comma-separated groups to leave out: {', '.join(GROUPS)}.")
     parser.add_argument("--workdir", type=Path, help="Where to generate the vaults (default: a temporary folder).")
     args = parser.parse_args(argv)
@@ -68,6 +74,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.repeat = args.repeat or (3 if args.quick else 5)
     args.idle_window = args.idle_window or (5.0 if args.quick else 15.0)
     args.latency_samples = args.latency_samples or (3 if args.quick else 5)
+    args.sync_scale = args.sync_scale or (0.2 if args.quick else 1.0)
     args.skip = {g.strip() for g in args.skip.split(",") if g.strip()}
     unknown = args.skip - set(GROUPS)
     if unknown:
@@ -161,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
             rows += _size_rows(vut, args, peer)
             remove_tree(scratch / "state")
             remove_tree(vut.root)
+        if "sync" not in args.skip:
+            start = time.perf_counter()
+            rows += sync_rows(env, scale=args.sync_scale, saves=args.sync_saves)
+            _say(f"sync: {time.perf_counter() - start:.1f} s")
         # Other work on the machine shows in the spread; the 1-minute load average says how much there was.
         machine["load average"] = f"{load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end (1 min)"
     meta = {
@@ -171,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeat": args.repeat,
         "seed": args.seed,
         "settle": args.settle,
+        "sync_scale": args.sync_scale,
         "code": _code_version(),
     }
     results = write_results(args.out, rows, machine, meta)

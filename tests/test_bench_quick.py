@@ -23,6 +23,7 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any
     args = [
         *("--quick", "--sizes", "200", "--repeat", "1", "--changes", "1,10", "--hook-changes", "1,5"),
         *("--settle", "0.3", "--idle-window", "1", "--latency-samples", "1", "--peer-sizes", "200"),
+        *("--sync-scale", "0.05", "--sync-saves", "6"),
         *("--out", str(out), "--workdir", str(tmp)),
     ]
     done = subprocess.run(
@@ -111,3 +112,23 @@ def test_the_report_has_the_machine_the_tables_and_plots_when_matplotlib_is_ther
     else:
         assert not any(p.exists() for p in plots)
         assert "matplotlib is not installed" in report
+
+
+def test_the_sync_script_is_counted_with_and_without_vaultsync(suite: tuple[Path, dict[str, Any]]) -> None:
+    _, data = suite
+    rows = {r["scenario"]: r for r in _rows(data, "sync")}
+    modes = ("no vaultsync", "one daemon", "two daemons", "one stamper + one watcher")
+    kinds = ("conflict copies", "typed lines only in conflict copies", "writes by vaultsync")
+    assert set(rows) == {f"{kind}, {mode}" for kind in kinds for mode in modes}
+    for kind in kinds:
+        assert rows[f"{kind}, no vaultsync"]["tool"]["median"] == 0  # the sync tool alone clashes on nothing
+    assert rows["writes by vaultsync, one daemon"]["tool"]["median"] >= 1  # the daemon stamped the edits
+
+
+def test_the_sync_group_can_be_skipped_and_others_run_without_it() -> None:
+    from bench.run import parse_args
+
+    assert parse_args(["--skip", "sync"]).skip == {"sync"}
+    assert parse_args(["--skip", "scan,publish,hook,daemon,peer"]).skip == {"scan", "publish", "hook", "daemon", "peer"}
+    assert parse_args(["--quick"]).sync_scale == 0.2
+    assert parse_args([]).sync_scale == 1.0
