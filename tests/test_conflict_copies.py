@@ -242,3 +242,20 @@ def test_the_daemon_does_not_stamp_a_copy_that_appears(tmp_path: Path) -> None:
     for path in copies.values():
         assert path.read_bytes() == COPY.encode()
     assert "at_semantic_version" not in (vault / "Plan.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("name", "originals"),
+    [
+        ("2024-01-02.md", []),  # a computer name holds a letter: a daily note is never asked about
+        ("Note 1.md", []),  # iCloud numbers from 2
+        ("Note 07.md", []),
+        ("Note (1).md", ["Note.md"]),
+        ("Plan-DESKTOP-AB12CD3.md", ["Plan.md", "Plan-DESKTOP.md"]),
+        ("Plan-A-VERY-LONG-HOST-NAME.md", ["Plan-A-VERY.md", "Plan-A-VERY-LONG.md", "Plan-A-VERY-LONG-HOST.md"]),
+    ],
+)
+def test_the_originals_an_ambiguous_name_could_belong_to(name: str, originals: list[str]) -> None:
+    from vaultsync.vault.conflict_copies import ambiguous_originals
+
+    assert sorted(ambiguous_originals(name)) == sorted(originals)

@@ -48,7 +48,8 @@ _FORMS = (
     re.compile(r"^(?P<stem>.+?)_conflict-\d{8}-\d{6}(?P<ext>\.[^.]*)?$", re.IGNORECASE),
 )
 # iCloud ` 2`, Drive/OneDrive ` (1)`, OneDrive `-HOST` before `.md`: the cheap test for `ambiguous_originals`.
-AMBIGUOUS_NAME = re.compile(r"(?: [2-9]| [1-9]\d| \([1-9]\d?\)|-[A-Za-z0-9_-]{1,15})\.md$")
+# A Windows computer name holds a letter (it cannot be all digits), so `2024-01-02.md` is never asked about.
+AMBIGUOUS_NAME = re.compile(r"(?: [1-9]\d?| \([1-9]\d?\)|-[A-Za-z0-9_-]{0,14}[A-Za-z_][A-Za-z0-9_-]{0,14})\.md$")
 _HEAD_BYTES = 4096
 
 
@@ -69,23 +70,37 @@ def conflict_original(name: str) -> str | None:
 
 
 def ambiguous_originals(name: str) -> list[str]:
-    """The names a note called `name` would be the iCloud, Drive or OneDrive copy of (maybe none exists)."""
-    if not AMBIGUOUS_NAME.search(name):
+    """The names a note called `name` would be the iCloud, Drive or OneDrive copy of (maybe none exists).
+
+    String methods, no regex: the scan asks this of every note whose name ends in a number or a hyphenated word.
+    """
+    if not name.endswith(".md"):
         return []
-    found = []
-    # OneDrive's device name may itself hold hyphens (`DESKTOP-AB12CD3`): each split is a candidate.
     stem = name[:-3]
-    for match in re.finditer(r" \([1-9]\d?\)$| [1-9]\d?$|-", stem):
-        start = match.start()
-        if start == 0:
-            continue
-        suffix = stem[start:]
-        if suffix.startswith("-") and not re.fullmatch(r"-[A-Za-z0-9][A-Za-z0-9_-]{0,14}", suffix):
-            continue
-        if suffix.strip() == "1":
-            continue  # iCloud numbers from 2
-        found.append(stem[:start] + ".md")
+    found = []
+    space = stem.rfind(" ")
+    if space > 0:
+        tail = stem[space + 1 :]
+        number = tail[1:-1] if tail[:1] == "(" and tail[-1:] == ")" else tail
+        # iCloud numbers from 2 (` 2`), Drive and OneDrive from 1 (` (1)`); neither writes a leading zero.
+        if 0 < len(number) <= 2 and number.isdigit() and number[0] != "0" and (number != "1" or number != tail):
+            found.append(stem[:space] + ".md")
+    # OneDrive's device name may itself hold hyphens (`DESKTOP-AB12CD3`): each split is a candidate.
+    hyphen = stem.find("-", 1)
+    while hyphen != -1:
+        host = stem[hyphen + 1 :]
+        if len(host) <= _HOST_MAX and host[:1].isalnum() and host.isascii() and _is_host(host):
+            found.append(stem[:hyphen] + ".md")
+        hyphen = stem.find("-", hyphen + 1)
     return found
+
+
+_HOST_MAX = 15  # a Windows computer name is at most 15 characters
+
+
+def _is_host(text: str) -> bool:
+    plain = text.replace("-", "").replace("_", "")
+    return plain.isalnum() and not plain.isdigit()
 
 
 def _identity(path: Path, uuid_field: str) -> tuple[str, str] | None:

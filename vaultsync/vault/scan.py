@@ -16,7 +16,12 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from vaultsync.errors import SYMLINK_OUTSIDE, UNREADABLE, Problem
-from vaultsync.vault.conflict_copies import AMBIGUOUS_NAME, UNAMBIGUOUS_NAME, conflict_original, find_ambiguous_copy
+from vaultsync.vault.conflict_copies import (
+    AMBIGUOUS_NAME,
+    UNAMBIGUOUS_NAME,
+    conflict_original,
+    find_ambiguous_copy,
+)
 from vaultsync.vault.conflict_copies import is_conflict_copy as is_conflict_copy
 
 NOTE_SUFFIX = ".md"
@@ -167,6 +172,8 @@ def scan_vault(
     scan = VaultScan(root=root, attachment_folder=read_attachment_folder(root) if attachments else None)
     notes, found_attachments, conflicts, temps = scan.notes, scan.attachments, scan.conflicts, scan.temps
     stack: list[tuple[str, str]] = [(str(root), "")]
+    maybe_copies: list[str] = []
+    maybe_copy = AMBIGUOUS_NAME.search
     while stack:
         folder, prefix = stack.pop()
         try:
@@ -230,14 +237,16 @@ def scan_vault(
             (notes if is_note else found_attachments)[rel] = FileStat(
                 st.st_size, st.st_mtime_ns, st.st_ino, st.st_nlink, is_link, st.st_mode & 0o7777
             )
-    _sort_out_conflict_copies(scan, uuid_field)
+            if is_note and ("-" in name or " " in name[-6:-3] or name[-4] == ")") and maybe_copy(name):
+                maybe_copies.append(rel)  # `Note 2.md`: weighed once the whole vault is known
+    _sort_out_conflict_copies(scan, maybe_copies, uuid_field)
     return scan
 
 
-def _sort_out_conflict_copies(scan: VaultScan, uuid_field: str) -> None:
+def _sort_out_conflict_copies(scan: VaultScan, maybe_copies: list[str], uuid_field: str) -> None:
     """Move the confirmed ambiguous-form copies out of the notes, and name every copy's original."""
     notes = scan.notes
-    for rel in [r for r in notes if AMBIGUOUS_NAME.search(r)]:
+    for rel in maybe_copies:
         original = find_ambiguous_copy(scan.root, rel, notes, uuid_field)
         if original is not None:
             del notes[rel]
