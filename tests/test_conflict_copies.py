@@ -259,3 +259,14 @@ def test_the_originals_an_ambiguous_name_could_belong_to(name: str, originals: l
     from vaultsync.vault.conflict_copies import ambiguous_originals
 
     assert sorted(ambiguous_originals(name)) == sorted(originals)
+
+
+def test_stamp_named_a_copy_says_it_is_one_and_leaves_it(tmp_path: Path) -> None:
+    write_note(tmp_path, "Plan.md", ORIGINAL)
+    copy = write_note(tmp_path, "Plan 2.md", COPY)
+    _code, out = cli_run(tmp_path, "stamp", "--json", str(tmp_path / "Plan 2.md"))
+    problems = json.loads(out)["problems"]
+    assert [(p["path"], p["kind"], p["message"]) for p in problems] == [
+        ("Plan 2.md", "ignored", "a sync conflict copy of Plan.md")
+    ]
+    assert copy.read_bytes() == COPY.encode()
