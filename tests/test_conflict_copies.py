@@ -119,12 +119,26 @@ def test_a_name_of_an_ambiguous_shape_without_its_original_beside_it_is_a_note(s
 
 
 def test_an_ambiguous_name_beside_a_different_note_is_a_note(tmp_path: Path) -> None:
+    # From one template: the same first line, but another frontmatter, or another text after the template.
+    write_note(tmp_path, "mixed.md", "---\npublish: tRuE\n---\nBody text.\n")
+    write_note(tmp_path, "mixed-false.md", "---\npublish: fAlSe\n---\nBody text.\n")
+    write_note(tmp_path, "Standup.md", "---\ntags: [daily]\n---\n# Standup\n\n- Alice\n- Bob\n- Carol\n")
+    write_note(tmp_path, "Standup 2.md", "---\ntags: [daily]\n---\n# Standup\n\n- Dan\n- Eve\n- Frank\n")
     write_note(tmp_path, "Chapter.md", "---\nsite_uuid: one\n---\n# Chapter\n")
     write_note(tmp_path, "Chapter 2.md", "---\nsite_uuid: two\n---\n# Chapter\n")
     write_note(tmp_path, "Meeting.md", "# Meeting\n\nMonday.\n")
     write_note(tmp_path, "Meeting (1).md", "# Meeting, again\n\nTuesday.\n")
     scan = scan_vault(tmp_path)
-    assert sorted(scan.notes) == ["Chapter 2.md", "Chapter.md", "Meeting (1).md", "Meeting.md"]
+    assert sorted(scan.notes) == [
+        "Chapter 2.md",
+        "Chapter.md",
+        "Meeting (1).md",
+        "Meeting.md",
+        "Standup 2.md",
+        "Standup.md",
+        "mixed-false.md",
+        "mixed.md",
+    ]
     assert scan.conflicts == []
 
 

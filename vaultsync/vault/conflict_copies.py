@@ -23,10 +23,11 @@ Names each tool writes (the sources these forms were checked against):
 The first four are unambiguous: no one names a note like that by accident, so such a file is a copy whether or
 not its original still exists. The last three are names people give notes on purpose (`Chapter 2.md`,
 `Meeting (1).md`, `Road-trip.md`). Such a name counts as a copy only when `is_ambiguous_copy` confirms it: the
-original is a note in the same folder AND the two files share the note's identity (the same `site_uuid` line
-in the frontmatter, or, when neither has one, the same first line of text after the frontmatter). That reads the
-first few KiB of both files, only for names of these shapes whose original sits next to them, which a
-real vault has few of; every other name costs one precompiled regex test.
+original is a note in the same folder AND the two files are one note: the same `site_uuid` in the frontmatter,
+or, when neither has one, the same frontmatter (version and date lines aside), the same first line of text, and
+at least the first half of their lines of text in common. That reads the first few KiB of both files, only for
+names of these shapes whose original sits next to them, which a real vault has few of; every other name costs
+a character test or one precompiled regex test.
 """
 
 from __future__ import annotations
@@ -103,31 +104,58 @@ def _is_host(text: str) -> bool:
     return plain.isalnum() and not plain.isdigit()
 
 
-def _identity(path: Path, uuid_field: str) -> tuple[str, str] | None:
-    """What tells two texts of one note apart from two notes: its uuid line, else its first line of text."""
+def _head(path: Path) -> tuple[list[str], list[str]] | None:
+    """The first few KiB of a note: its frontmatter lines and its body lines."""
     try:
         with open(path, "rb") as fh:
             head = fh.read(_HEAD_BYTES)
     except OSError:
         return None
     lines = head.decode("utf-8", "replace").lstrip("\ufeff").splitlines()
-    body = lines
     if lines and lines[0].strip() == "---":
         for i, line in enumerate(lines[1:], 1):
             if line.strip() in ("---", "..."):
-                body = lines[i + 1 :]
-                break
-            key, sep, value = line.partition(":")
-            if sep and key.strip() == uuid_field and value.strip():
-                return ("uuid", value.strip().strip("'\""))
-    first = next((line.strip() for line in body if line.strip()), "")
-    return ("text", first) if first else None
+                return lines[1:i], lines[i + 1 :]
+    return [], lines
+
+
+def _value(frontmatter: list[str], key: str) -> str | None:
+    for line in frontmatter:
+        name, sep, value = line.partition(":")
+        if sep and name.strip() == key:
+            return value.strip().strip("'\"") or None
+    return None
+
+
+def _settled(frontmatter: list[str]) -> list[str]:
+    # The lines a stamp (or an editor's "updated" plugin) rewrites differ between two texts of one note.
+    return [line for line in frontmatter if not line.partition(":")[0].strip().lower().endswith(_MOVING_KEYS)]
+
+
+_MOVING_KEYS = ("version", "date_modified", "modified", "updated")
 
 
 def is_ambiguous_copy(folder: Path, name: str, original: str, uuid_field: str = "site_uuid") -> bool:
-    """Whether `folder/name` is the sync tool's copy of the note `folder/original` (both assumed to exist)."""
-    ours = _identity(folder / name, uuid_field)
-    return ours is not None and ours == _identity(folder / original, uuid_field)
+    """Whether `folder/name` is the sync tool's copy of the note `folder/original` (both assumed to exist).
+
+    The same uuid says so, different uuids say not. Without one on either side, both must have the same
+    frontmatter (the version and date lines aside), the same first line of text, and share the first half of
+    their text: two notes made from one template differ in their frontmatter or soon after the template.
+    """
+    ours, theirs = _head(folder / name), _head(folder / original)
+    if ours is None or theirs is None:
+        return False
+    uuid, their_uuid = _value(ours[0], uuid_field), _value(theirs[0], uuid_field)
+    if uuid is not None or their_uuid is not None:
+        return uuid == their_uuid
+    if _settled(ours[0]) != _settled(theirs[0]):
+        return False
+    body, their_body = [x for x in ours[1] if x.strip()], [x for x in theirs[1] if x.strip()]
+    if not body or not their_body or body[0] != their_body[0]:
+        return False
+    shared = next((i for i, (x, y) in enumerate(zip(body, their_body, strict=False)) if x != y), None)
+    shared = min(len(body), len(their_body)) if shared is None else shared
+    return 2 * shared >= min(len(body), len(their_body))
 
 
 def find_ambiguous_copy(
