@@ -95,7 +95,8 @@ def test_check_lists_conflict_copies_without_failing(tmp_path: Path, capsys: pyt
     write_note(vault, "Idea (Bob's conflicted copy 2025-01-01).md", "# Idea too\n")
     assert run(["check", "--vault", str(vault)]) == 0
     out = capsys.readouterr().out
-    assert out == "Idea (Bob's conflicted copy 2025-01-01).md: sync conflict copy (never stamped or published)\n"
+    copy = "Idea (Bob's conflicted copy 2025-01-01).md"
+    assert out == f"{copy}: sync conflict copy of Idea.md (never stamped or published)\n"
 
 
 def test_check_reports_a_symlink_outside_the_vault(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,6 +17,7 @@ class CheckReport:
     notes: int
     problems: tuple[Problem, ...]
     conflicts: tuple[str, ...]
+    conflict_of: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -27,7 +28,7 @@ class CheckReport:
             "notes": self.notes,
             "problem_count": len(self.problems),
             "problems": [p.as_dict() for p in self.problems],
-            "conflict_copies": list(self.conflicts),
+            "conflict_copies": [{"path": p, "belongs_to": dict(self.conflict_of).get(p)} for p in self.conflicts],
         }
 
 
@@ -57,12 +58,17 @@ def check_catalog(config: Config, scan: VaultScan, catalog: Catalog) -> CheckRep
     problems += _duplicates(catalog, "uuid", DUPLICATE_UUID, fields.uuid)
     problems += _duplicates(catalog, "slug", DUPLICATE_SLUG, fields.slug)
     problems.sort(key=lambda p: (p.path, p.line or 0, p.kind))
-    return CheckReport(notes=len(scan.notes), problems=tuple(problems), conflicts=tuple(scan.conflicts))
+    return CheckReport(
+        notes=len(scan.notes),
+        problems=tuple(problems),
+        conflicts=tuple(scan.conflicts),
+        conflict_of=tuple((p, scan.conflict_of.get(p)) for p in scan.conflicts),
+    )
 
 
 def check_vault(config: Config, *, state: State | None = None) -> CheckReport:
     """Scan the vault (through the cache when a state is given) and report every problem."""
-    scan = scan_vault(config.vault, ignore=config.ignore)
+    scan = scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid)
     return check_catalog(config, scan, load_catalog(config, scan, state))
 
 

@@ -26,8 +26,10 @@ def check(ctx: Context, as_json: bool) -> None:
         emit_json(report.as_dict())
     else:
         print_problems(report.problems)
+        originals = dict(report.conflict_of)
         for conflict in report.conflicts:
-            click.echo(f"{conflict}: sync conflict copy (never stamped or published)")
+            belongs = originals.get(conflict) or "(original not found)"
+            click.echo(f"{conflict}: sync conflict copy of {belongs} (never stamped or published)")
         files = len({p.path for p in report.problems})
         summary = f"{report.notes} notes checked: "
         summary += f"{len(report.problems)} problems in {files} files" if report.problems else "no problems"

@@ -18,12 +18,12 @@ def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, 
     from vaultsync.stamping.run import now_for
     from vaultsync.store.catalog import load_catalog
     from vaultsync.store.state import State
-    from vaultsync.vault.scan import scan_vault
+    from vaultsync.vault.scan import conflict_list, scan_vault
 
     if now is None:
         now = now_for(config)
     with State.open(config) as state:
-        scan = scan_vault(config.vault, ignore=config.ignore)
+        scan = scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid)
         catalog = load_catalog(config, scan, state)
         plan = plan_vault_stamps(config, state, now=now, catalog=catalog)
         report = check_catalog(config, scan, catalog)
@@ -58,7 +58,7 @@ def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, 
         # What `stamp` would skip, with the reason (a hard-linked note, a malformed version): never "would stamp".
         "would_skip": [p.as_dict() for p in plan.problems],
         "problems": [p.as_dict() for p in report.problems],
-        "conflict_copies": list(scan.conflicts),
+        "conflict_copies": conflict_list(scan),
         "publish": publish,
         "daemon": read_daemon_status(config, now=now),
     }
@@ -98,8 +98,9 @@ def format_status(report: dict[str, Any]) -> list[str]:
         lines.append(f"problems: {len(problems)} in {files} file(s) (run `vaultsync check` for details)")
     else:
         lines.append("problems: none")
-    for path in report["conflict_copies"]:
-        lines.append(f"  conflict copy (never stamped or published): {path}")
+    for copy in report["conflict_copies"]:
+        belongs = copy["belongs_to"] or "(original not found)"
+        lines.append(f"  conflict copy (never stamped or published): {copy['path']} -> {belongs}")
     publish = report["publish"]
     if not publish["configured"]:
         lines.append("publish: no publication repo configured (publish --to DIR, or publish.repo)")

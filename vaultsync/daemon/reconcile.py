@@ -22,6 +22,7 @@ from vaultsync.stamping.plan import plan_stamps
 from vaultsync.stamping.stamps import StampPlan
 from vaultsync.store.catalog import Catalog, NoteInfo, describe_note, load_catalog
 from vaultsync.store.state import State
+from vaultsync.vault.conflict_copies import is_copy_on_disk
 from vaultsync.vault.note import Note
 from vaultsync.vault.scan import FileStat, VaultScan, is_ignored_path, is_note_path, scan_vault
 
@@ -44,6 +45,8 @@ def read_settled(config: Config, path: str) -> tuple[FileStat, bytes] | Problem 
     vault = config.vault
     if not is_note_path(path) or is_ignored_path(path, config.ignore):
         return None
+    if is_copy_on_disk(vault, path, config.fields.uuid):
+        return None  # a sync tool's conflict copy named like a note (`Note 2.md` beside `Note.md`)
     full = vault / path
     try:
         lst = os.lstat(full)
@@ -142,7 +145,8 @@ def plan_rescan(
     settling: Callable[[str], bool] = lambda path: False,
 ) -> tuple[StampPlan, VaultScan]:
     """Plan stamps for the whole vault (a stat per file; changed notes are read), skipping settling notes."""
-    scan = scan_vault(config.vault, ignore=config.ignore, attachments=False)  # stamping never looks at them
+    # Stamping never looks at attachments.
+    scan = scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid, attachments=False)
     catalog = load_catalog(config, scan, state)
     first = not state.initialized
     # Only notes whose cached facts differ from their baseline, and vanished ones, can need anything: the

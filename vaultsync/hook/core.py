@@ -35,6 +35,7 @@ from vaultsync.store.journal import Journal
 from vaultsync.store.state import Baseline
 from vaultsync.text.edit import set_fields
 from vaultsync.text.frontmatter import parse_frontmatter
+from vaultsync.vault.conflict_copies import is_copy_on_disk
 from vaultsync.vault.note import Note
 from vaultsync.vault.scan import is_ignored_path, is_note_path
 from vaultsync.vault.writable import check_note_writable, real_target
@@ -106,7 +107,10 @@ def run_hook(config: Config, *, now: datetime, files: list[str] | None = None) -
     changes = []
     for change in staged_changes(repo):
         rel = change.path[len(vault_prefix) :]
-        if change.path.startswith(vault_prefix) and is_note_path(rel) and not is_ignored_path(rel, config.ignore):
+        if not change.path.startswith(vault_prefix) or not is_note_path(rel) or is_ignored_path(rel, config.ignore):
+            continue
+        # A copy named like a note (`Note 2.md`) is judged from the working files, as the scan does.
+        if not is_copy_on_disk(config.vault, rel, config.fields.uuid):
             changes.append(change)
     # Two git calls for all the notes of the commit, not two per note: a commit of hundreds of notes stays quick.
     staged_blobs = read_objects(repo, [c.sha for c in changes])
@@ -226,6 +230,8 @@ def _run_on_working_files(
             continue
         rel = repo_path[len(vault_prefix) :]
         if not is_note_path(rel) or is_ignored_path(rel, config.ignore):
+            continue
+        if is_copy_on_disk(config.vault, rel, config.fields.uuid):
             continue
         try:
             notes.append((rel, repo_path, (config.vault / rel).read_bytes()))

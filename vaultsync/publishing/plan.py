@@ -77,7 +77,7 @@ def plan_publish(
         raise ConfigError("no publication repository", hint="pass --to DIR, or set publish.repo in the config")
     folder = output_folder(config)
     check_target(config.vault, repo, folder)  # never the vault, nor around or inside it; never a bare repository
-    scan = scan if scan is not None else scan_vault(config.vault, ignore=config.ignore)
+    scan = scan if scan is not None else scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid)
     if catalog is None:  # a caller that already described the vault (status) passes its catalog
         catalog = load_catalog(config, scan, state)
     warnings: list[Problem] = list(scan.skipped)

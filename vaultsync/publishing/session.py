@@ -84,7 +84,7 @@ class PublishSession:
 
     def _full(self, config: Config, state: State) -> PublishResult:
         self.snapshot = None
-        scan = scan_vault(config.vault, ignore=config.ignore)
+        scan = scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid)
         catalog = load_catalog(config, scan, state)
         plans = iter([plan_publish(config, state=state, scan=scan, catalog=catalog)])
 

@@ -260,7 +260,7 @@ def plan_vault_stamps(
         from vaultsync.vault.scan import scan_vault
 
         if scan is None:
-            scan = scan_vault(config.vault, ignore=config.ignore, attachments=False)
+            scan = scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid, attachments=False)
         catalog = load_catalog(config, scan, state)
     first = (not state.initialized) if first_sight is None else first_sight
     candidates = catalog.unsettled()

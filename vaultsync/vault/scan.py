@@ -16,6 +16,13 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from vaultsync.errors import SYMLINK_OUTSIDE, UNREADABLE, Problem
+from vaultsync.vault.conflict_copies import (
+    AMBIGUOUS_NAME,
+    UNAMBIGUOUS_NAME,
+    conflict_original,
+    find_ambiguous_copy,
+)
+from vaultsync.vault.conflict_copies import is_conflict_copy as is_conflict_copy
 
 NOTE_SUFFIX = ".md"
 
@@ -32,12 +39,7 @@ _TEMP_NAME = re.compile(
     )""",
     re.VERBOSE,
 )
-_CONFLICT_NAME = re.compile(r"\.sync-conflict-|\(.*conflicted copy.*\)|\bconflict(ed)? copy\b", re.IGNORECASE)
-
-
-def is_conflict_copy(name: str) -> bool:
-    """Syncthing's `*.sync-conflict-*` and Dropbox/Drive `(… conflicted copy …)` files."""
-    return bool(_CONFLICT_NAME.search(name))
+_CONFLICT_NAME = UNAMBIGUOUS_NAME  # the unambiguous forms; the ambiguous ones need the files (see conflict_copies)
 
 
 def is_ignored_name(name: str) -> bool:
@@ -138,6 +140,8 @@ class VaultScan:
     notes: dict[str, FileStat] = field(default_factory=dict)
     attachments: dict[str, FileStat] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
+    # Each conflict copy's original (its vault path), None when that file is not in the vault.
+    conflict_of: dict[str, str | None] = field(default_factory=dict)
     skipped: list[Problem] = field(default_factory=list)
     attachment_folder: str | None = None
     temps: list[str] = field(default_factory=list)  # vaultsync's own temp files (hidden), live or left by a crash
@@ -153,7 +157,9 @@ def read_attachment_folder(vault: Path) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def scan_vault(root: Path, *, ignore: Iterable[str] = (), attachments: bool = True) -> VaultScan:
+def scan_vault(
+    root: Path, *, ignore: Iterable[str] = (), attachments: bool = True, uuid_field: str = "site_uuid"
+) -> VaultScan:
     """Walk the vault: one `stat` per file, none per folder, no file read. Symlinks are followed only inside.
 
     This is the hot path of every warm run (10,000 notes should cost about what `git status` costs), so the
@@ -166,6 +172,8 @@ def scan_vault(root: Path, *, ignore: Iterable[str] = (), attachments: bool = Tr
     scan = VaultScan(root=root, attachment_folder=read_attachment_folder(root) if attachments else None)
     notes, found_attachments, conflicts, temps = scan.notes, scan.attachments, scan.conflicts, scan.temps
     stack: list[tuple[str, str]] = [(str(root), "")]
+    maybe_copies: list[str] = []
+    maybe_copy = AMBIGUOUS_NAME.search
     while stack:
         folder, prefix = stack.pop()
         try:
@@ -229,5 +237,32 @@ def scan_vault(root: Path, *, ignore: Iterable[str] = (), attachments: bool = Tr
             (notes if is_note else found_attachments)[rel] = FileStat(
                 st.st_size, st.st_mtime_ns, st.st_ino, st.st_nlink, is_link, st.st_mode & 0o7777
             )
-    conflicts.sort()
+            if is_note and ("-" in name or " " in name[-6:-3] or name[-4] == ")") and maybe_copy(name):
+                maybe_copies.append(rel)  # `Note 2.md`: weighed once the whole vault is known
+    _sort_out_conflict_copies(scan, maybe_copies, uuid_field)
     return scan
+
+
+def _sort_out_conflict_copies(scan: VaultScan, maybe_copies: list[str], uuid_field: str) -> None:
+    """Move the confirmed ambiguous-form copies out of the notes, and name every copy's original."""
+    notes = scan.notes
+    for rel in maybe_copies:
+        original = find_ambiguous_copy(scan.root, rel, notes, uuid_field)
+        if original is not None:
+            del notes[rel]
+            scan.conflicts.append(rel)
+            scan.conflict_of[rel] = original
+    for rel in scan.conflicts:
+        if rel in scan.conflict_of:
+            continue
+        folder, _, name = rel.rpartition("/")
+        original = conflict_original(name)
+        path = (folder + "/" if folder else "") + original if original else None
+        found = path is not None and (path in notes or path in scan.attachments or (scan.root / path).is_file())
+        scan.conflict_of[rel] = path if found else None
+    scan.conflicts.sort()
+
+
+def conflict_list(scan: VaultScan) -> list[dict[str, str | None]]:
+    """The conflict copies as `status --json` and `check --json` show them: each with the note it belongs to."""
+    return [{"path": rel, "belongs_to": scan.conflict_of.get(rel)} for rel in scan.conflicts]

@@ -59,6 +59,8 @@ def select_notes(
             continue
         full = vault / rel
         why = why_ignored(rel, globs) if rel else None
+        if rel in scan.conflict_of:  # `Note 2.md`, which only the scan (with both files) knows for a copy
+            why = f"a sync conflict copy of {scan.conflict_of[rel] or 'a note not in the vault'}"
         if not os.path.lexists(full):
             hint = "check the spelling; paths are relative to the current folder inside the vault, else to its root"
             if _PATTERN_CHARS.intersection(rel):
