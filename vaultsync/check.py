@@ -9,7 +9,7 @@ from vaultsync.config import Config
 from vaultsync.errors import DUPLICATE_SLUG, DUPLICATE_UUID, UNREADABLE, Problem
 from vaultsync.store.catalog import Catalog, load_catalog
 from vaultsync.store.state import State
-from vaultsync.vault.scan import VaultScan, scan_vault
+from vaultsync.vault.scan import VaultScan, scan_config_vault
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def check_catalog(config: Config, scan: VaultScan, catalog: Catalog) -> CheckRep
 
 def check_vault(config: Config, *, state: State | None = None) -> CheckReport:
     """Scan the vault (through the cache when a state is given) and report every problem."""
-    scan = scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid)
+    scan = scan_config_vault(config)
     return check_catalog(config, scan, load_catalog(config, scan, state))
 
 

@@ -18,12 +18,12 @@ def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, 
     from vaultsync.stamping.run import now_for
     from vaultsync.store.catalog import load_catalog
     from vaultsync.store.state import State
-    from vaultsync.vault.scan import conflict_list, scan_vault
+    from vaultsync.vault.scan import conflict_list, scan_config_vault
 
     if now is None:
         now = now_for(config)
     with State.open(config) as state:
-        scan = scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid)
+        scan = scan_config_vault(config)
         catalog = load_catalog(config, scan, state)
         plan = plan_vault_stamps(config, state, now=now, catalog=catalog)
         report = check_catalog(config, scan, catalog)

@@ -24,7 +24,7 @@ from vaultsync.store.catalog import Catalog, NoteInfo, describe_note, load_catal
 from vaultsync.store.state import State
 from vaultsync.vault.conflict_copies import is_copy_on_disk
 from vaultsync.vault.note import Note
-from vaultsync.vault.scan import FileStat, VaultScan, is_ignored_path, is_note_path, scan_vault
+from vaultsync.vault.scan import FileStat, VaultScan, is_ignored_path, is_note_path, scan_config_vault
 
 CHANGING = "changing"
 
@@ -146,7 +146,7 @@ def plan_rescan(
 ) -> tuple[StampPlan, VaultScan]:
     """Plan stamps for the whole vault (a stat per file; changed notes are read), skipping settling notes."""
     # Stamping never looks at attachments.
-    scan = scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid, attachments=False)
+    scan = scan_config_vault(config, attachments=False)
     catalog = load_catalog(config, scan, state)
     first = not state.initialized
     # Only notes whose cached facts differ from their baseline, and vanished ones, can need anything: the

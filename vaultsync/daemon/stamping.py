@@ -13,7 +13,7 @@ from vaultsync.stamping.apply import apply_stamps
 from vaultsync.stamping.brought import adopt_what_git_brought, no_window_for_what_git_brought
 from vaultsync.stamping.stamps import Stamp, StampPlan
 from vaultsync.text.dates import now_in
-from vaultsync.vault.scan import VaultScan, scan_vault
+from vaultsync.vault.scan import VaultScan, scan_config_vault
 from vaultsync.vault.writes import remove_dead_writers_temps
 
 log = logging.getLogger("vaultsync")
@@ -83,28 +83,33 @@ class Stamping(GitPause):
         return scan
 
     def _watch_only(self, reason: str) -> VaultScan:
-        """A rescan on a machine that does not stamp: the walk (for the publisher and left-over temp files), no
-        plan, no write."""
+        """A rescan on a machine that does not stamp: no plan, no write. Only the start walks the vault (its
+        left-over temp files are removed); the publisher plans from its own scan."""
         from vaultsync.config.machine import this_machine
 
-        scan = scan_vault(self.config.vault, ignore=self.config.ignore, attachments=False)
         self.stats.rescans += 1
         self.autopublish.unknown()
-        if reason == "start":
-            log.info(
-                "this machine (%s) does not stamp: stamping.machine is %s; watching and publishing only",
-                this_machine(),
-                self.config.stamping.machine,
-            )
-        return scan
+        if reason != "start":
+            return VaultScan(root=self.config.vault)
+        log.info(
+            "this machine (%s) does not stamp: stamping.machine is %s; watching and publishing only",
+            this_machine(),
+            self.config.stamping.machine,
+        )
+        return scan_config_vault(self.config, attachments=False)
 
     def _close_windows(self) -> None:
         """Write the date of each note whose revision window closed over absorbed edits (once per revision)."""
-        due = self.state.dates_due(self._now().timestamp() - self.revision_window)
+        now = self._now().timestamp()
+        due = self.state.dates_due(now - self.revision_window)
         self._dates_due_at = None
         if due:
             self._examine(due)
         self._schedule_dates()
+        if self._dates_due_at is not None:
+            # A note left pending (locked, broken, unreadable, deleted) is tried again a settle later, not
+            # at every tick.
+            self._dates_due_at = max(self._dates_due_at, now + self.settle)
 
     def _schedule_dates(self) -> None:
         opened = self.state.next_date_due()

@@ -242,11 +242,6 @@ def hooks_dir(path: Path) -> Path:
     return (top / git_text(top, "rev-parse", "--git-path", "hooks")).resolve()
 
 
-def operation_in_progress(repo: Path) -> str | None:
-    """ "merge", "rebase", "cherry-pick" or "revert" while git is in the middle of one, else None."""
-    return repo_state(repo).operation
-
-
 def hide_temps_from_git(git_dir: Path | None) -> None:
     """Make the repository at `git_dir` (if any) ignore our temp files, so that `git add -A` never trips on one."""
     why = "vaultsync's temporary files (each renamed into place, or deleted, an instant after it appears)"

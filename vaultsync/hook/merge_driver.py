@@ -55,6 +55,9 @@ def _merge_as_note(call: DriverCall, base: bytes, ours: bytes, theirs: bytes, cw
     except VaultsyncError as exc:
         log.warning("vaultsync merge: %s merged as git does (%s)", call.path, exc)
         return None
+    except Exception as exc:  # a bug must not leave `ours` alone as a "conflict" that drops their changes
+        log.warning("vaultsync merge: %s merged as git does (unexpected %r)", call.path, exc)
+        return None
     for key, value in merged.settled.items():
         log.info("vaultsync merge: %s: %s %s", call.path, key, value)
     return merged

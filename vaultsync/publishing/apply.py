@@ -140,7 +140,7 @@ def apply_publish(
             why=f"HEAD is {str(ready.head)[:12]}, the plan was made on {str(plan.base)[:12]}",
             hint="publish again",
         )
-    if state is not None and not plan.is_empty:  # what the rollback guard knows as this machine's own copies
+    if state is not None:  # what the rollback guard knows as this machine's own copies (kept even when empty)
         planned = (*plan.add, *plan.update, *plan.rename)
         record_published_copies(state, {a.output: a.sha256 for a in planned})
     result = PublishResult(plan) if plan.is_empty else _carry_out(config, plan, message, progress, ready)

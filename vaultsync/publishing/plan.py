@@ -42,7 +42,7 @@ from vaultsync.store.catalog import Catalog, load_catalog
 from vaultsync.store.published import has_published_copies, published_by_me, record_published_copies
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
-from vaultsync.vault.scan import VaultScan, scan_vault
+from vaultsync.vault.scan import VaultScan, scan_config_vault
 
 
 def _mentions_key(path: Path, key: str) -> bool:
@@ -77,7 +77,7 @@ def plan_publish(
         raise ConfigError("no publication repository", hint="pass --to DIR, or set publish.repo in the config")
     folder = output_folder(config)
     check_target(config.vault, repo, folder)  # never the vault, nor around or inside it; never a bare repository
-    scan = scan if scan is not None else scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid)
+    scan = scan if scan is not None else scan_config_vault(config)
     if catalog is None:  # a caller that already described the vault (status) passes its catalog
         catalog = load_catalog(config, scan, state)
     warnings: list[Problem] = list(scan.skipped)

@@ -55,7 +55,7 @@ def publish_notes(
     from vaultsync.publishing.memo import recall, remember
     from vaultsync.publishing.outputs import check_publish_target
     from vaultsync.publishing.plan import plan_publish
-    from vaultsync.vault.scan import scan_vault
+    from vaultsync.vault.scan import scan_config_vault
 
     if to is not None:
         config = config.with_publish_repo(to)
@@ -67,7 +67,7 @@ def publish_notes(
         )
     check_publish_target(config, init=init)  # before anything is read or written, a dry run too
     with State.open(config) as state, vault_lock(config):
-        scan = scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid)
+        scan = scan_config_vault(config)
         # Nothing changed since the last run found nothing to do: that plan again, at the cost of the scan.
         # (`force` plans afresh: the recalled plan left refused files alone.)
         plan = (None if force else recall(config, state, scan)) or plan_publish(

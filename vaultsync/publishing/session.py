@@ -27,7 +27,7 @@ from vaultsync.publishing.plan import plan_publish
 from vaultsync.store.catalog import describe_note, load_catalog
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
-from vaultsync.vault.scan import is_note_path, scan_vault
+from vaultsync.vault.scan import is_note_path, scan_config_vault
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class PublishSession:
 
     def _full(self, config: Config, state: State) -> PublishResult:
         self.snapshot = None
-        scan = scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid)
+        scan = scan_config_vault(config)
         catalog = load_catalog(config, scan, state)
         plans = iter([plan_publish(config, state=state, scan=scan, catalog=catalog)])
 

@@ -257,10 +257,10 @@ def plan_vault_stamps(
     """
     if catalog is None:
         from vaultsync.store.catalog import load_catalog
-        from vaultsync.vault.scan import scan_vault
+        from vaultsync.vault.scan import scan_config_vault
 
         if scan is None:
-            scan = scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid, attachments=False)
+            scan = scan_config_vault(config, attachments=False)
         catalog = load_catalog(config, scan, state)
     first = (not state.initialized) if first_sight is None else first_sight
     candidates = catalog.unsettled()

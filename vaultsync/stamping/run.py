@@ -100,7 +100,7 @@ def stamp_notes(
     from vaultsync.stamping.apply import apply_stamps
     from vaultsync.stamping.plan import plan_vault_stamps
     from vaultsync.stamping.stamps import with_problems
-    from vaultsync.vault.scan import scan_vault
+    from vaultsync.vault.scan import scan_config_vault
     from vaultsync.vault.selection import select_notes, vault_relative
 
     if not dry_run:
@@ -108,7 +108,7 @@ def stamp_notes(
         refuse_off_the_stamper(config)
     only = vault_relative(config.vault, [Path(p) for p in paths], cwd=cwd or Path.cwd()) if paths else None
     with State.open(config) as state, vault_lock(config):
-        scan = scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid, attachments=False)
+        scan = scan_config_vault(config, attachments=False)
         rejected: list[Problem] = []
         if only is not None:
             only, rejected = select_notes(config.vault, scan, only, ignore=config.ignore)
@@ -129,7 +129,7 @@ def bump_notes(
     from vaultsync.stamping.plan import plan_bump
     from vaultsync.stamping.stamps import with_problems
     from vaultsync.store.catalog import load_catalog
-    from vaultsync.vault.scan import scan_vault
+    from vaultsync.vault.scan import scan_config_vault
     from vaultsync.vault.selection import select_notes, vault_relative
 
     if not dry_run:
@@ -137,7 +137,7 @@ def bump_notes(
         refuse_off_the_stamper(config)
     targets = vault_relative(config.vault, [Path(p) for p in paths], cwd=cwd or Path.cwd())
     with State.open(config) as state, vault_lock(config):
-        scan = scan_vault(config.vault, ignore=config.ignore, uuid_field=config.fields.uuid, attachments=False)
+        scan = scan_config_vault(config, attachments=False)
         targets, rejected = select_notes(config.vault, scan, targets, ignore=config.ignore)
         catalog = load_catalog(config, scan, state, only=targets)
         plan = plan_bump(config, catalog, state.baselines_for(targets), targets, part=part, now=now_for(config))

@@ -48,7 +48,10 @@ def apply_ops(raw: bytes, ops: FrontmatterOps, *, path: str) -> bytes:
     block = _usable(before, path)
     dropped = {e.key for e in before.entries if any(fnmatch.fnmatchcase(e.key, g) for g in ops.drop)}
     renamed = {old: new for old, new in ops.rename.items() if old not in dropped and before.entry(old) is not None}
+    targets = list(renamed.values())
     for old, new in renamed.items():
+        if targets.count(new) > 1:
+            raise _refused(path, old, f"another key is renamed to `{new}` too", "rename each key to its own name")
         if before.entry(new) is not None and new not in dropped and new not in renamed:
             raise _refused(path, old, f"the note already has a `{new}` key", f"drop `{new}` or rename it too")
         if _PLAIN_KEY.fullmatch(new) is None or new != new.strip():

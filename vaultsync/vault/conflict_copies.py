@@ -50,7 +50,7 @@ _FORMS = (
 )
 # iCloud ` 2`, Drive/OneDrive ` (1)`, OneDrive `-HOST` before `.md`: the cheap test for `ambiguous_originals`.
 # A Windows computer name holds a letter (it cannot be all digits), so `2024-01-02.md` is never asked about.
-AMBIGUOUS_NAME = re.compile(r"(?: [1-9]\d?| \([1-9]\d?\)|-[A-Za-z0-9_-]{0,14}[A-Za-z_][A-Za-z0-9_-]{0,14})\.md$")
+AMBIGUOUS_NAME = re.compile(r"(?: [1-9]\d?| \([1-9]\d?\)|-[A-Z0-9_-]{0,14}[A-Z_][A-Z0-9_-]{0,14})\.md$")
 _HEAD_BYTES = 4096
 
 
@@ -100,8 +100,10 @@ _HOST_MAX = 15  # a Windows computer name is at most 15 characters
 
 
 def _is_host(text: str) -> bool:
+    # Windows shows computer names in capitals (`DESKTOP-AB12CD3`), and OneDrive writes them so: a lower-case
+    # tail (`python-asyncio.md` beside `python.md`, common in kebab-case vaults) is a title, and is never read.
     plain = text.replace("-", "").replace("_", "")
-    return plain.isalnum() and not plain.isdigit()
+    return plain.isalnum() and not plain.isdigit() and plain == plain.upper()
 
 
 def _head(path: Path) -> tuple[list[str], list[str]] | None:

@@ -13,7 +13,7 @@ import stat as stat_module
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from vaultsync.errors import SYMLINK_OUTSIDE, UNREADABLE, Problem
 from vaultsync.vault.conflict_copies import (
@@ -22,6 +22,9 @@ from vaultsync.vault.conflict_copies import (
     conflict_original,
     find_ambiguous_copy,
 )
+
+if TYPE_CHECKING:
+    from vaultsync.config import Config
 from vaultsync.vault.conflict_copies import is_conflict_copy as is_conflict_copy
 
 NOTE_SUFFIX = ".md"
@@ -157,10 +160,17 @@ def read_attachment_folder(vault: Path) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
+def scan_config_vault(config: Config, *, attachments: bool = True) -> VaultScan:
+    """`scan_vault` of a configured vault: its ignore globs and its uuid field (conflict copies are told by it)."""
+    return scan_vault(config.vault, ignore=config.ignore, attachments=attachments, uuid_field=config.fields.uuid)
+
+
 def scan_vault(
     root: Path, *, ignore: Iterable[str] = (), attachments: bool = True, uuid_field: str = "site_uuid"
 ) -> VaultScan:
-    """Walk the vault: one `stat` per file, none per folder, no file read. Symlinks are followed only inside.
+    """Walk the vault: one `stat` per file, none per folder. Symlinks are followed only inside. The only reads are
+    the first 4 KiB of a note named like an iCloud, Drive or OneDrive copy (`Plan 2.md`, `Plan-DESKTOP.md`) and
+    of the original beside it, to tell a copy from a title.
 
     This is the hot path of every warm run (10,000 notes should cost about what `git status` costs), so the
     per-entry work is kept to name checks on the `DirEntry` and one stat. `attachments=False` skips the stat
