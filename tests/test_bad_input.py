@@ -174,6 +174,20 @@ _Oracle.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+try:
+    from yaml import CSafeLoader as _LibYaml
+except ImportError:  # PyYAML built without libyaml: vaultsync reads with the pure loader too, so does the oracle
+    from yaml import SafeLoader as _LibYaml  # type: ignore[assignment]  # the same interface as the C loader
+
+
+class _TabOracle(_LibYaml):
+    """libyaml, for what PyYAML's pure-Python scanner refuses only for a tab that YAML 1.2 allows (separation
+    space before or after a value, a tab inside a plain scalar: `publish: 0\t0`), dates read as text."""
+
+
+_TabOracle.yaml_implicit_resolvers = _Oracle.yaml_implicit_resolvers
 _OPENING = re.compile(rb"\A(?:\xef\xbb\xbf)?---[ \t]*\r?\n")
 _CLOSING = re.compile(rb"^---[ \t]*(?:\r?\n|\Z)", re.MULTILINE)
 _TAB_BEFORE_EOL = re.compile(r"^([^\s#][^\n#]*?:)[ \t]*\t[ \t]*$", re.MULTILINE)
@@ -198,12 +212,21 @@ def fully_parsed(raw: bytes) -> dict[str, Any] | None:
         # as separation space (libyaml, and so vaultsync, reads an empty value there): found by the long run as
         # `at_semantic_version: \t`. The oracle reads such a line as the empty value it is.
         text = _TAB_BEFORE_EOL.sub(r"\1", text)
-        data = yaml.load(text, Loader=_Oracle)
+        data = _load(text)
     except (UnicodeDecodeError, yaml.YAMLError, RecursionError, ValueError, TypeError):
         return None
     if data is None:
         return {}  # an empty block (or only comments) is an empty mapping
     return data if isinstance(data, dict) else None
+
+
+def _load(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_Oracle)
+    except yaml.YAMLError as exc:
+        if "found character '\\t' that cannot start any token" not in str(exc):
+            raise
+        return yaml.load(text, Loader=_TabOracle)  # found by the long run: `publish: \t0`, `publish: 0\t0`
 
 
 _PUBLISH_LINE = re.compile(r"""^publish:[ \t]*(?P<v>"[^"]*"|'[^']*'|[^\s#]+)[ \t]*(?:#.*)?$""", re.MULTILINE)
