@@ -334,6 +334,11 @@ def test_status_json_shows_the_publish_plan_per_target(kit: TargetKit) -> None:
 # -- no churn: today's configs and repositories ---------------------------------------------------------------
 
 
+# The tree (copies, attachment, manifest shards: all their bytes) that vaultsync wrote for the vault below before
+# targets existed, taken from the code of that time: an upgrade must write the very same.
+LEGACY_TREE = "d37079f7f86597bfbe33314dea604bea52bf599a"
+
+
 def test_a_publish_only_config_publishes_as_before_and_a_default_target_equals_it(kit: TargetKit) -> None:
     kit.vault.note("essays/Alpha.md", publish="true", slug="alpha", body="See [[Beta]].\n")
     kit.vault.note("essays/Beta.md", publish="true", slug="beta", body="![[pic.png]]\n")
@@ -343,6 +348,7 @@ def test_a_publish_only_config_publishes_as_before_and_a_default_target_equals_i
     kit.publish_ok()
     site = kit.site("site")
     commits, tree = kit.commits(site), kit.git(site, "rev-parse", "HEAD^{tree}")
+    assert tree.strip() == LEGACY_TREE, "a publish-only config no longer writes what vaultsync wrote before targets"
     kit.publish_ok()
     assert kit.commits(site) == commits, "a second publish of an unchanged vault made a commit"
     # The same target, written as `targets: {default: …}`: the same repository, no commit at all.
@@ -355,6 +361,28 @@ def test_a_publish_only_config_publishes_as_before_and_a_default_target_equals_i
     kit.configure({"targets": {"default": {**legacy, "repo": "../fresh"}}})
     kit.publish_ok()
     assert kit.git(kit.site("fresh"), "rev-parse", "HEAD^{tree}") == tree
+
+
+def test_each_target_pushes_to_its_own_remote_when_it_says_so(kit: TargetKit, bare_remote: Any) -> None:
+    kit.vault.note("essays/Alpha.md", publish="true")
+    origin_a, origin_b = bare_remote("origin-a.git"), bare_remote("origin-b.git")
+    for name, origin in (("site-a", origin_a), ("site-b", origin_b)):
+        kit.git(kit.tmp, "clone", "-q", str(origin), name)
+    kit.configure(
+        {
+            "targets": {
+                "main": {"repo": "../site-a", "push": True},
+                "personal": {"repo": "../site-b", "push": False},
+            }
+        }
+    )
+    kit.publish_ok()
+    a, b = kit.site("site-a"), kit.site("site-b")
+    assert kit.notes(a) == kit.notes(b) == {"essays/Alpha.md"}
+    assert kit.git(origin_a, "rev-parse", "main").strip() == kit.head(a)
+    assert kit.git(origin_b, "rev-parse", "--verify", "-q", "main", check=False).strip() == ""
+    kit.publish_ok("--push")  # --push pushes every target published
+    assert kit.git(origin_b, "rev-parse", "main").strip() == kit.head(b)
 
 
 # -- incremental -------------------------------------------------------------------------------------------
