@@ -37,6 +37,11 @@ UNSAFE_SLUG: Final = "unsafe-slug"
 OUTPUT_IN_THE_WAY: Final = "output-in-the-way"
 LINK_TO_PRIVATE: Final = "link-to-private"
 LINK_TO_MISSING: Final = "link-to-missing"
+# Publication targets (docs/targets.md): a link to a published note the target does not carry (no route); an
+# embed whose heading or block is gone, or that embeds itself; a copy whose frontmatter operation is refused.
+LINK_NOT_IN_TARGET: Final = "link-not-in-target"
+EMBED_UNRESOLVED: Final = "embed-unresolved"
+COPY_REFUSED: Final = "copy-refused"
 CHANGED_DURING_PUBLISH: Final = "changed-during-publish"
 CHANGED_IN_REPOSITORY: Final = "changed-in-repository"
 MANIFEST_ENTRY: Final = "manifest-entry"
@@ -66,6 +71,9 @@ PROBLEM_KINDS: Final = frozenset(
         OUTPUT_IN_THE_WAY,
         LINK_TO_PRIVATE,
         LINK_TO_MISSING,
+        LINK_NOT_IN_TARGET,
+        EMBED_UNRESOLVED,
+        COPY_REFUSED,
         CHANGED_DURING_PUBLISH,
         CHANGED_IN_REPOSITORY,
         MANIFEST_ENTRY,

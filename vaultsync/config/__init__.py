@@ -15,6 +15,7 @@ from vaultsync.config.typed import build_settings
 from vaultsync.errors import ConfigError
 
 CONFIG_NAME = ".vaultsync.yaml"
+DEFAULT_TARGET = "default"  # the name of the `publish:` section's target when no `targets:` are set
 OBSIDIAN_DIR = ".obsidian"
 
 
@@ -28,6 +29,7 @@ class FieldNames:
     date_created: str = "date_created"
     uuid: str = "site_uuid"
     slug: str = "slug"
+    targets: str = "publish_to"  # a note's own list of the targets it goes to (docs/targets.md)
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,26 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class FrontmatterShape:
+    """What a target does to the frontmatter of its copies (never to the vault): key globs dropped, keys renamed,
+    keys set (values as YAML scalars)."""
+
+    drop: tuple[str, ...] = ()
+    rename: dict[str, str] = field(default_factory=dict)
+    set: dict[str, str | int | float | bool] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.drop or self.rename or self.set)
+
+
+LinkStyle = Literal["keep", "markdown", "url", "text"]
+EmbedStyle = Literal["keep", "inline"]
+
+
+@dataclass(frozen=True)
 class PublishConfig:
-    """Where and how published notes go."""
+    """Where and how published notes go: the `publish:` section, and each entry of `targets:` (docs/targets.md)."""
 
     repo: str | None = None
     folder: str = ""
@@ -64,6 +84,21 @@ class PublishConfig:
     unlink_private: bool = False
     comments: Literal["strip", "keep"] = "strip"  # Obsidian comments (`%% … %%`) in published copies
     identity: Identity = field(default_factory=Identity)
+    # What a target carries (it only ever narrows the notes whose `publish` is strictly true) and how its copies look.
+    include: tuple[str, ...] = ()  # vault-path globs, the syntax of `ignore`; empty: every note
+    exclude: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # set: only notes carrying one of these tags (any case)
+    frontmatter: FrontmatterShape = field(default_factory=FrontmatterShape)
+    links: LinkStyle = "keep"
+    url: str = "/{path}"
+    routes: dict[str, str] = field(default_factory=dict)  # vault-path prefix -> URL template; first match wins
+    embeds: EmbedStyle = "keep"
+    anchors: Literal["github", "none"] = "github"  # how `[[note#Heading]]` becomes `#heading`; none: no anchor
+
+    @property
+    def shapes_copies(self) -> bool:
+        """Whether copies are more than the note's bytes with comments stripped and private links unlinked."""
+        return self.links != "keep" or self.embeds != "keep" or not self.frontmatter.empty
 
 
 @dataclass(frozen=True)
@@ -118,6 +153,26 @@ class Config:
     stamping: StampingConfig = field(default_factory=StampingConfig)
     ignore: tuple[str, ...] = ()
     state_dir: str | None = None
+    targets: dict[str, PublishConfig] = field(default_factory=dict)
+    # The target this config publishes to: DEFAULT_TARGET for the `publish:` section; set by `for_target`.
+    target: str = "default"
+
+    def target_names(self) -> tuple[str, ...]:
+        """Every publication target, in the config's order: `targets:`, else the `publish:` section ("default")."""
+        return tuple(self.targets) or (DEFAULT_TARGET,)
+
+    def for_target(self, name: str) -> Config:
+        """This config with `publish` set to target `name`'s settings: what every publishing step reads."""
+        if not self.targets and name == DEFAULT_TARGET:
+            return self
+        if name not in self.targets:
+            known = ", ".join(self.target_names())
+            raise ConfigError(
+                f"no publication target `{name}`",
+                why=f"the targets are: {known}",
+                hint="name one of those with --target, or add it under `targets:` in .vaultsync.yaml",
+            )
+        return dataclasses.replace(self, publish=self.targets[name], target=name)
 
     @property
     def publish_repo(self) -> Path | None:
@@ -246,9 +301,20 @@ def parse_config(data: Any, *, vault: Path, source: str | None = None) -> Config
             why="the vault is the folder that holds the file (or --vault)",
             hint="remove the key",
         )
+    if "target" in data:
+        raise ConfigError(
+            "`target` cannot be set in the config file",
+            where=where,
+            why="it names the target a run publishes to; the targets themselves are set under `targets:`",
+            hint="remove the key (or write `targets:`)",
+        )
+    from vaultsync.config.targets import check_targets, inherit_publish
+
+    data = inherit_publish(data, where)
     values = build_settings(Config, {**data, "vault": vault.resolve()}, path="", where=where)
     assert isinstance(values, Config)
     _check_values(values, where)
+    check_targets(values, where)
     return values
 
 
@@ -318,6 +384,11 @@ def _check_values(config: Config, where: str) -> None:
 _GIT_NAME = re.compile(r"[^-/.\s~^:?*\[\\\x00-\x1f\x7f][^\s~^:?*\[\\\x00-\x1f\x7f]*")
 
 
+def section(config: Config) -> str:
+    """Where the current target's settings are written: `publish` or `targets.NAME` (for messages)."""
+    return "publish" if config.target == DEFAULT_TARGET and not config.targets else f"targets.{config.target}"
+
+
 def output_folder(config: Config) -> str:
     """`publish.folder` as a normalised repo-relative POSIX folder ("" for the root); refuses escapes."""
     raw = config.publish.folder.strip().replace("\\", "/")
@@ -325,7 +396,7 @@ def output_folder(config: Config) -> str:
     parts = norm.split("/")
     if PurePath(raw).is_absolute() or raw.startswith("/") or ".." in parts or ".git" in (p.lower() for p in parts):
         raise ConfigError(
-            "`publish.folder` must be a folder inside the publication repository",
+            f"`{section(config)}.folder` must be a folder inside the publication repository",
             why=f"got {config.publish.folder!r}",
             hint='use a relative path such as "content" ("" for the repository root)',
         )

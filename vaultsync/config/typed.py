@@ -41,6 +41,8 @@ def _describe(tp: Any) -> str:
         return " or ".join(_describe(a) for a in get_args(tp))
     if origin is tuple:
         return "a list of text values"
+    if origin is dict:
+        return f"a mapping of names to {_describe(get_args(tp)[1])}"
     if dataclasses.is_dataclass(tp):
         return "a mapping"
     return {str: "text", bool: "true or false", int: "a whole number", float: "a number", Path: "a path"}.get(
@@ -86,6 +88,11 @@ def _convert(tp: Any, value: Any, *, path: str, where: str) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise fail()
         return tuple(value)
+    if origin is dict:
+        if not isinstance(value, Mapping) or not all(isinstance(k, str) and k.strip() for k in value):
+            raise fail()
+        item = get_args(tp)[1]
+        return {k: _convert(item, v, path=f"{path}.{k}", where=where) for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, Mapping):
             raise fail()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -94,6 +94,11 @@ class PublishPlan:
     # The manifest on disk where it is not HEAD's (a run stopped before its commit): the bytes it lists were
     # written by vaultsync, so a working file holding them is no one else's change.
     on_disk: Manifest = field(default_factory=Manifest, repr=False, compare=False)
+    # A target that shapes its copies (links, embeds, frontmatter; publishing/copier.py): (source, its bytes now)
+    # -> the copy's bytes. None: a copy is the note's bytes, comments stripped and `unlink` made text.
+    copy_bytes: Callable[[str, bytes], bytes] | None = field(default=None, repr=False, compare=False)
+    # The target this plan publishes to (its name in `targets:`, or "default").
+    target: str = "default"
 
     @cached_property  # asked several times per run; comparing thousands of entries each time adds up
     def manifest_changed(self) -> bool:
@@ -122,6 +127,7 @@ class PublishPlan:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "target": self.target,
             "repo": str(self.repo),
             "folder": self.folder,
             "base": self.base,

@@ -12,8 +12,10 @@ from vaultsync.config import Config
 from vaultsync.errors import (
     CHANGED_DURING_PUBLISH,
     CHANGED_IN_REPOSITORY,
+    COPY_REFUSED,
     SYMLINK_OUTSIDE,
     UNREADABLE,
+    NoteError,
     Problem,
     PublishError,
     StalePlanError,
@@ -145,7 +147,7 @@ def apply_publish(
         record_published_copies(state, {a.output: a.sha256 for a in planned})
     result = PublishResult(plan) if plan.is_empty else _carry_out(config, plan, message, progress, ready)
     if state is not None and not plan.quick:
-        record_folders(state, repo, result.folders())
+        record_folders(state, repo, result.folders(), plan.target)
     if push:
         git_push(repo, config.publish.remote, branch)
         result = replace(result, pushed=True)
@@ -199,7 +201,7 @@ def _carry_out(
                 read = (
                     None
                     if action.output in refused
-                    else _read_source(sources, action, problems, strip=strips_comments(config))
+                    else _read_source(sources, action, problems, strip=strips_comments(config), shape=plan.copy_bytes)
                 )
                 if read is not None and action.old_output in refused:  # the new copy only; the old one stays
                     action, group = replace(action, old_output=None), "add"
@@ -280,7 +282,12 @@ def _refused(plan: PublishPlan, problems: list[Problem]) -> set[str]:
 
 
 def _read_source(
-    sources: VaultResolver, action: PublishAction, problems: list[Problem], *, strip: bool
+    sources: VaultResolver,
+    action: PublishAction,
+    problems: list[Problem],
+    *,
+    strip: bool,
+    shape: Callable[[str, bytes], bytes] | None = None,
 ) -> tuple[bytes, str] | None:
     """The bytes to publish for an action and their sha256 (hashed once), or None with a problem saying why."""
     real = sources.real(action.source)
@@ -303,6 +310,25 @@ def _read_source(
             Problem(action.source, CHANGED_DURING_PUBLISH, "changed since the plan; it is published next time")
         )
         return None
+    if shape is not None:
+        # A shaped copy also holds what the note inlines and where its links lead: its bytes must be the planned
+        # ones, or something it depends on changed since the plan (or a private note would slip in).
+        try:
+            data = shape(action.source, raw)
+        except NoteError as exc:
+            problems.append(Problem(action.source, COPY_REFUSED, f"{exc}; not published", hint=exc.hint))
+            return None
+        sha = hashlib.sha256(data).hexdigest()
+        if sha != action.sha256:
+            problems.append(
+                Problem(
+                    action.source,
+                    CHANGED_DURING_PUBLISH,
+                    "a note it depends on changed since the plan; it is published next time",
+                )
+            )
+            return None
+        return data, sha
     data = published_bytes(Note(action.source, raw), action.unlink, strip_comments=strip)
     if data is raw:
         return raw, sha  # published byte-exact: the check's hash is the published bytes' hash

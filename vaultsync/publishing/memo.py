@@ -18,7 +18,7 @@ import posixpath
 from pathlib import Path
 
 from vaultsync._version import __version__
-from vaultsync.config import Config
+from vaultsync.config import DEFAULT_TARGET, Config
 from vaultsync.errors import Problem
 from vaultsync.git.repo import head_commit
 from vaultsync.publishing.actions import PublishPlan
@@ -29,11 +29,16 @@ from vaultsync.vault.scan import VaultScan
 _MEMO = "publish.empty_plan"
 
 
+def _memo_key(config: Config) -> str:
+    # One record per target: two targets recalling one record would each find the other's and never hit.
+    return _MEMO if config.target == DEFAULT_TARGET else f"{_MEMO}/{config.target}"
+
+
 def recall(config: Config, state: State, scan: VaultScan) -> PublishPlan | None:
     """The empty plan recorded for exactly these inputs, or None (plan in full)."""
     repo = config.publish_repo
     try:
-        memo = json.loads(state.get_meta(_MEMO) or "null")
+        memo = json.loads(state.get_meta(_memo_key(config)) or "null")
     except ValueError:
         return None
     if repo is None or not isinstance(memo, dict) or memo.get("repo") != str(repo):
@@ -50,6 +55,7 @@ def recall(config: Config, state: State, scan: VaultScan) -> PublishPlan | None:
             head,
             unchanged=memo["unchanged"],
             warnings=tuple(Problem(**p) for p in memo["warnings"]),
+            target=config.target,
             quick=True,  # nothing to repair: a run killed midway would have moved HEAD or touched a folder
         )
     except (KeyError, TypeError, ValueError):  # a record some other version wrote: plan in full
@@ -74,7 +80,7 @@ def remember(config: Config, state: State, scan: VaultScan, plan: PublishPlan) -
             "key": _fingerprint(config, scan, repo, plan.base, plan.folder, folders),
         }
     with state.transaction():
-        state.set_meta(_MEMO, json.dumps(memo))
+        state.set_meta(_memo_key(config), json.dumps(memo))
 
 
 def _folders(plan: PublishPlan) -> set[str]:

@@ -17,6 +17,7 @@ import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from vaultsync.config import DEFAULT_TARGET
 from vaultsync.git.objects import last_commit_of, read_objects, staged_paths, worktree_matches_head
 from vaultsync.publishing.manifest import ManifestEntry
 from vaultsync.publishing.outputs import sha_file
@@ -117,19 +118,25 @@ def head_hint(*, removed: bool) -> str:
 # -- the folders this vault publishes into ------------------------------------------------------------------
 
 
-def recorded_folders(state: State | None, repo: Path) -> list[str]:
-    """The folders of `repo` this vault's publications were last committed in (an earlier `publish.folder`)."""
+def _folders_key(repo: Path, target: str) -> str:
+    # Per target: two targets sharing a repository in two folders must not take each other's for an old folder.
+    return str(repo) if target == DEFAULT_TARGET else f"{repo}\0{target}"
+
+
+def recorded_folders(state: State | None, repo: Path, target: str = DEFAULT_TARGET) -> list[str]:
+    """The folders of `repo` this vault's publications (to `target`) were last committed in (an earlier
+    `publish.folder`)."""
     if state is None:
         return []
     try:
         record = json.loads(state.get_meta(_FOLDERS) or "{}")
     except ValueError:
         return []
-    found = record.get(str(repo)) if isinstance(record, dict) else None
+    found = record.get(_folders_key(repo, target)) if isinstance(record, dict) else None
     return [f for f in found if isinstance(f, str)] if isinstance(found, list) else []
 
 
-def record_folders(state: State, repo: Path, folders: Iterable[str]) -> None:
+def record_folders(state: State, repo: Path, folders: Iterable[str], target: str = DEFAULT_TARGET) -> None:
     """Remember where this vault's publications in `repo` are now (after a publish that committed them)."""
     try:
         record = json.loads(state.get_meta(_FOLDERS) or "{}")
@@ -138,11 +145,12 @@ def record_folders(state: State, repo: Path, folders: Iterable[str]) -> None:
     if not isinstance(record, dict):
         record = {}
     wanted = sorted(set(folders))
-    if record.get(str(repo)) == wanted:
+    key = _folders_key(repo, target)
+    if record.get(key) == wanted:
         return
     if wanted:
-        record[str(repo)] = wanted
+        record[key] = wanted
     else:
-        record.pop(str(repo), None)
+        record.pop(key, None)
     with state.transaction():
         state.set_meta(_FOLDERS, json.dumps(record, ensure_ascii=False))

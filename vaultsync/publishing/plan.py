@@ -18,7 +18,9 @@ from vaultsync.errors import (
     CHANGED_DURING_PUBLISH,
     CONFLICT_MARKERS,
     DUPLICATE_UUID,
+    EMBED_UNRESOLVED,
     INVALID_FRONTMATTER,
+    LINK_NOT_IN_TARGET,
     LINK_TO_MISSING,
     LINK_TO_PRIVATE,
     MANIFEST_UNREADABLE,
@@ -31,6 +33,7 @@ from vaultsync.errors import (
 from vaultsync.git.objects import read_objects, tree_files
 from vaultsync.git.repo import head_commit
 from vaultsync.publishing.actions import OldPublication, PublishAction, PublishPlan
+from vaultsync.publishing.copier import Copier, PlannedCopy
 from vaultsync.publishing.copies import published_bytes, strips_comments
 from vaultsync.publishing.guard import guard_plan
 from vaultsync.publishing.manifest import Manifest, ManifestEntry, load_manifests, manifest_files, parse_shards
@@ -38,6 +41,7 @@ from vaultsync.publishing.outputs import attachment_output, check_target, note_o
 from vaultsync.publishing.ownership import head_differences, recorded_folders
 from vaultsync.publishing.resolution import attachment_hashes, resolved_links
 from vaultsync.publishing.rollback import guard_rollbacks
+from vaultsync.publishing.selection import carries
 from vaultsync.store.catalog import Catalog, load_catalog
 from vaultsync.store.published import has_published_copies, published_by_me, record_published_copies
 from vaultsync.store.state import State
@@ -87,8 +91,10 @@ def plan_publish(
         warnings.append(Problem(path, UNREADABLE, f"{why}; its published copy (if any) is left as it is"))
     key = config.fields.publish
 
-    # Selection: strictly `true`. Everything else is private, and the near misses say so.
+    # Selection: strictly `true`, narrowed by the target. Everything else is private, and the near misses say so.
     outputs: dict[str, str] = {}
+    public: set[str] = set()
+    carried: set[str] = set()
     for path in catalog.not_private():
         info = catalog.infos[path]
         conflicted = [p for p in info.problems if p.kind == CONFLICT_MARKERS]
@@ -113,6 +119,10 @@ def plan_publish(
             )
         if info.publish != "true":
             continue
+        public.add(path)
+        if not carries(config.publish, config.target, path, info):
+            continue  # public, but not on this target's site
+        carried.add(path)
         out = note_output(path, info.slug, config, folder)
         if isinstance(out, Problem):
             errors.append(out)
@@ -124,19 +134,46 @@ def plan_publish(
     attachments: dict[str, str] = {}
     users: dict[str, set[str]] = defaultdict(set)  # attachment -> the published notes that use it
     unlink: dict[str, list[str]] = defaultdict(list)
-    for path, resolved in resolved_links(scan, {p: catalog.infos[p] for p in outputs}, state).items():
-        for target, dest in resolved:
+    shaped = config.publish.shapes_copies
+    # A shaped copy may inline any public note, so the links of every public note are needed (cached per note).
+    linking = public if shaped else outputs
+    links = resolved_links(scan, {p: catalog.infos[p] for p in sorted(linking)}, state)
+    for path in outputs:
+        for target, dest in links.get(path, ()):
             if dest is not None and dest not in scan.notes:
                 attachments.setdefault(dest, path)
                 users[dest].add(path)
                 continue
             if dest is None:
                 warnings.append(Problem(path, LINK_TO_MISSING, f"links to `{target}`, which is not in the vault"))
+            elif dest in public and dest not in carried:
+                if not any(dest.startswith(prefix) for prefix in config.publish.routes):
+                    warnings.append(
+                        Problem(
+                            path,
+                            LINK_NOT_IN_TARGET,
+                            f"links to `{target}`, which target `{config.target}` does not carry",
+                        )
+                    )
             elif dest not in outputs:
                 warnings.append(Problem(path, LINK_TO_PRIVATE, f"links to `{target}`, which is not published"))
             else:
                 continue
             unlink[path].append(target)
+    copies: dict[str, PlannedCopy] = {}
+    copier: Copier | None = None
+    if shaped:
+        copier = Copier(config, scan, catalog.infos, outputs, frozenset(public), links, folder)
+        copies, refused = copier.plan(state)
+        errors += refused
+        keep.update(p.path for p in refused)
+        for path, copy in copies.items():
+            warnings += _unresolved(path, copy)
+            for inlined in copy.embedded:  # what an inlined note shows comes along
+                for _, dest in links.get(inlined, ()):
+                    if dest is not None and dest not in scan.notes and dest in scan.attachments:
+                        attachments.setdefault(dest, path)
+                        users[dest].add(path)
     hashes, problems, hashed = attachment_hashes(config, scan, sorted(attachments), state)
     warnings += problems
     keep.update(p.path for p in problems)  # an unreadable attachment keeps its last published copy
@@ -146,8 +183,12 @@ def plan_publish(
     for path, out in outputs.items():
         info = catalog.infos[path]
         sha = info.published_sha256 or info.sha256
-        targets = tuple(unlink.get(path, ())) if config.publish.unlink_private else ()
-        if targets:
+        targets = tuple(unlink.get(path, ())) if config.publish.unlink_private and not shaped else ()
+        if shaped:
+            if path not in copies:
+                continue  # refused above: its published copy (if any) stays as it is
+            sha = copies[path].sha256
+        elif targets:
             try:
                 raw = (scan.root / path).read_bytes()
             except OSError as exc:
@@ -176,7 +217,7 @@ def plan_publish(
     previous, on_disk, found = load_manifests(repo, folder, head) if repo.is_dir() else (Manifest(), Manifest(), [])
     warnings += found
     tree = tree_files(repo, head) if head is not None else {}
-    published_before = recorded_folders(state, repo)
+    published_before = recorded_folders(state, repo, config.target)
     old = _old_publications(repo, tree, folder, published_before, warnings)
     owned = {**{p: e for o in old for p, e in o.manifest.files.items()}, **on_disk.files, **previous.files}
     old_paths = {p for o in old for p in o.manifest.files}
@@ -195,6 +236,8 @@ def plan_publish(
             force=force,
             old=tuple(old),
             on_disk=on_disk if on_disk is not previous else Manifest(),
+            copy_bytes=copier.copy_bytes if copier is not None else None,
+            target=config.target,
         ),
         {want.output: want for want in wanted},
         owned,
@@ -217,6 +260,19 @@ def plan_publish(
             record_published_copies(state, adopted)
         mine = functools.partial(published_by_me, state)
     return guard_rollbacks(plan, versions, mine, users)
+
+
+def _unresolved(path: str, copy: PlannedCopy) -> list[Problem]:
+    """Report lines for what did not resolve in a shaped copy: embeds, and links inside the notes it inlines
+    (its own links were reported already)."""
+    found = []
+    for source, target, why in copy.unresolved:
+        if why in ("cycle", "missing heading", "missing block"):
+            found.append(Problem(path, EMBED_UNRESOLVED, f"embeds `{target}`: {why}; left out of the copy"))
+        elif source != path:
+            kind = {"private": LINK_TO_PRIVATE, "missing": LINK_TO_MISSING}.get(why, LINK_NOT_IN_TARGET)
+            found.append(Problem(path, kind, f"inlines `{source}`, whose link to `{target}` is {why}; made text"))
+    return found
 
 
 def _old_publications(

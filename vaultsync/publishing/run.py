@@ -7,7 +7,7 @@ of planning again; files someone else changed are left alone unless `force`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +15,9 @@ from vaultsync.config import Config
 from vaultsync.errors import VaultsyncError
 from vaultsync.publishing.actions import PublishPlan
 from vaultsync.publishing.apply import PublishResult
+from vaultsync.store.catalog import Catalog
 from vaultsync.store.state import State, vault_lock
+from vaultsync.vault.scan import VaultScan
 
 
 @dataclass(frozen=True)
@@ -25,16 +27,23 @@ class PublishRun:
     config: Config
     plan: PublishPlan
     result: PublishResult | None
+    error: VaultsyncError | None = None  # with several targets: this target's failure (the others went on)
+
+    @property
+    def target(self) -> str:
+        return self.config.target
 
     @property
     def failed(self) -> bool:
-        """A file refused, or a plan error: something this run was asked to publish and could not."""
-        return bool(self.plan.errors or (self.result is not None and self.result.problems))
+        """A file refused, a plan error, or the target failed: something this run was asked to publish and
+        could not."""
+        return bool(self.error is not None or self.plan.errors or (self.result is not None and self.result.problems))
 
 
 def publish_notes(
     config: Config,
     *,
+    target: str | None = None,
     to: Path | None = None,
     init: bool = False,
     dry_run: bool = False,
@@ -43,47 +52,156 @@ def publish_notes(
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> PublishRun:
-    """`vaultsync publish`: copy the notes marked `publish: true` (and the attachments they use) into the
-    publication repository `to` (default `publish.repo`) and commit; push if `push` or `publish.push`.
+    """`vaultsync publish` to one target: copy the notes marked `publish: true` that it carries (and the
+    attachments they use) into its publication repository `to` (default: its `repo`) and commit; push if `push`
+    or its `push`. `target` names one of `targets:`; it may be left out when there is only one.
 
     `init` makes a folder that holds files a git repository; `force` overwrites files changed by someone else;
     `progress(done, total)` is called as files are written. Raises VaultsyncError when no repository is set or
     the target is refused, BusyError while another process holds the vault lock.
     """
+    names = config.target_names()
+    if target is None and len(names) > 1:
+        raise VaultsyncError(
+            "several publication targets",
+            why=f"the config has {', '.join(names)}",
+            hint="name one (publish_notes(config, target=NAME)), or publish them all with publish_targets",
+        )
+    (run,) = publish_targets(
+        config,
+        targets=(target,) if target is not None else (),
+        to=to,
+        init=init,
+        dry_run=dry_run,
+        push=push,
+        message=message,
+        force=force,
+        progress=progress,
+    )
+    if run.error is not None:
+        raise run.error
+    return run
+
+
+def publish_targets(
+    config: Config,
+    *,
+    targets: Sequence[str] = (),
+    to: Path | None = None,
+    init: bool = False,
+    dry_run: bool = False,
+    push: bool = False,
+    message: str | None = None,
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[PublishRun, ...]:
+    """`vaultsync publish [--target NAME]...`: `publish_notes` to each of `targets` (default: every target),
+    in the config's order, under one vault lock and one scan of the vault.
+
+    Every target is checked before anything is read or written. With one target its failure is raised, as
+    `publish_notes` does; with several, a target that fails (a push refused, a busy repository) is reported
+    in its run's `error` and the others go on.
+    """
+    from vaultsync.publishing.outputs import check_publish_target
+    from vaultsync.store.catalog import load_catalog
+    from vaultsync.vault.scan import scan_config_vault
+
+    configs = [config.for_target(name) for name in chosen_targets(config, targets)]
+    if to is not None:
+        if len(configs) > 1:
+            raise VaultsyncError(
+                "--to names one repository, and there are several targets",
+                why=f"the targets are {', '.join(c.target for c in configs)}",
+                hint="choose one with --target NAME (its repository is then replaced by --to)",
+            )
+        configs = [configs[0].with_publish_repo(to)]
+    for one in configs:
+        if one.publish_repo is None:
+            raise VaultsyncError(
+                "no publication repository",
+                why="neither --to nor publish.repo is set",
+                hint="run `vaultsync publish --to DIR`, or set publish.repo in .vaultsync.yaml",
+            )
+        check_publish_target(one, init=init)  # before anything is read or written, a dry run too
+    runs: list[PublishRun] = []
+    with State.open(config) as state, vault_lock(config):
+        scan = scan_config_vault(config)
+        catalog = load_catalog(configs[0], scan, state)
+        for one in configs:
+            # Catalog facts depend on the comments setting: a target that strips otherwise describes anew.
+            same = one.publish.comments == configs[0].publish.comments
+            try:
+                runs.append(
+                    _publish_one(
+                        one,
+                        state,
+                        scan,
+                        catalog if same else None,
+                        init=init,
+                        dry_run=dry_run,
+                        push=push,
+                        message=message,
+                        force=force,
+                        progress=progress,
+                    )
+                )
+            except VaultsyncError as exc:
+                if len(configs) == 1:
+                    raise
+                runs.append(PublishRun(one, _nothing(one), None, error=exc))
+    return tuple(runs)
+
+
+def chosen_targets(config: Config, targets: Sequence[str]) -> tuple[str, ...]:
+    """The targets a run publishes: `targets` (each checked, duplicates dropped), else every target."""
+    if not targets:
+        return config.target_names()
+    for name in targets:
+        config.for_target(name)  # an unknown name is a ConfigError naming the targets there are
+    return tuple(dict.fromkeys(targets))
+
+
+def _nothing(config: Config) -> PublishPlan:
+    from vaultsync.config import output_folder
+
+    assert config.publish_repo is not None
+    return PublishPlan(config.publish_repo, output_folder(config), None, target=config.target)
+
+
+def _publish_one(
+    config: Config,
+    state: State,
+    scan: VaultScan,
+    catalog: Catalog | None,
+    *,
+    init: bool,
+    dry_run: bool,
+    push: bool,
+    message: str | None,
+    force: bool,
+    progress: Callable[[int, int], None] | None,
+) -> PublishRun:
     from vaultsync.publishing.apply import apply_publish
     from vaultsync.publishing.catchup import publish_until_pushed
     from vaultsync.publishing.memo import recall, remember
-    from vaultsync.publishing.outputs import check_publish_target
     from vaultsync.publishing.plan import plan_publish
-    from vaultsync.vault.scan import scan_config_vault
 
-    if to is not None:
-        config = config.with_publish_repo(to)
-    if config.publish_repo is None:
-        raise VaultsyncError(
-            "no publication repository",
-            why="neither --to nor publish.repo is set",
-            hint="run `vaultsync publish --to DIR`, or set publish.repo in .vaultsync.yaml",
-        )
-    check_publish_target(config, init=init)  # before anything is read or written, a dry run too
-    with State.open(config) as state, vault_lock(config):
-        scan = scan_config_vault(config)
-        # Nothing changed since the last run found nothing to do: that plan again, at the cost of the scan.
-        # (`force` plans afresh: the recalled plan left refused files alone.)
-        plan = (None if force else recall(config, state, scan)) or plan_publish(
-            config, state=state, scan=scan, force=force
-        )
-        remember(config, state, scan, plan)
-        if dry_run:
-            return PublishRun(config, plan, None)
-        push = push or config.publish.push
-        plans = iter([plan])  # the first attempt applies the plan above; a retry plans on the remote's tip
+    # Nothing changed since the last run found nothing to do: that plan again, at the cost of the scan.
+    # (`force` plans afresh: the recalled plan left refused files alone.)
+    plan = (None if force else recall(config, state, scan)) or plan_publish(
+        config, state=state, scan=scan, catalog=catalog, force=force
+    )
+    remember(config, state, scan, plan)
+    if dry_run:
+        return PublishRun(config, plan, None)
+    push = push or config.publish.push
+    plans = iter([plan])  # the first attempt applies the plan above; a retry plans on the remote's tip
 
-        def plan_once() -> PublishPlan:
-            return next(plans, None) or plan_publish(config, state=state, scan=scan, force=force)
+    def plan_once() -> PublishPlan:
+        return next(plans, None) or plan_publish(config, state=state, scan=scan, force=force)
 
-        def apply_once(planned: PublishPlan) -> PublishResult:
-            return apply_publish(config, planned, message=message, push=push, progress=progress, state=state, init=init)
+    def apply_once(planned: PublishPlan) -> PublishResult:
+        return apply_publish(config, planned, message=message, push=push, progress=progress, state=state, init=init)
 
-        plan, result = publish_until_pushed(config, plan_once, apply_once, push=push)
+    plan, result = publish_until_pushed(config, plan_once, apply_once, push=push)
     return PublishRun(config, plan, result)

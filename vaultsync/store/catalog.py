@@ -40,6 +40,9 @@ class NoteInfo:
     blocking: bool = False  # a problem that makes the note unstampable (see `problems.is_blocking`)
     # sha256 of the copy to publish when it is not the note's bytes (Obsidian comments stripped), else None
     published_sha256: str | None = None
+    # A published note's frontmatter tags (lowercased, without `#`) and its own list of targets (None: unset).
+    tags: tuple[str, ...] = ()
+    targets: tuple[str, ...] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         # By hand, not dataclasses.asdict: a cold scan writes one per note, and asdict's deep copy was 11 % of it.
@@ -59,6 +62,8 @@ class NoteInfo:
             "problems": [p.as_dict() for p in self.problems],
             "blocking": self.blocking,
             "published_sha256": self.published_sha256,
+            "tags": list(self.tags),
+            "targets": None if self.targets is None else list(self.targets),
         }
 
     @classmethod
@@ -67,6 +72,8 @@ class NoteInfo:
             **{
                 **data,
                 "links": tuple(data.get("links", ())),
+                "tags": tuple(data.get("tags", ())),
+                "targets": None if data.get("targets") is None else tuple(data["targets"]),
                 "problems": tuple(Problem(**p) for p in data.get("problems", ())),
             }
         )
@@ -123,7 +130,24 @@ def describe_note(note: Note, config: Config) -> NoteInfo:
         problems=problems,
         blocking=any(is_blocking(p, config) for p in problems),
         published_sha256=published_sha256,
+        tags=_words(fm.data.get("tags")) if flag == "true" and fm.data else (),
+        targets=_targets(fm.data.get(f.targets)) if flag == "true" and fm.data else None,
     )
+
+
+def _words(value: object) -> tuple[str, ...]:
+    """Tags as Obsidian reads them: a list, or one text of tags separated by commas or spaces; `#` optional."""
+    items = value if isinstance(value, list) else str(value).replace(",", " ").split() if value is not None else []
+    words = (str(v).strip().removeprefix("#").lower() for v in items if v is not None)
+    return tuple(dict.fromkeys(w for w in words if w))
+
+
+def _targets(value: object) -> tuple[str, ...] | None:
+    """A note's `publish_to`: a list of target names, or one name; None when unset or empty (`publish_to:`)."""
+    if value is None or value == "":
+        return None
+    items = value if isinstance(value, list) else [value]
+    return tuple(str(v).strip() for v in items if v is not None and str(v).strip())
 
 
 class LazyInfos(Mapping[str, NoteInfo]):
@@ -210,7 +234,7 @@ def _note(path: str, raw: bytes) -> Note:
 
 _CACHE_KEY = "scan_cache_key"
 # Bump when what a NoteInfo holds or means changes (2: the strict YAML 1.2 flag, Obsidian comments stripped).
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3  # 3: tags and targets of published notes
 
 
 def _cache_stats(config: Config, state: State | None) -> dict[str, tuple[int, int, int]]:

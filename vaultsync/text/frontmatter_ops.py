@@ -1,11 +1,10 @@
-"""Frontmatter operations on a published copy (issue 16's `frontmatter: drop / rename / set`): keys dropped,
+"""Frontmatter operations on a published copy (a target's `frontmatter: drop / rename / set`): keys dropped,
 renamed or set by touching only their own lines; every other byte of the note stays as in the vault.
 
 A target that feeds a site drops tool-only keys (`jina_*`), renames a field to the site's name
 (`date_modified` -> `lastmod`) and sets constants (`source: vault`). Obsidian's frontmatter is block YAML with
 comments and quoting the writer chose: re-serialising it would rewrite every line, so each key is cut or
-renamed in place, and the result is parsed again to prove that nothing else moved. Not wired into publishing
-yet: the `targets:` configuration comes with it (docs/architecture.md).
+renamed in place, and the result is parsed again to prove that nothing else moved (publishing/copier.py).
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
-"""Heading anchors as GitHub writes them (github-slugger's rule), for issue 16's `[[note#heading]]` rewrites:
+"""Heading anchors as GitHub writes them (github-slugger's rule), for a target's `[[note#heading]]` rewrites:
 the site a target feeds must find `#heading-slug` in the copy it renders.
 
 The rule: lowercase; drop every character that is not a letter, a mark, a digit, a connector (`_`), a space or
 the ASCII hyphen (so `—`, `&`, emoji go, and nothing is collapsed: `Limits & Retries` is `limits--retries`);
-each space becomes `-`. A heading whose slug was already given in the note gets `-1`, `-2`, ... in order. Not
-wired into publishing yet (docs/architecture.md).
+each space becomes `-`. A heading whose slug was already given in the note gets `-1`, `-2`, ... in order.
 """
 
 from __future__ import annotations

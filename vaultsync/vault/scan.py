@@ -83,6 +83,11 @@ def why_ignored(relpath: str, globs: Iterable[str] = ()) -> str | None:
     return None
 
 
+def matches_any(relpath: str, globs: Iterable[str]) -> bool:
+    """Whether a vault path matches one of `globs`, in the syntax of `ignore` (a target's include/exclude too)."""
+    return any(_glob_match(relpath, g) for g in globs)
+
+
 def _glob_match(relpath: str, pattern: str) -> bool:
     # A pattern without a slash matches a name at any depth (as in .gitignore); `dir/` matches a folder.
     pattern = pattern.strip()

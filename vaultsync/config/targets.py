@@ -1,0 +1,116 @@
+"""The `targets:` section: several publication targets from one vault, each a `publish:`-like mapping.
+
+A target inherits every key of the `publish:` section but `repo` (so `push`, `identity`, `branch` are written
+once), and links to private notes are plain text in its copies unless it says `unlink_private: false`: a
+target is new, so it starts on the safe side, while the `publish:` section of an existing config keeps
+publishing the bytes it always did. Checked at load, naming the key: a name a state key can hold, a `repo`,
+a folder, placeholders that exist, two targets never writing into one folder of one repository.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vaultsync.errors import ConfigError
+
+if TYPE_CHECKING:
+    from vaultsync.config import Config
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+PLACEHOLDERS = ("path", "slug", "stem")
+
+
+def inherit_publish(data: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    """`data` with each target's mapping laid over the `publish:` section's (all but `repo`), and
+    `unlink_private: true` where neither says otherwise."""
+    targets = data.get("targets")
+    if targets is None or targets == {}:
+        return data  # no targets: the `publish:` section is the one target
+    if not isinstance(targets, Mapping):
+        raise ConfigError(
+            "invalid value for `targets`",
+            where=where,
+            why=f"expected a mapping of target names to settings, got {targets!r}",
+            hint="write `targets:` with one entry per site, e.g. `main: {repo: ../site}` (docs/targets.md)",
+        )
+    base = data.get("publish")
+    base = {k: v for k, v in base.items() if k != "repo"} if isinstance(base, Mapping) else {}
+    merged: dict[str, Any] = {}
+    for name, settings in targets.items():
+        if not isinstance(name, str) or _NAME.fullmatch(name) is None:
+            raise ConfigError(
+                f"invalid target name {name!r}",
+                where=where,
+                why="a target's name is letters, digits, `_`, `-` or `.`, starting with a letter or digit",
+                hint="rename it, e.g. `main` or `docs-site`",
+            )
+        if not isinstance(settings, Mapping):
+            raise ConfigError(
+                f"invalid value for `targets.{name}`",
+                where=where,
+                why=f"expected a mapping, got {settings!r}",
+                hint=f"give `targets.{name}` at least a `repo:` (docs/targets.md)",
+            )
+        merged[name] = {"unlink_private": True, **base, **settings}
+    return {**data, "targets": merged}
+
+
+def check_targets(config: Config, where: str) -> None:
+    """What a target's values cannot be, beyond their types (the `publish:` section is checked the same way)."""
+    from vaultsync.config import output_folder
+
+    seen: dict[tuple[Path, str], str] = {}
+    for name in config.target_names():
+        target = config.for_target(name)
+        key = "publish" if not config.targets else f"targets.{name}"
+        publish = target.publish
+        if config.targets and publish.repo is None:
+            raise ConfigError(
+                f"`{key}.repo` is missing",
+                where=where,
+                why="a target needs the publication repository it publishes into",
+                hint=f"set `{key}.repo`, e.g. `repo: ../site` (a folder next to the vault)",
+            )
+        folder = output_folder(target)
+        for option, template in (("url", publish.url), *((f"routes.{p}", u) for p, u in publish.routes.items())):
+            _check_template(f"{key}.{option}", template, where)
+        for old, new in publish.frontmatter.rename.items():
+            if not new.strip() or new != new.strip():
+                raise ConfigError(
+                    f"invalid value for `{key}.frontmatter.rename.{old}`",
+                    where=where,
+                    why=f"the new key must be non-empty text without spaces around it, got {new!r}",
+                    hint="name the key the site reads, e.g. `lastmod`",
+                )
+        repo = target.publish_repo
+        if repo is None:
+            continue
+        other = seen.setdefault((repo, folder), name)
+        if other != name:
+            raise ConfigError(
+                f"targets `{other}` and `{name}` publish into one folder",
+                where=where,
+                why=f"both write {repo}" + (f", folder `{folder}`" if folder else ""),
+                hint="give each target its own repository, or its own `folder` in a shared one",
+            )
+
+
+def _check_template(key: str, template: str, where: str) -> None:
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        fields, bad = [], str(exc)
+    else:
+        bad = ""
+    unknown = sorted({f for f in fields if f not in PLACEHOLDERS})
+    if bad or unknown:
+        raise ConfigError(
+            f"invalid value for `{key}`",
+            where=where,
+            why=bad or f"unknown placeholder {', '.join('{' + u + '}' for u in unknown)} in {template!r}",
+            hint="use {path} (the vault path without .md), {slug} or {stem}; write {{ and }} for braces",
+        )
