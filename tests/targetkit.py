@@ -11,7 +11,6 @@ import hashlib
 import os
 import re
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -188,17 +187,6 @@ def dangling_links(kit: TargetKit, repo: Path) -> list[tuple[str, str]]:
             if link.destination.startswith("/") or resolve_in_repo(path, link.destination) not in tree:
                 bad.append((path, link.destination))
     return bad
-
-
-def walk_json(data: Any) -> Iterator[Any]:
-    """Every value in a JSON document, depth first."""
-    yield data
-    if isinstance(data, dict):
-        for value in data.values():
-            yield from walk_json(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from walk_json(value)
 
 
 def frontmatter_lines(raw: bytes) -> list[bytes]:
