@@ -452,6 +452,10 @@ def test_a_rename_onto_an_existing_key_refuses_that_note_only(kit: TargetKit) ->
     lines = [line for line in ran.err.splitlines() if "essays/Both Keys.md" in line]
     assert lines and any("lastmod" in line for line in lines), ran.err
     assert kit.notes(kit.site("site-a")) == {"essays/Alpha.md"}
+    plan = json.loads(kit.publish("--dry-run", "--json").out)["targets"][0]
+    refused = [e for e in plan["errors"] if e["path"] == "essays/Both Keys.md"]
+    assert [e["kind"] for e in refused] == ["copy-refused"], plan["errors"]
+    assert "lastmod" in refused[0]["message"] and "date_modified" in refused[0]["message"]
     assert frontmatter_lines(kit.copy(kit.site("site-a"), "essays/Alpha.md")) == [
         b"publish: true\n",
         b"lastmod: 2025-02-02\n",

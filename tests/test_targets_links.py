@@ -3,6 +3,7 @@ every Markdown link of every copy pointing at a file the target's repository hol
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -182,6 +183,24 @@ def test_links_text_writes_the_alias_or_the_name(kit: TargetKit) -> None:
     assert _line(copy, "Private ") == "Private a private page."
     assert markdown_links(body_of(copy).replace(CODE_SPAN.encode(), b"").replace(FENCE.encode(), b"")) == []
     _no_wikilinks_outside_code(copy)
+
+
+def test_the_plan_reports_what_did_not_resolve_per_target(kit: TargetKit) -> None:
+    _link_vault(kit)
+    kit.vault.note("essays/Broken.md", publish="true", body="![[Network Effects#No Such Heading]]\n")
+    ran = kit.publish("--dry-run", "--json")
+    assert ran.code in (0, 1) and ran.out.startswith("{"), ran
+    plans = {plan["target"]: plan for plan in json.loads(ran.out)["targets"]}
+    main = {(w["path"], w["kind"]) for w in plans["main"]["warnings"]}
+    assert {
+        ("essays/Alpha.md", "link-to-private"),
+        ("essays/Alpha.md", "link-to-missing"),
+        ("essays/Alpha.md", "link-not-in-target"),  # the day note: published, not here, no route
+    } <= main, main
+    not_here = [w["message"] for w in plans["main"]["warnings"] if w["kind"] == "link-not-in-target"]
+    assert len(not_here) == 1 and "Day" in not_here[0], not_here  # the hammer note has a route
+    # The plain target carries every published note: nothing is "not in target" there.
+    assert all(w["kind"] != "link-not-in-target" for w in plans["plain"]["warnings"]), plans["plain"]["warnings"]
 
 
 # -- embeds: inline ------------------------------------------------------------------------------------------
