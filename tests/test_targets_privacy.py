@@ -77,7 +77,7 @@ def _privacy_vault(kit: TargetKit) -> None:
         v.note(path, body=_private_body(path), **fields)
     v.write("essays/Invalid Secret.md", f"---\npublish: true\ntags: [essay\n---\n{CANARY}-invalid\n")
     v.write("media/secret-diagram.png", f"\x89PNG {CANARY}-image".encode())
-    v.note("essays/Alpha.md", publish="true", tags="[essay]", publish_to="[main, personal]", body=PUBLIC_ALPHA)
+    v.note("essays/Alpha.md", publish="true", tags="[essay]", publish_to="[main, personal, web]", body=PUBLIC_ALPHA)
     v.note(
         "essays/Public Beta.md", publish="true", tags="[essay]", body="Beta is public. See [[Hidden Essay|hidden]].\n"
     )
