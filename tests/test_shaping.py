@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from shapekit import Vault
 
-from vaultsync.publishing.shaping import LinkStyle, Shaped, Unresolved, shape_body
+from vaultsync.publishing.shaping import LinkStyle, ShapeContext, Shaped, Unresolved, shape_body
 from vaultsync.vault.links import unlink_targets
 
 STYLES: tuple[LinkStyle, ...] = ("keep", "markdown", "url", "text")
@@ -180,3 +184,88 @@ def test_crlf_line_endings_survive() -> None:
 def test_undecodable_bytes_round_trip_where_they_are_kept() -> None:
     body = b"[[Pri\xffvate|x\xfe]] [[No\xff]] caf\xe9"
     assert shape(body).body == b"x\xfe No\xff caf\xe9"
+
+
+# Properties over odd text: brackets, pipes, `#`, `^`, backticks, fences, CRLF, undecodable bytes.
+NOISE = [b"[", b"]", b"[[", b"]]", b"![[", b"|", b"#", b"#^", b"^", b"`", b"```", b"~~~", b"!", b"(", b")", b"](",
+         b"<", b">", b"\\", b" ", b"\n", b"\r\n", b"\r", b"a", b"Public", b"Private", b"Nowhere", b"img.png", b".md",
+         b"%20", b"\xff", b"# H\n", b"^b1", b"Other Note", b"http://x"]  # fmt: skip
+REFS = [b"[[Public]]", b"[[Public|p]]", b"[[Public#H]]", b"![[Public]]", b"![[Public#H]]", b"![[Public#^b1]]",
+        b"[[Private]]", b"![[Private]]", b"[[Nowhere|n]]", b"![[img.png|300]]", b"[t](Public.md#x)", b"[[#H]]",
+        b"![x](img.png)", b"[[Elsewhere]]", b"![[Elsewhere]]", b"[[Other Note#Top]]"]  # fmt: skip
+odd_text = st.lists(st.sampled_from(NOISE + REFS), max_size=40).map(b"".join)
+link_styles = st.sampled_from(STYLES)
+embed_styles = st.sampled_from(("keep", "inline"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(odd_text, odd_text, link_styles, embed_styles)
+def test_odd_text_never_raises(body: bytes, public: bytes, links: LinkStyle, embeds: Any) -> None:
+    vault = _vault()
+    vault.notes["Public.md"] = public + b"\n# H\nsection ^b1\n"
+    shaped = shape_body(body, "a.md", vault.ctx(links, embeds))  # type: ignore[arg-type]
+    assert isinstance(shaped.body, bytes)
+    assert shaped.embedded <= set(vault.notes)
+    assert {u.source for u in shaped.unresolved} <= {"a.md"} | shaped.embedded
+
+
+@settings(max_examples=300, deadline=None)
+@given(odd_text, link_styles, embed_styles)
+def test_a_body_without_links_comes_back_identical(body: bytes, links: LinkStyle, embeds: str) -> None:
+    assume(b"[[" not in body and b"](" not in body)
+    assert shape_body(body, "a.md", _vault().ctx(links, embeds)).body == body  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(odd_text)
+def test_keep_with_every_target_public_changes_nothing(body: bytes) -> None:
+    def resolve(source: str, target: str) -> str:
+        return target if target.endswith((".md", ".png")) else target + ".md"
+
+    ctx = ShapeContext("keep", "keep", resolve, lambda p: p.endswith(".md"), lambda p: True, lambda p: "/x", bytes)
+    shaped = shape_body(body, "a.md", ctx)
+    assert shaped.body == body and shaped.unresolved == ()
+
+
+CANARY_BODY = b"CANARY-body-91c2"
+HIDDEN = [b"![[hidden]]", b"![[hidden#H]]", b"![[hidden#^b1]]", b"![[Hidden|300]]", b"[[hidden|alias]]",
+          b"[[hidden#H|alias]]", b"[x](hidden.md)", b"![x](hidden.md#H)", b"[[hidden#^b1|alias]]"]  # fmt: skip
+PLAIN_NOISE = [n for n in NOISE if b"`" not in n and b"~" not in n and not set(n.decode("latin-1")) & set("hiden")]
+hidden_text = st.lists(st.sampled_from(PLAIN_NOISE + HIDDEN + [b"![[Public]]", b"[[Public]]"]), max_size=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(hidden_text.map(b"".join), hidden_text.map(b"".join), link_styles, embed_styles)
+def test_nothing_of_a_private_note_reaches_the_copy(body: bytes, public: bytes, links: LinkStyle, embeds: str) -> None:
+    vault = Vault(notes={"Public.md": public}, private={"secret/CANARY-path.md": CANARY_BODY + b"\n# H\nx ^b1\n"})
+
+    def resolve(source: str, target: str) -> str | None:
+        if target.lower().removesuffix(".md") == "hidden":
+            return "secret/CANARY-path.md"
+        return vault.resolve(source, target)
+
+    ctx = ShapeContext(links, embeds, resolve, vault.is_note, vault.public, vault.href, vault.body_of)  # type: ignore[arg-type]
+    out = shape_body(body, "a.md", ctx).body
+    assert b"CANARY" not in out and b"hidden" not in out.lower()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([n for n in NOISE if b"\r" not in n and b"\n" not in n] + REFS),
+                         max_size=8).map(b"".join), max_size=12), link_styles, embed_styles)  # fmt: skip
+def test_crlf_line_endings_survive_every_rewrite(lines: list[bytes], links: LinkStyle, embeds: str) -> None:
+    vault = _vault()
+    vault.notes["Public.md"] = b"first\n\n# H\nsection ^b1\nmore\n"
+    out = shape_body(b"".join(line + b"\r\n" for line in lines), "a.md", vault.ctx(links, embeds)).body  # type: ignore[arg-type]
+    assert b"\n" not in out.replace(b"\r\n", b"")
+
+
+WORDS = [b" ", b"\n", b"word", b"|", b"#", b"^", b"Public", b"Private"]
+NOTE_REFS = [r for r in REFS if b"img" not in r]  # an image stays an image, its destination the target's
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS + NOTE_REFS), max_size=30).map(b"".join), st.sampled_from(("keep", "text")))
+def test_unlinking_and_text_are_idempotent(body: bytes, links: LinkStyle) -> None:
+    ctx = _vault().ctx(links)
+    once = shape_body(body, "a.md", ctx).body
+    assert shape_body(once, "a.md", ctx).body == once

@@ -56,7 +56,7 @@ EmbedStyle = Literal["keep", "inline"]
 Why = Literal["private", "missing", "not in target", "cycle", "missing heading", "missing block"]
 
 MAX_DEPTH = 16
-INLINE_BUDGET = 8 * 1024 * 1024  # bytes of embedded text read into one body: a fan-out of embeds stays bounded
+INLINE_BUDGET = 4 * 1024 * 1024  # bytes of embedded text read into one body: a fan-out of embeds stays bounded
 IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "bmp", "svg", "webp", "avif"})
 _SIZE = re.compile(r"\d+(?:x\d+)?")
 _TEXT_ESCAPES = re.compile(r"([\\\[\]|])")
