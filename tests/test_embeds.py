@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from shapekit import Vault
 
-from vaultsync.publishing.embeds import block, place, section
+from vaultsync.publishing.embeds import Lines, block, place, section
 from vaultsync.publishing.shaping import INLINE_BUDGET, MAX_DEPTH, LinkStyle, Shaped, Unresolved, shape_body
 
 NOTE = (
@@ -43,7 +43,7 @@ def test_a_section_runs_from_its_heading_to_the_next_heading_of_the_same_or_a_hi
     assert section(NOTE, ["Beta: the second"]) == (
         b"## Beta: the second ##\nbeta text\n```\n# Not a heading\n```\n### Gamma\ngamma\n"
     )
-    assert section(NOTE, ["omega"]) is not None and section(NOTE, ["omega"]).endswith(b"code ^incode\n```\n")  # type: ignore[union-attr]
+    assert (section(NOTE, ["omega"]) or b"").endswith(b"code ^incode\n```\n")
     assert section(NOTE, ["Alpha", "Delta"]) == b"## Delta\ndelta\n"
     assert section(NOTE, ["Omega", "Delta"]) is None  # Delta is not under Omega
 
@@ -67,20 +67,20 @@ def test_a_block_is_its_paragraph_list_item_or_the_lines_above_a_lone_marker() -
 def test_an_inlined_block_alone_on_its_line_gets_blank_lines_against_neighbouring_text() -> None:
     body = b"above\n![[x]]\nbelow\n"
     start = body.index(b"!")
-    assert place(body, start, start + 6, b"one\ntwo\n") == b"\none\ntwo\n"
+    assert place(Lines(body), start, start + 6, b"one\ntwo\n") == b"\none\ntwo\n"
     body = b"above\n\n![[x]]\n\nbelow\n"
     start = body.index(b"!")
-    assert place(body, start, start + 6, b"one\ntwo\n") == b"one\ntwo"
+    assert place(Lines(body), start, start + 6, b"one\ntwo\n") == b"one\ntwo"
 
 
 def test_an_inlined_block_stays_inside_its_quote_or_list_item_and_takes_the_line_endings() -> None:
     body = b"> [!note]\r\n> ![[x]]\r\n"
     start = body.index(b"!", 5)
-    assert place(body, start, start + 6, b"one\n\ntwo\n") == b"\r\n> one\r\n>\r\n> two"
+    assert place(Lines(body), start, start + 6, b"one\n\ntwo\n") == b"\r\n> one\r\n>\r\n> two"
     body = b"- ![[x]]\n"
-    assert place(body, 2, 8, b"one\ntwo") == b"one\n  two"
+    assert place(Lines(body), 2, 8, b"one\ntwo") == b"one\n  two"
     body = b"Say ![[x]] now.\n"
-    assert place(body, 4, 10, b"a quote ^q\n") == b"a quote ^q"
+    assert place(Lines(body), 4, 10, b"a quote ^q\n") == b"a quote ^q"
 
 
 def _vault() -> Vault:
@@ -136,6 +136,16 @@ def test_a_missing_heading_or_block_removes_the_embed_and_is_reported() -> None:
         Unresolved("host.md", "Target", "missing heading"),
         Unresolved("host.md", "Target", "missing block"),
     )
+    assert shaped.embedded == frozenset({"Sub/Target.md"})  # a heading added to it later changes the copy
+
+
+def test_each_embedded_note_is_read_once_however_often_it_is_embedded() -> None:
+    vault = _vault()
+    shaped = inline(
+        b"![[Target#Alpha]] ![[Target#Gamma]] ![[Target#^item2]] ![[Target#Nope]] ![[Part]] ![[Part]]", vault=vault
+    )
+    assert sorted(vault.read) == ["Part.md", "Sub/Target.md"]
+    assert shaped.body.count(b"Part says") == 2
 
 
 @pytest.mark.parametrize(("links", "written"), [("markdown", b"[A](/site/A.md)"), ("keep", b"[[A]]"), ("text", b"A")])
@@ -176,6 +186,7 @@ def test_an_unreadable_note_is_removed_and_reported_missing() -> None:
     vault.elsewhere.add("Gone.md")  # public, but body_of has nothing for it
     shaped = inline(b"x ![[Gone]] y\n", vault=vault)
     assert shaped.body == b"x  y\n" and shaped.unresolved == (Unresolved("host.md", "Gone", "missing"),)
+    assert shaped.embedded == frozenset({"Gone.md"})
 
 
 def test_inlined_text_takes_the_line_endings_of_a_crlf_note() -> None:
@@ -187,3 +198,9 @@ def test_inlined_text_takes_the_line_endings_of_a_crlf_note() -> None:
 
 def test_an_embed_in_a_quote_is_inlined_as_quote_lines() -> None:
     assert inline(b"> [!note]\n> ![[Target#Delta]]\n").body == b"> [!note]\n> \n> ## Delta\n> delta\n"
+
+
+def test_a_long_line_of_embeds_and_a_run_of_embed_lines_are_inlined_embed_by_embed() -> None:
+    vault = Vault(notes={"w.md": b"word"})
+    shaped = inline(b"  " + b"![[w]] " * 20_000 + b"\n" + b"![[w]]\n" * 20_000 + b"end\n", vault=vault)
+    assert shaped.body == b"  " + b"word " * 20_000 + b"\n\n" + b"word\n\n" * 20_000 + b"end\n"

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from shapekit import Vault
 
-from vaultsync.publishing.shaping import LinkStyle, ShapeContext, Shaped, Unresolved, shape_body
+from vaultsync.publishing.shaping import EmbedStyle, LinkStyle, ShapeContext, Shaped, Unresolved, Why, shape_body
 from vaultsync.vault.links import unlink_targets
 
 STYLES: tuple[LinkStyle, ...] = ("keep", "markdown", "url", "text")
+EMBEDS: tuple[EmbedStyle, ...] = ("keep", "inline")
 
 
 def _vault() -> Vault:
@@ -56,14 +55,14 @@ def test_keep_leaves_every_link_to_a_public_note_or_attachment_byte_for_byte() -
     ],
 )
 def test_a_link_that_leads_nowhere_in_the_copy_is_its_text_under_every_style(
-    style: LinkStyle, link: bytes, text: bytes, why: str
+    style: LinkStyle, link: bytes, text: bytes, why: Why
 ) -> None:
     shaped = shape(b"See " + link + b".\n", style)
     assert shaped.body == b"See " + text + b".\n"
     target = link.lstrip(b"[").split(b"|")[0].split(b"#")[0].split(b"]")[0].decode()
     if b"](" in link:
         target = link.split(b"(")[1].split(b"#")[0].rstrip(b")").decode()
-    assert shaped.unresolved == (Unresolved("a.md", target, why),)  # type: ignore[arg-type]
+    assert shaped.unresolved == (Unresolved("a.md", target, why),)
 
 
 def test_under_keep_unlinking_writes_what_unlink_targets_writes_today() -> None:
@@ -75,8 +74,8 @@ def test_under_keep_unlinking_writes_what_unlink_targets_writes_today() -> None:
 @pytest.mark.parametrize("embed", [b"![[Private]]", b"![[Private#H]]", b"![[Private|x]]", b"![[Nowhere]]",
                                    b"![x](Private.md)", b"![[missing.png]]", b"![[Elsewhere]]"])  # fmt: skip
 def test_an_embed_of_what_the_copy_cannot_show_is_removed_leaving_nothing_of_it(style: LinkStyle, embed: bytes) -> None:
-    for embeds in ("keep", "inline"):
-        shaped = shape_body(b"Before\n" + embed + b"\nafter " + embed + b" end\n", "a.md", _vault().ctx(style, embeds))  # type: ignore[arg-type]
+    for embeds in EMBEDS:
+        shaped = shape_body(b"Before\n" + embed + b"\nafter " + embed + b" end\n", "a.md", _vault().ctx(style, embeds))
         assert shaped.body == b"Before\n\nafter  end\n"
         assert len(shaped.unresolved) == 1
 
@@ -96,9 +95,9 @@ def test_markdown_writes_wikilinks_as_markdown_links_with_obsidians_visible_text
         b"[[#^abc123]]": b"^abc123",
         b"[[docs/file.pdf]]": b"[docs/file.pdf](/site/docs/file.pdf)",
     }  # fmt: skip
-    for style in ("markdown", "url"):
+    for style in STYLES[1:3]:
         for link, want in cases.items():
-            assert shape(b"x " + link + b" y", style).body == b"x " + want + b" y", link  # type: ignore[arg-type]
+            assert shape(b"x " + link + b" y", style).body == b"x " + want + b" y", link
 
 
 def test_markdown_replaces_only_the_destination_of_a_markdown_link_to_a_vault_file() -> None:
@@ -195,25 +194,25 @@ REFS = [b"[[Public]]", b"[[Public|p]]", b"[[Public#H]]", b"![[Public]]", b"![[Pu
         b"![x](img.png)", b"[[Elsewhere]]", b"![[Elsewhere]]", b"[[Other Note#Top]]"]  # fmt: skip
 odd_text = st.lists(st.sampled_from(NOISE + REFS), max_size=40).map(b"".join)
 link_styles = st.sampled_from(STYLES)
-embed_styles = st.sampled_from(("keep", "inline"))
+embed_styles = st.sampled_from(EMBEDS)
 
 
 @settings(max_examples=300, deadline=None)
 @given(odd_text, odd_text, link_styles, embed_styles)
-def test_odd_text_never_raises(body: bytes, public: bytes, links: LinkStyle, embeds: Any) -> None:
+def test_odd_text_never_raises(body: bytes, public: bytes, links: LinkStyle, embeds: EmbedStyle) -> None:
     vault = _vault()
     vault.notes["Public.md"] = public + b"\n# H\nsection ^b1\n"
-    shaped = shape_body(body, "a.md", vault.ctx(links, embeds))  # type: ignore[arg-type]
+    shaped = shape_body(body, "a.md", vault.ctx(links, embeds))
     assert isinstance(shaped.body, bytes)
-    assert shaped.embedded <= set(vault.notes)
+    assert shaped.embedded <= set(vault.notes) | vault.elsewhere  # public notes only
     assert {u.source for u in shaped.unresolved} <= {"a.md"} | shaped.embedded
 
 
 @settings(max_examples=300, deadline=None)
 @given(odd_text, link_styles, embed_styles)
-def test_a_body_without_links_comes_back_identical(body: bytes, links: LinkStyle, embeds: str) -> None:
+def test_a_body_without_links_comes_back_identical(body: bytes, links: LinkStyle, embeds: EmbedStyle) -> None:
     assume(b"[[" not in body and b"](" not in body)
-    assert shape_body(body, "a.md", _vault().ctx(links, embeds)).body == body  # type: ignore[arg-type]
+    assert shape_body(body, "a.md", _vault().ctx(links, embeds)).body == body
 
 
 @settings(max_examples=300, deadline=None)
@@ -222,7 +221,9 @@ def test_keep_with_every_target_public_changes_nothing(body: bytes) -> None:
     def resolve(source: str, target: str) -> str:
         return target if target.endswith((".md", ".png")) else target + ".md"
 
-    ctx = ShapeContext("keep", "keep", resolve, lambda p: p.endswith(".md"), lambda p: True, lambda p: "/x", bytes)
+    ctx = ShapeContext(
+        "keep", "keep", resolve, lambda p: p.endswith(".md"), lambda p: True, lambda p: "/x", lambda p: b""
+    )
     shaped = shape_body(body, "a.md", ctx)
     assert shaped.body == body and shaped.unresolved == ()
 
@@ -236,7 +237,9 @@ hidden_text = st.lists(st.sampled_from(PLAIN_NOISE + HIDDEN + [b"![[Public]]", b
 
 @settings(max_examples=400, deadline=None)
 @given(hidden_text.map(b"".join), hidden_text.map(b"".join), link_styles, embed_styles)
-def test_nothing_of_a_private_note_reaches_the_copy(body: bytes, public: bytes, links: LinkStyle, embeds: str) -> None:
+def test_nothing_of_a_private_note_reaches_the_copy(
+    body: bytes, public: bytes, links: LinkStyle, embeds: EmbedStyle
+) -> None:
     vault = Vault(notes={"Public.md": public}, private={"secret/CANARY-path.md": CANARY_BODY + b"\n# H\nx ^b1\n"})
 
     def resolve(source: str, target: str) -> str | None:
@@ -244,7 +247,7 @@ def test_nothing_of_a_private_note_reaches_the_copy(body: bytes, public: bytes, 
             return "secret/CANARY-path.md"
         return vault.resolve(source, target)
 
-    ctx = ShapeContext(links, embeds, resolve, vault.is_note, vault.public, vault.href, vault.body_of)  # type: ignore[arg-type]
+    ctx = ShapeContext(links, embeds, resolve, vault.is_note, vault.public, vault.href, vault.body_of)
     out = shape_body(body, "a.md", ctx).body
     assert b"CANARY" not in out and b"hidden" not in out.lower()
 
@@ -252,10 +255,10 @@ def test_nothing_of_a_private_note_reaches_the_copy(body: bytes, public: bytes, 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(st.sampled_from([n for n in NOISE if b"\r" not in n and b"\n" not in n] + REFS),
                          max_size=8).map(b"".join), max_size=12), link_styles, embed_styles)  # fmt: skip
-def test_crlf_line_endings_survive_every_rewrite(lines: list[bytes], links: LinkStyle, embeds: str) -> None:
+def test_crlf_line_endings_survive_every_rewrite(lines: list[bytes], links: LinkStyle, embeds: EmbedStyle) -> None:
     vault = _vault()
     vault.notes["Public.md"] = b"first\n\n# H\nsection ^b1\nmore\n"
-    out = shape_body(b"".join(line + b"\r\n" for line in lines), "a.md", vault.ctx(links, embeds)).body  # type: ignore[arg-type]
+    out = shape_body(b"".join(line + b"\r\n" for line in lines), "a.md", vault.ctx(links, embeds)).body
     assert b"\n" not in out.replace(b"\r\n", b"")
 
 
@@ -264,7 +267,7 @@ NOTE_REFS = [r for r in REFS if b"img" not in r]  # an image stays an image, its
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(WORDS + NOTE_REFS), max_size=30).map(b"".join), st.sampled_from(("keep", "text")))
+@given(st.lists(st.sampled_from(WORDS + NOTE_REFS), max_size=30).map(b"".join), st.sampled_from(STYLES[::3]))
 def test_unlinking_and_text_are_idempotent(body: bytes, links: LinkStyle) -> None:
     ctx = _vault().ctx(links)
     once = shape_body(body, "a.md", ctx).body

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from vaultsync.vault.links import FENCED_CODE
 
@@ -56,23 +57,6 @@ def _heading(line: bytes) -> tuple[int, str] | None:
     return len(match.group(1)), text.decode("utf-8", "replace")
 
 
-def section(body: bytes, headings: Sequence[str]) -> bytes | None:
-    """The section `![[note#A#B]]` shows: heading B under heading A, from its line through the line before the
-    next heading of the same or a higher level (or the end). None when a heading is not there."""
-    lines, in_code = _lines(body)
-    found = [(i, *h) for i, line in enumerate(lines) if not in_code[i] and (h := _heading(line)) is not None]
-    first, last = 0, len(lines)
-    for wanted in headings:
-        key = heading_key(wanted)
-        hit = next(((i, level) for i, level, text in found if first <= i < last and heading_key(text) == key), None)
-        if hit is None:
-            return None
-        start, level = hit
-        end = next((i for i, lvl, _ in found if start < i < last and lvl <= level), last)
-        first, last = start, end
-    return b"".join(lines[first:last])
-
-
 def _without_marker(line: bytes) -> bytes:
     match = _BLOCK_ID.search(line)
     if match is None:
@@ -85,56 +69,136 @@ def _blank(line: bytes) -> bool:
     return not line.strip()
 
 
-def block(body: bytes, block_id: str) -> bytes | None:
-    """The block `![[note#^id]]` shows, without its ` ^id` marker; None when no line carries it.
+class Outline:
+    """A note's headings and block ids, found in one pass, for every embed of it in one copy."""
 
-    A list item or a heading carrying the marker is that line; a paragraph is its lines up from the marker's
-    line to the blank line, heading or list item before it; a marker alone on its line (after a table, a quote)
-    names the lines just above it, up to a blank line.
-    """
-    lines, in_code = _lines(body)
-    wanted = block_id.encode("utf-8", "surrogatepass")
-    at = next(
-        (
-            i
-            for i, line in enumerate(lines)
-            if not in_code[i] and (m := _BLOCK_ID.search(line)) is not None and m.group(1) == wanted
-        ),
-        None,
-    )
-    if at is None:
-        return None
-    marked = _without_marker(lines[at])
-    if _blank(marked):
-        end = at
-        while end > 0 and _blank(lines[end - 1]):
-            end -= 1
-        start = end
-        while start > 0 and not _blank(lines[start - 1]) and not in_code[start - 1]:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.lines, self.in_code = _lines(body)
+        self._heads: list[tuple[int, int]] = []  # (line, level)
+        self._ends: list[int] = []  # the line each heading's section ends before
+        self._by_key: dict[str, list[int]] = {}  # heading key -> indexes into _heads, in order
+        self._blocks: dict[bytes, int] = {}  # block id -> its line (the first that carries it)
+        open_heads: list[int] = []
+        for i, line in enumerate(self.lines):
+            if self.in_code[i]:
+                continue
+            head = _heading(line)
+            if head is not None:
+                level, text = head
+                while open_heads and self._heads[open_heads[-1]][1] >= level:
+                    self._ends[open_heads.pop()] = i
+                open_heads.append(len(self._heads))
+                self._by_key.setdefault(heading_key(text), []).append(len(self._heads))
+                self._heads.append((i, level))
+                self._ends.append(len(self.lines))
+            if b"^" in line and (match := _BLOCK_ID.search(line)) is not None:
+                self._blocks.setdefault(match.group(1), i)
+
+    def section(self, headings: Sequence[str]) -> bytes | None:
+        """The section `![[note#A#B]]` shows: heading B under heading A, from its line through the line before
+        the next heading of the same or a higher level (or the end). None when a heading is not there."""
+        first, last = 0, len(self.lines)
+        for wanted in headings:
+            hit = next(
+                (h for h in self._by_key.get(heading_key(wanted), ()) if first <= self._heads[h][0] < last), None
+            )
+            if hit is None:
+                return None
+            first, last = self._heads[hit][0], self._ends[hit]  # a heading's section lies within its parent's
+        return b"".join(self.lines[first:last])
+
+    def block(self, block_id: str) -> bytes | None:
+        """The block `![[note#^id]]` shows, without its ` ^id` marker; None when no line carries it.
+
+        A list item or a heading carrying the marker is that line; a paragraph is its lines up from the marker's
+        line to the blank line, heading or list item before it; a marker alone on its line (after a table, a
+        quote) names the lines just above it, up to a blank line.
+        """
+        lines, in_code = self.lines, self.in_code
+        at = self._blocks.get(block_id.encode("utf-8", "surrogateescape"))
+        if at is None:
+            return None
+        marked = _without_marker(lines[at])
+        if _blank(marked):
+            end = at
+            while end > 0 and _blank(lines[end - 1]):
+                end -= 1
+            start = end
+            while start > 0 and not _blank(lines[start - 1]) and not in_code[start - 1]:
+                start -= 1
+            return b"".join(lines[start:end]) if start < end else None
+        if _LIST_ITEM.match(marked) or _heading(marked) is not None:
+            return marked
+        start = at
+        while start > 0 and not in_code[start - 1]:
+            above = lines[start - 1]
+            if _blank(above) or _heading(above) is not None or _LIST_ITEM.match(above):
+                break
             start -= 1
-        return b"".join(lines[start:end]) if start < end else None
-    if _LIST_ITEM.match(marked) or _heading(marked) is not None:
-        return marked
-    start = at
-    while start > 0 and not in_code[start - 1]:
-        above = lines[start - 1]
-        if _blank(above) or _heading(above) is not None or _LIST_ITEM.match(above):
-            break
-        start -= 1
-    return b"".join(lines[start:at]) + marked
+        return b"".join(lines[start:at]) + marked
 
 
-def line_end_of(body: bytes, pos: int) -> bytes:
-    """The line ending used at `pos`: that line's own, else the body's first, else LF."""
-    nl = body.find(b"\n", pos)
-    if nl == -1:
-        nl = body.find(b"\n")
-    if nl == -1:
-        return b"\n"
-    return b"\r\n" if nl > 0 and body[nl - 1 : nl] == b"\r" else b"\n"
+def section(body: bytes, headings: Sequence[str]) -> bytes | None:
+    """`Outline.section` of one body."""
+    return Outline(body).section(headings)
 
 
-def place(body: bytes, start: int, end: int, content: bytes) -> bytes:
+def block(body: bytes, block_id: str) -> bytes | None:
+    """`Outline.block` of one body."""
+    return Outline(body).block(block_id)
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    stop: int  # after its line ending
+    eol: bytes
+    lead_end: int  # where its lead (indentation, `>` marks, one list marker) ends
+    quote: bytes
+    marker: bytes | None
+
+
+class Lines:
+    """The line around each embed of one body, asked in increasing order: each line is scanned once, so a
+    hostile line of a million embeds costs linear time, not a scan of the line per embed."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self._line: _Line | None = None
+        self._first_eol: bytes | None = None
+        self.block_stop = -1  # where the last line ends whose embed became a block with a blank line after it
+
+    def first_eol(self) -> bytes:
+        if self._first_eol is None:
+            nl = self.body.find(b"\n")
+            self._first_eol = b"\r\n" if nl > 0 and self.body[nl - 1 : nl] == b"\r" else b"\n"
+        return self._first_eol
+
+    def at(self, pos: int) -> _Line:
+        line = self._line
+        if line is not None and line.start <= pos < line.stop:
+            return line
+        body = self.body
+        low = line.stop if line is not None and line.stop <= pos else 0  # what lies before was scanned
+        nl = body.rfind(b"\n", low, pos)
+        start = nl + 1 if nl != -1 else low
+        nl = body.find(b"\n", pos)
+        stop = len(body) if nl == -1 else nl + 1
+        crlf = nl > 0 and body[nl - 1 : nl] == b"\r"
+        eol = self.first_eol() if nl == -1 else b"\r\n" if crlf else b"\n"
+        match = _LEAD.match(body, start, stop)
+        assert match is not None  # every part of the pattern is optional
+        self._line = _Line(start, stop, eol, match.end(), match.group(1), match.group(2))
+        return self._line
+
+
+def _other_line(body: bytes, start: int, stop: int, quote: bytes) -> bool:
+    """Whether body[start:stop] is a line of text (not blank, nor only the quote marks)."""
+    return not _blank(body[start:stop].lstrip(b" \t>") if quote else body[start:stop])
+
+
+def place(lines: Lines, start: int, end: int, content: bytes) -> bytes:
     """The bytes that replace `body[start:end]` (an embed) by `content` without gluing it to its neighbours.
 
     The content takes the line endings of the embed's line, and every line after its first gets the embed line's
@@ -147,27 +211,21 @@ def place(body: bytes, start: int, end: int, content: bytes) -> bytes:
     text = content.replace(b"\r\n", b"\n").replace(b"\r", b"\n").strip(b"\n")
     if not text.strip():
         return b""
-    eol = line_end_of(body, start)
-    line_start = body.rfind(b"\n", 0, start) + 1
-    nl = body.find(b"\n", end)
-    line_stop = len(body) if nl == -1 else nl + 1
-    lead = body[line_start:start]
-    match = _LEAD.match(lead)
-    assert match is not None  # every part of the pattern is optional
-    quote, marker = match.group(1), match.group(2)
+    body = lines.body
+    line = lines.at(start)
+    eol, quote, marker = line.eol, line.quote, line.marker
     cont = quote + b" " * len(marker) if marker else quote
-    lines = text.split(b"\n")
-    out = eol.join([lines[0]] + [cont + line if line.strip() else cont.rstrip() for line in lines[1:]])
-    if match.end() != len(lead) or not _blank(body[end:line_stop]) or marker:
+    parts = text.split(b"\n")
+    out = eol.join([parts[0]] + [cont + part if part.strip() else cont.rstrip() for part in parts[1:]])
+    # Only the first embed of a line can start where its lead ends: the rest of the line is scanned once.
+    if line.lead_end != start or marker or not _blank(body[end : line.stop]):
         return out
-    sep = cont.rstrip()
-    if line_start > 0:
-        above = body[body.rfind(b"\n", 0, line_start - 1) + 1 : line_start]
-        if not _blank(above.lstrip(b" \t>") if quote else above):
-            out = eol + cont + out  # the embed's line, now its lead alone, is the blank line
-    if line_stop < len(body):
-        after_nl = body.find(b"\n", line_stop)
-        below = body[line_stop : len(body) if after_nl == -1 else after_nl]
-        if not _blank(below.lstrip(b" \t>") if quote else below):
-            out = out + eol + sep
+    above = body.rfind(b"\n", 0, line.start - 1) + 1
+    if line.start > 0 and lines.block_stop != line.start and _other_line(body, above, line.start, quote):
+        out = eol + cont + out  # the embed's line, now its lead alone, is the blank line
+    if line.stop < len(body):
+        nl = body.find(b"\n", line.stop)
+        if _other_line(body, line.stop, len(body) if nl == -1 else nl, quote):
+            out = out + eol + cont.rstrip()
+            lines.block_stop = line.stop  # an embed on the next line needs no blank line of its own
     return out

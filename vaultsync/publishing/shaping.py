@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote
 
-from vaultsync.publishing.embeds import block, place, section
+from vaultsync.publishing.embeds import Lines, Outline, place
 from vaultsync.text.slugs import heading_slug
 from vaultsync.vault.links import FENCED_CODE, INLINE_CODE, MDLINK, WIKILINK, md_target, wiki_target
 
@@ -234,7 +234,8 @@ class _Shaping:
     ctx: ShapeContext
     unresolved: dict[Unresolved, None] = field(default_factory=dict)
     embedded: set[str] = field(default_factory=set)
-    bodies: dict[str, bytes | None] = field(default_factory=dict)
+    outlines: dict[str, Outline | None] = field(default_factory=dict)  # each note's text, read once
+    parts: dict[tuple[str, tuple[str, ...], str | None], bytes | Why] = field(default_factory=dict)
     budget: int = INLINE_BUDGET
 
     def report(self, source: str, ref: _Ref, why: Why) -> None:
@@ -243,8 +244,9 @@ class _Shaping:
     def shape(self, body: bytes, source: str, chain: tuple[str, ...]) -> bytes:
         out: list[bytes] = []
         pos = 0
+        lines = Lines(body)
         for ref in _refs(body):
-            new = self.ref(body, ref, source, chain)
+            new = self.ref(lines, ref, source, chain)
             if new is None:
                 continue
             out += [body[pos : ref.start], new]
@@ -254,7 +256,7 @@ class _Shaping:
         out.append(body[pos:])
         return b"".join(out)
 
-    def ref(self, body: bytes, ref: _Ref, source: str, chain: tuple[str, ...]) -> bytes | None:
+    def ref(self, lines: Lines, ref: _Ref, source: str, chain: tuple[str, ...]) -> bytes | None:
         """The bytes that replace one link, or None to keep it as written."""
         ctx = self.ctx
         if not ref.target:  # the note itself: `[[#A]]`, `![[#A]]`
@@ -271,7 +273,7 @@ class _Shaping:
             if note and not ctx.public(dest):
                 why = "private"
             elif ref.embed and note and ctx.embeds == "inline":
-                return self.inline(body, ref, source, dest, chain)
+                return self.inline(lines, ref, source, dest, chain)
             elif (href := ctx.href(dest)) is None:
                 why = "not in target"
             elif ref.embed and not note:
@@ -320,10 +322,21 @@ class _Shaping:
             return _bytes(f"![{_escape(name)}]({_destination(href)})")
         return _bytes(name if style == "text" else f"[{_escape(name)}]({_destination(href)})")
 
-    def body_of(self, path: str) -> bytes | None:
-        if path not in self.bodies:
-            self.bodies[path] = self.ctx.body_of(path)
-        return self.bodies[path]
+    def part(self, dest: str, ref: _Ref) -> bytes | Why:
+        """The text an embed of `dest` shows, or why there is none."""
+        if dest not in self.outlines:
+            text = self.ctx.body_of(dest)
+            self.outlines[dest] = None if text is None else Outline(text)
+        outline = self.outlines[dest]
+        if outline is None:
+            return "missing"
+        if ref.block is not None:
+            found = outline.block(ref.block)
+            return "missing block" if found is None else found
+        if ref.headings:
+            found = outline.section(ref.headings)
+            return "missing heading" if found is None else found
+        return outline.body
 
     def cycle(self, ref: _Ref, source: str, dest: str) -> bytes | None:
         """An embed that is not inlined: a link to the note as the style writes it, text where it has no place."""
@@ -331,32 +344,23 @@ class _Shaping:
         href = self.ctx.href(dest)
         return _bytes(_unlinked(ref)) if href is None else self.as_link(ref, href)
 
-    def inline(self, body: bytes, ref: _Ref, source: str, dest: str, chain: tuple[str, ...]) -> bytes | None:
+    def inline(self, lines: Lines, ref: _Ref, source: str, dest: str, chain: tuple[str, ...]) -> bytes | None:
         """The embed replaced by the embedded note's text, shaped from that note's own path."""
         if dest in chain or len(chain) > MAX_DEPTH:
             return self.cycle(ref, source, dest)
-        text = self.body_of(dest)
-        if text is None:
-            self.report(source, ref, "missing")
+        self.embedded.add(dest)  # from here on the copy depends on its text, found or not
+        key = (dest, ref.headings, ref.block)
+        if key not in self.parts:
+            self.parts[key] = self.part(dest, ref)
+        part = self.parts[key]
+        if isinstance(part, str):
+            self.report(source, ref, part)
             return b""
-        part: bytes | None = text
-        if ref.block is not None:
-            part = block(text, ref.block)
-            if part is None:
-                self.report(source, ref, "missing block")
-                return b""
-        elif ref.headings:
-            part = section(text, ref.headings)
-            if part is None:
-                self.report(source, ref, "missing heading")
-                return b""
-        assert part is not None
         if len(part) + 1 > self.budget:
             return self.cycle(ref, source, dest)
         self.budget -= len(part) + 1
-        self.embedded.add(dest)
         shaped = self.shape(part, dest, (*chain, dest))
-        return place(body, ref.start, ref.end, shaped)
+        return place(lines, ref.start, ref.end, shaped)
 
 
 def shape_body(body: bytes, source: str, ctx: ShapeContext) -> Shaped:
