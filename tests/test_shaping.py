@@ -272,3 +272,12 @@ def test_unlinking_and_text_are_idempotent(body: bytes, links: LinkStyle) -> Non
     ctx = _vault().ctx(links)
     once = shape_body(body, "a.md", ctx).body
     assert shape_body(once, "a.md", ctx).body == once
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_titled_markdown_link_ends_at_its_title_and_hides_nothing_after_it(style: LinkStyle) -> None:
+    body = b'[a](Public.md "t") ![[Private]] [[Private|p]] [b](Public.md \'u\') [c](img.png "x" y")\n'
+    out = shape(body, style).body
+    assert b"Private" not in out
+    if style == "markdown":
+        assert out == b'[a](/site/Public.md "t")  p [b](/site/Public.md \'u\') [c](img.png "x" y")\n'

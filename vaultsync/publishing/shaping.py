@@ -42,7 +42,7 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote
@@ -60,6 +60,9 @@ INLINE_BUDGET = 4 * 1024 * 1024  # bytes of embedded text read into one body: a 
 IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "bmp", "svg", "webp", "avif"})
 _SIZE = re.compile(r"\d+(?:x\d+)?")
 _TEXT_ESCAPES = re.compile(r"([\\\[\]|])")
+# What may follow a Markdown link's destination, read as CommonMark does: a title is one quoted string.
+# `MDLINK` takes everything up to the line's last quote as the title, and would hide the links after it.
+_LINK_TAIL = re.compile(rb"""(?:[ \t]+(?:"[^"\r\n]*"|'[^'\r\n]*'))?[ \t]*\)""")
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,22 @@ def _sub_parts(sub: bytes | None) -> tuple[tuple[str, ...], str | None]:
     return tuple(h.strip() for h in part.split("#") if h.strip()), None
 
 
+def _markdown_links(body: bytes) -> Iterator[tuple[re.Match[bytes], int]]:
+    """`MDLINK`'s links with a destination, each with where it ends when its title is read as CommonMark reads
+    it; a link whose tail is no title is not a link, and the search goes on inside it."""
+    pos = 0
+    while (m := MDLINK.search(body, pos)) is not None:
+        pos = m.end()
+        if m.group("target") is None:
+            continue
+        tail = _LINK_TAIL.match(body, m.end("target"))
+        if tail is None:
+            pos = m.end("target")
+            continue
+        yield m, tail.end()
+        pos = tail.end()
+
+
 def _refs(body: bytes) -> list[_Ref]:
     """Every link to a vault file outside code, in order, the outer one where two overlap."""
     code = _code_ranges(body)
@@ -169,9 +188,9 @@ def _refs(body: bytes) -> list[_Ref]:
             _Ref(m.start(), m.end(), m.group(0), bool(m.group("embed")), True, _text(target), headings, block_id,
                  _text(shown) if shown is not None else None)
         )  # fmt: skip
-    for m in MDLINK.finditer(body):
+    for m, end in _markdown_links(body):
         dest = m.group("target")
-        if dest is None or in_code(m.start()):
+        if in_code(m.start()):
             continue
         path = md_target(dest)
         if path is None:
@@ -182,7 +201,7 @@ def _refs(body: bytes) -> list[_Ref]:
         headings, block_id = _sub_parts(b"#" + _bytes(unquote(anchor))) if anchor else ((), None)
         span = (m.start("target") - m.start(), m.end("target") - m.start())
         refs.append(
-            _Ref(m.start(), m.end(), m.group(0), bool(m.group("embed")), False, path, headings, block_id,
+            _Ref(m.start(), end, body[m.start() : end], bool(m.group("embed")), False, path, headings, block_id,
                  _text(m.group("text")), anchor, span)
         )  # fmt: skip
     refs.sort(key=lambda r: (r.start, -r.end))
