@@ -129,6 +129,12 @@ def test_section_and_block_embeds_inline_that_part_without_the_marker() -> None:
     assert inline(b"![[Target#^item2]]\n").body == b"- item two\n"
 
 
+def test_a_markdown_embed_of_a_note_inlines_like_a_wikilink_embed() -> None:
+    assert inline(b"![x](Sub/Target.md#Gamma)\n").body == b"### Gamma\ngamma\n"
+    assert inline(b"![x](<Sub/Target.md#^item2>)\n").body == b"- item two\n"
+    assert inline(b"![x](Sub/Target.md#Beta%3A%20the%20second)\n").body.startswith(b"## Beta: the second ##\n")
+
+
 def test_a_missing_heading_or_block_removes_the_embed_and_is_reported() -> None:
     shaped = inline(b"a ![[Target#Nowhere]] b ![[Target#^gone]] c\n")
     assert shaped.body == b"a  b  c\n"

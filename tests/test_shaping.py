@@ -188,7 +188,7 @@ def test_undecodable_bytes_round_trip_where_they_are_kept() -> None:
 # Properties over odd text: brackets, pipes, `#`, `^`, backticks, fences, CRLF, undecodable bytes.
 NOISE = [b"[", b"]", b"[[", b"]]", b"![[", b"|", b"#", b"#^", b"^", b"`", b"```", b"~~~", b"!", b"(", b")", b"](",
          b"<", b">", b"\\", b" ", b"\n", b"\r\n", b"\r", b"a", b"Public", b"Private", b"Nowhere", b"img.png", b".md",
-         b"%20", b"\xff", b"# H\n", b"^b1", b"Other Note", b"http://x"]  # fmt: skip
+         b"%20", b"\xff", b"# H\n", b"^b1", b"Other Note", b"http://x", b'"', b"'", b" 'q'"]  # fmt: skip
 REFS = [b"[[Public]]", b"[[Public|p]]", b"[[Public#H]]", b"![[Public]]", b"![[Public#H]]", b"![[Public#^b1]]",
         b"[[Private]]", b"![[Private]]", b"[[Nowhere|n]]", b"![[img.png|300]]", b"[t](Public.md#x)", b"[[#H]]",
         b"![x](img.png)", b"[[Elsewhere]]", b"![[Elsewhere]]", b"[[Other Note#Top]]"]  # fmt: skip

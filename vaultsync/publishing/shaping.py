@@ -34,6 +34,10 @@ The choices, where the issue leaves them open:
   context but resolved from the embedded note's path; a note that embeds itself through any chain, a chain
   deeper than `MAX_DEPTH`, or more inlined text than `INLINE_BUDGET` bytes in one body make the innermost embed
   a link as the style writes it (reported as `cycle`). `![[#A]]`, a section of the same note, is such a link.
+  A note whose text cannot be read (`body_of` None) is removed and reported `missing`. `![x](note.md#A)` is a
+  note embed like `![[note#A]]` (its anchor, percent-decoded, names the heading or `^block`).
+- A Markdown link's title is one quoted string, as CommonMark reads it (`MDLINK` alone reads up to the line's
+  last quote, which would hide the links between two titled links).
 - Reports are deduplicated, in order of first appearance.
 """
 
@@ -96,7 +100,9 @@ class ShapeContext:
 class Shaped:
     body: bytes
     unresolved: tuple[Unresolved, ...]
-    embedded: frozenset[str]  # vault paths of every note inlined (recursively): the copy depends on them
+    # Vault paths of every note whose text an inline embed read (recursively), found or not (a missing heading
+    # too: adding it changes the copy): the copy depends on them.
+    embedded: frozenset[str]
 
 
 @dataclass(frozen=True)
