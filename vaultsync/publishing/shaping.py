@@ -329,7 +329,8 @@ class _Shaping:
                 return _bytes(_visible(ref))
             anchor = ""  # GitHub has no block anchors: the link leads to the note
         else:
-            anchor = f"#{self.ctx.slug(ref.headings[-1])}" if ref.headings else ""
+            slug = self.ctx.slug(ref.headings[-1]) if ref.headings else ""
+            anchor = f"#{slug}" if slug else ""  # an empty slug (`anchors: none`): the link leads to the note
         return _bytes(f"[{_escape(_visible(ref))}]({_destination((href or '') + anchor)})")
 
     def attachment(self, ref: _Ref, dest: str, href: str) -> bytes | None:
