@@ -533,6 +533,8 @@ def _wrong_values(default: Any) -> list[Any]:
         return ["soon", -1, [1], True]
     if isinstance(default, tuple):
         return ["*.md", [1, 2], {"a": 1}]
+    if isinstance(default, dict):  # a mapping of names to values (a wrong value inside names its own key)
+        return ["text", [1, 2], 3.5, True]
     return [[1, 2], {"a": 1}, 3.5, True]  # text (or text-or-null) settings
 
 

@@ -183,14 +183,14 @@ _OLD_MDLINK = re.compile(
 def test_markdown_links_are_found_exactly_as_before() -> None:
     import random
 
-    from vaultsync.vault.links import _MDLINK
+    from vaultsync.vault.links import MDLINK
 
     rng = random.Random(12)
     alphabet = [b"[", b"]", b"(", b")", b"!", b"<", b">", b" ", b'"', b"'", b"\n", b"\r", b"a", b"b.png", b"#", b"\t"]
     for _ in range(20_000):
         text = b"".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40)))
         old = [(m.span(), m.groupdict()) for m in _OLD_MDLINK.finditer(text)]
-        new = [(m.span(), m.groupdict()) for m in _MDLINK.finditer(text) if m.group("target") is not None]
+        new = [(m.span(), m.groupdict()) for m in MDLINK.finditer(text) if m.group("target") is not None]
         assert new == old, text
 
 

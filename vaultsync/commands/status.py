@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vaultsync.config import Config
 from vaultsync.errors import VaultsyncError
+
+if TYPE_CHECKING:
+    from vaultsync.store.catalog import Catalog
+    from vaultsync.store.state import State
+    from vaultsync.vault.scan import VaultScan
 
 
 def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, Any]:
@@ -27,25 +32,11 @@ def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, 
         catalog = load_catalog(config, scan, state)
         plan = plan_vault_stamps(config, state, now=now, catalog=catalog)
         report = check_catalog(config, scan, catalog)
-        publish: dict[str, Any]
-        if config.publish_repo is None:
-            publish = {"configured": False}
-        else:
-            try:
-                from vaultsync.publishing.memo import recall
-                from vaultsync.publishing.plan import plan_publish
-
-                # Unchanged since a publish found nothing to do: that plan (status records nothing itself).
-                pplan = recall(config, state, scan) or plan_publish(config, state=state, scan=scan, catalog=catalog)
-                publish = {
-                    "configured": True,
-                    "repo": str(config.publish_repo),
-                    "summary": pplan.summary(),
-                    "errors": len(pplan.errors),
-                    "warnings": len(pplan.warnings),
-                }
-            except VaultsyncError as exc:
-                publish = {"configured": True, "repo": str(config.publish_repo), "error": str(exc)}
+        targets = [
+            # The catalog's facts depend on the comments setting: a target that strips otherwise describes anew.
+            _target_status(t, state, scan, catalog if t.publish.comments == config.publish.comments else None)
+            for t in map(config.for_target, config.target_names())
+        ]
         initialized = state.initialized
     return {
         "vault": str(config.vault),
@@ -59,8 +50,36 @@ def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, 
         "would_skip": [p.as_dict() for p in plan.problems],
         "problems": [p.as_dict() for p in report.problems],
         "conflict_copies": conflict_list(scan),
-        "publish": publish,
+        # One target: its plan in brief. With `targets:`, {"configured": true, "targets": [one per target]}.
+        "publish": targets[0] if not config.targets else {"configured": True, "targets": targets},
         "daemon": read_daemon_status(config, now=now),
+    }
+
+
+def _target_status(config: Config, state: State, scan: VaultScan, catalog: Catalog | None) -> dict[str, Any]:
+    """One target's publish plan in brief (`config` is set to that target)."""
+    from vaultsync.publishing.memo import recall
+    from vaultsync.publishing.plan import plan_publish
+
+    named = {"target": config.target} if config.targets else {}
+    if config.publish_repo is None:
+        return {**named, "configured": False}
+    try:
+        # Unchanged since a publish found nothing to do: that plan (status records nothing itself).
+        same = (
+            catalog if config.publish.comments == config.for_target(config.target_names()[0]).publish.comments else None
+        )
+        plan = recall(config, state, scan) or plan_publish(config, state=state, scan=scan, catalog=same)
+    except VaultsyncError as exc:
+        return {**named, "configured": True, "repo": str(config.publish_repo), "error": str(exc)}
+    return {
+        **named,
+        "configured": True,
+        "repo": str(config.publish_repo),
+        "folder": plan.folder,
+        "summary": plan.summary(),
+        "errors": len(plan.errors),
+        "warnings": len(plan.warnings),
     }
 
 
@@ -102,12 +121,15 @@ def format_status(report: dict[str, Any]) -> list[str]:
         belongs = copy["belongs_to"] or "(original not found)"
         lines.append(f"  conflict copy (never stamped or published): {copy['path']} -> {belongs}")
     publish = report["publish"]
-    if not publish["configured"]:
-        lines.append("publish: no publication repo configured (publish --to DIR, or publish.repo)")
-    elif "error" in publish:
-        lines.append(f"publish: {publish['error']}")
-    else:
-        lines.append(f"publish: {publish['repo']}: {publish['summary']}")
+    for target in publish.get("targets", [publish]):
+        name = f"publish to {target['target']}" if "target" in target else "publish"
+        if not target["configured"]:
+            lines.append(f"{name}: no publication repo configured (publish --to DIR, or publish.repo)")
+        elif "error" in target:
+            lines.append(f"{name}: {target['error']}")
+        else:
+            folder = f" (folder {target['folder']})" if target.get("folder") else ""
+            lines.append(f"{name}: {target['repo']}{folder}: {target['summary']}")
     daemon = report["daemon"]
     lines.append(f"daemon: {daemon['state']}" + (f" ({daemon['detail']})" if daemon.get("detail") else ""))
     return lines

@@ -364,6 +364,8 @@ def _check_values(config: Config, where: str) -> None:
     if config.publish.folder != PublishConfig().folder:
         output_folder(config)  # raises a ConfigError naming publish.folder
     if config.state_dir is not None:
+        if "\0" in config.state_dir:  # no file system takes it, and resolve() would raise a bare ValueError
+            raise fail("state_dir", config.state_dir, "a path cannot hold a NUL character", "name a folder")
         state_dir = (config.vault / Path(config.state_dir).expanduser()).resolve()
         # The first folder of the path that exists must be a folder: the rest is created on first use.
         existing = next((p for p in (state_dir, *state_dir.parents) if p.exists()), None)

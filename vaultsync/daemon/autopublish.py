@@ -33,22 +33,43 @@ Publisher = Callable[[Config, State, Changes], Published]
 
 
 class VaultPublisher:
-    """The publisher the daemon runs: through a PublishSession, so that a plain edit publishes in O(edit)."""
+    """The publisher the daemon runs: every target through its own PublishSession, so that a plain edit
+    publishes in O(edit). A target that fails does not stop the others; its error is raised after them."""
 
     def __init__(self) -> None:
-        self.session: PublishSession | None = None
+        self.sessions: dict[str, PublishSession] = {}
+
+    @property
+    def session(self) -> PublishSession | None:
+        """The session of the first target (the only one without `targets:`)."""
+        return next(iter(self.sessions.values()), None)
 
     def __call__(self, config: Config, state: State, changed: Changes) -> Published:
         from vaultsync.publishing.session import PublishSession
 
-        if self.session is None:
-            self.session = PublishSession()
-        result = self.session.publish(config, state, changed)
-        actions = result.action_lines()
-        if result.commit is not None or result.pushed:
-            actions.append(f"publish: {result.summary()}")
-        plan = result.plan
-        return Published(tuple(actions), (*plan.warnings, *plan.errors, *result.problems))
+        actions: list[str] = []
+        problems: list[Problem] = []
+        failed: Exception | None = None
+        names = config.target_names()
+        for name in names:
+            session = self.sessions.setdefault(name, PublishSession())
+            try:
+                result = session.publish(config.for_target(name), state, changed)
+            except Exception as exc:  # the next target still publishes; this one is retried with the rest
+                session.snapshot = None
+                failed = failed or exc
+                continue
+            prefix = f"{name}: " if config.targets else ""
+            actions += [prefix + line for line in result.action_lines()]
+            if result.commit is not None or result.pushed:
+                actions.append(f"publish {prefix}{result.summary()}" if prefix else f"publish: {result.summary()}")
+            plan = result.plan
+            problems += (*plan.warnings, *plan.errors, *result.problems)
+        for gone in set(self.sessions) - set(names):  # a target removed from the config by a reload
+            del self.sessions[gone]
+        if failed is not None:
+            raise failed
+        return Published(tuple(actions), tuple(problems))
 
 
 class AutoPublish:

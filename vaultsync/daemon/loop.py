@@ -186,16 +186,16 @@ def run_daemon(config: Config, *, publish: bool = False, reload: ConfigSource | 
     """
     flag = publish
     publish = publish or config.watch.publish
-    if publish and config.publish_repo is None:
+    if publish and not config.targets and config.publish_repo is None:
         raise VaultsyncError(
             "nothing to publish to",
             why="`watch --publish` (or watch.publish) needs a publication repository",
-            hint="set publish.repo in .vaultsync.yaml",
+            hint="set publish.repo (or targets:) in .vaultsync.yaml",
         )
     if publish:  # refused at start, with publish's own message: never a loop of failed (or nested) publishes
-        from vaultsync.publishing.outputs import check_publish_target
+        from vaultsync.publishing.outputs import check_publish_targets
 
-        check_publish_target(config)
+        check_publish_targets(config)
     stop = threading.Event()
     with single_instance(config):
         daemon = Daemon(config, publish=flag, reload=reload)

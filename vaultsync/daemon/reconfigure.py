@@ -46,7 +46,7 @@ class Reconfigure(Recovery, Stamping):
                 log.debug("config %s saved; nothing the daemon uses changed", source.path)
             return
         publish = self._publish_flag or new.watch.publish
-        if publish and new.publish_repo is None:
+        if publish and not new.targets and new.publish_repo is None:
             self._refuse_config(
                 VaultsyncError(
                     "nothing to publish to",
@@ -57,10 +57,10 @@ class Reconfigure(Recovery, Stamping):
             )
             return
         if publish:
-            from vaultsync.publishing.outputs import check_publish_target
+            from vaultsync.publishing.outputs import check_publish_targets
 
             try:  # a reload must not point the publisher into the vault either
-                check_publish_target(new)
+                check_publish_targets(new)
             except VaultsyncError as exc:
                 self._refuse_config(exc)
                 return

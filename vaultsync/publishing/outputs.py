@@ -40,6 +40,12 @@ def check_publish_target(config: Config, *, init: bool = False) -> None:
     check_can_init(repo, init=init)
 
 
+def check_publish_targets(config: Config) -> None:
+    """`check_publish_target` for every target of the config (`targets:`, else the `publish:` section)."""
+    for name in config.target_names():
+        check_publish_target(config.for_target(name))
+
+
 def check_target(vault: Path, repo: Path, folder: str) -> None:
     """Refuse a publication repository that is a file or a bare repository, and a publication folder (`repo`
     plus `folder`, symlinks and `..` resolved) that is the vault, contains it or lies inside it."""

@@ -388,8 +388,8 @@ def _classify(
         rename=tuple(rename),
         delete=tuple(delete),
         unchanged=unchanged,
-        warnings=tuple(warnings),
-        errors=tuple(errors),
+        warnings=tuple(dict.fromkeys(warnings)),  # a link and an embed of one private note: one line
+        errors=tuple(dict.fromkeys(errors)),
         manifest=Manifest(files),
         attachments_hashed=attachments_hashed,
         wanted=wants,

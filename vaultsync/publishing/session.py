@@ -38,9 +38,12 @@ class KnownNote:
     slug: str | None
     uuid: str | None
     links: tuple[str, ...]
+    # What decides whether the target carries it (publishing/selection.py), besides its path and flag.
+    tags: tuple[str, ...] = ()
+    targets: tuple[str, ...] | None = None
 
-    def key(self) -> tuple[str | None, str | None, tuple[str, ...]]:
-        return self.slug, self.uuid, self.links
+    def key(self) -> tuple[object, ...]:
+        return self.slug, self.uuid, self.links, self.tags, self.targets
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ class PublishSession:
             for action in plan.wanted.values():
                 if action.kind == "note":
                     info = catalog.infos[action.source]
-                    notes[action.source] = KnownNote(action, info.slug, info.uuid, info.links)
+                    notes[action.source] = KnownNote(action, info.slug, info.uuid, info.links, info.tags, info.targets)
             self.snapshot = Snapshot(
                 head=head,
                 manifest=plan.manifest,
@@ -114,6 +117,8 @@ class PublishSession:
 
     def _quick(self, config: Config, state: State, snap: Snapshot, changed: list[str]) -> PublishResult | None:
         """The publish of these changes without the full plan, or None when only the full plan can say."""
+        if config.publish.shapes_copies:
+            return None  # a shaped copy depends on other notes (what it inlines, where links lead): plan in full
         updates: list[PublishAction] = []
         known = dict(snap.notes)
         try:
@@ -189,7 +194,7 @@ def _reread(config: Config, snap: Snapshot, path: str, known: dict[str, KnownNot
         info.publish != "true"
         or info.error is not None
         or info.blocking
-        or (info.slug, info.uuid, info.links) != old.key()
+        or (info.slug, info.uuid, info.links, info.tags, info.targets) != old.key()
     ):
         raise _FullPlanNeeded
     entry = snap.manifest.files.get(old.action.output)

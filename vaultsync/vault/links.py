@@ -15,32 +15,32 @@ if TYPE_CHECKING:
     from vaultsync.vault.scan import VaultScan
 
 # [[target]], [[target|alias]], [[target#heading]], ![[embed]]
-_WIKILINK = re.compile(
-    rb"(?P<embed>!?)\[\[(?P<target>[^\[\]\|\#\^\r\n]*)(?:[#\^][^\[\]\|\r\n]*)?(?:\|(?P<alias>[^\[\]\r\n]*))?\]\]"
+WIKILINK = re.compile(
+    rb"(?P<embed>!?)\[\[(?P<target>[^\[\]\|\#\^\r\n]*)(?P<sub>[#\^][^\[\]\|\r\n]*)?(?:\|(?P<alias>[^\[\]\r\n]*))?\]\]"
 )
 # [text](target) and ![alt](target "title"); <angle brackets> allow spaces. When the part after the text fails,
 # the empty alternative matches `[text` (target None, skipped by the callers): every later `[` up to that `]`
 # would fail the same way, and trying each of them made a 40 KB line of `[` cost 15 s.
-_MDLINK = re.compile(
+MDLINK = re.compile(
     rb"(?P<embed>!?)\[(?P<text>[^\]\r\n]*)"
     rb"(?:\]\(\s*(?P<target><[^>\r\n]+>|[^)\s]+)(?:\s+[\"'][^\r\n]*[\"'])?\s*\)|)"
 )
-_EXTERNAL = re.compile(rb"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-_FENCED_CODE = re.compile(rb"^(```|~~~).*?^\1[^\r\n]*$", re.MULTILINE | re.DOTALL)
-_INLINE_CODE = re.compile(rb"`[^`\r\n]+`")
+EXTERNAL = re.compile(rb"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+FENCED_CODE = re.compile(rb"^(```|~~~).*?^\1[^\r\n]*$", re.MULTILINE | re.DOTALL)
+INLINE_CODE = re.compile(rb"`[^`\r\n]+`")
 
 
-def _wiki_target(match: re.Match[bytes]) -> bytes:
+def wiki_target(match: re.Match[bytes]) -> bytes:
     # Inside a table `[[a\|b]]` escapes the pipe: the backslash belongs to the syntax, not to the name.
     return match.group("target").strip().removesuffix(b"\\").rstrip()
 
 
-def _md_target(raw: bytes) -> str | None:
+def md_target(raw: bytes) -> str | None:
     """The vault target of a markdown link's destination, or None for URLs and in-note anchors."""
     target = raw.strip()
     if target.startswith(b"<") and target.endswith(b">"):
         target = target[1:-1].strip()
-    if not target or target.startswith(b"#") or _EXTERNAL.match(target):
+    if not target or target.startswith(b"#") or EXTERNAL.match(target):
         return None
     target = target.split(b"#", 1)[0]
     return unquote(target.decode("utf-8", "replace")) if target else None
@@ -52,16 +52,16 @@ def extract_links(body: bytes) -> tuple[str, ...]:
     External URLs and pure in-note anchors are dropped. Undecodable bytes are replaced: a target with
     them cannot name a file anyway.
     """
-    text = _INLINE_CODE.sub(b"", _FENCED_CODE.sub(b"", body))
+    text = INLINE_CODE.sub(b"", FENCED_CODE.sub(b"", body))
     found: dict[str, None] = {}
-    for match in _WIKILINK.finditer(text):
-        target = _wiki_target(match)
+    for match in WIKILINK.finditer(text):
+        target = wiki_target(match)
         if target:
             found.setdefault(target.decode("utf-8", "replace"), None)
-    for match in _MDLINK.finditer(text):
+    for match in MDLINK.finditer(text):
         if match.group("target") is None:
             continue
-        md = _md_target(match.group("target"))
+        md = md_target(match.group("target"))
         if md:
             found.setdefault(md, None)
     return tuple(found)
@@ -80,8 +80,8 @@ def extract_note_links(note: Note, *, strip_comments: bool = False) -> tuple[str
     links = dict.fromkeys(extract_links(body))
     block = note.frontmatter.block
     if block is not None:
-        for match in _WIKILINK.finditer(block.text.encode("utf-8")):
-            target = _wiki_target(match)
+        for match in WIKILINK.finditer(block.text.encode("utf-8")):
+            target = wiki_target(match)
             if target:
                 links.setdefault(target.decode("utf-8", "replace"), None)
     return tuple(links)
@@ -94,7 +94,7 @@ def unlink_targets(body: bytes, targets: Collection[str]) -> bytes:
     """
     if not targets:
         return body
-    code = sorted((m.start(), m.end()) for pattern in (_FENCED_CODE, _INLINE_CODE) for m in pattern.finditer(body))
+    code = sorted((m.start(), m.end()) for pattern in (FENCED_CODE, INLINE_CODE) for m in pattern.finditer(body))
     starts = [start for start, _ in code]
 
     def in_code(pos: int) -> bool:
@@ -102,16 +102,16 @@ def unlink_targets(body: bytes, targets: Collection[str]) -> bytes:
         return i >= 0 and code[i][0] <= pos < code[i][1]
 
     edits: list[tuple[int, int, bytes]] = []
-    for match in _WIKILINK.finditer(body):
-        target = _wiki_target(match)
+    for match in WIKILINK.finditer(body):
+        target = wiki_target(match)
         if target.decode("utf-8", "replace") in targets and not in_code(match.start()):
             alias = match.group("alias")
             shown = alias.strip() if alias and not match.group("embed") else target
             edits.append((match.start(), match.end(), shown))
-    for match in _MDLINK.finditer(body):
+    for match in MDLINK.finditer(body):
         if match.group("target") is None:
             continue
-        if _md_target(match.group("target")) in targets and not in_code(match.start()):
+        if md_target(match.group("target")) in targets and not in_code(match.start()):
             edits.append((match.start(), match.end(), match.group("text")))
     out: list[bytes] = []
     pos = 0
