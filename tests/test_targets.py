@@ -407,6 +407,50 @@ def test_an_edit_rewrites_only_that_notes_copies_and_with_inline_embeds_the_note
     assert b"Alpha v2." in kit.copy(a, "content/essays/Embedder.md")
 
 
+def test_a_note_that_leaves_a_target_is_removed_from_that_target_only(kit: TargetKit) -> None:
+    v = kit.vault
+    v.note("essays/Alpha.md", publish="true", publish_to="[main, personal]", tags="[essay]")
+    v.note("essays/Beta.md", publish="true", tags="[essay]")
+    v.note("essays/Gamma.md", publish="true", tags="[essay]")
+    kit.configure(
+        {
+            "targets": {
+                "main": {"repo": "../site-a", "folder": "content"},
+                "personal": {"repo": "../site-b", "tags": ["essay"]},
+            }
+        }
+    )
+    kit.publish_ok()
+    a, b = kit.site("site-a"), kit.site("site-b")
+    every = {"essays/Alpha.md", "essays/Beta.md", "essays/Gamma.md"}
+    assert kit.notes(a, "content") == kit.notes(b) == every
+    v.note("essays/Alpha.md", publish="true", publish_to="[main]", tags="[essay]")  # no longer for personal
+    v.note("essays/Beta.md", publish="true", tags="[life]")  # no longer carries personal's tag
+    head_a = kit.head(a)
+    kit.publish_ok()
+    assert kit.notes(b) == {"essays/Gamma.md"}
+    assert {p for p in kit.changed_by_last_commit(b) if not is_manifest(p)} == {"essays/Alpha.md", "essays/Beta.md"}
+    assert kit.notes(a, "content") == every
+    # main's copy of Beta changed (its tags line), Alpha's too (its publish_to line): nothing else.
+    assert kit.head(a) != head_a
+    assert {p for p in kit.changed_by_last_commit(a) if not is_manifest(p)} == {
+        "content/essays/Alpha.md",
+        "content/essays/Beta.md",
+    }
+    # A narrower filter removes what it no longer lets through.
+    kit.configure(
+        {
+            "targets": {
+                "main": {"repo": "../site-a", "folder": "content", "exclude": ["essays/G*"]},
+                "personal": {"repo": "../site-b", "tags": ["essay"]},
+            }
+        }
+    )
+    kit.publish_ok()
+    assert kit.notes(a, "content") == {"essays/Alpha.md", "essays/Beta.md"}
+    assert kit.notes(b) == {"essays/Gamma.md"}
+
+
 # -- bad configurations and refused notes ---------------------------------------------------------------------
 
 

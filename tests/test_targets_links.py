@@ -220,6 +220,9 @@ def _embed_vault(kit: TargetKit) -> None:
     v.note("essays/Self.md", publish="true", body="Self text.\n\n![[Self]]\n")
     v.note("essays/Image.md", publish="true", body="![[diagram.png]]\n\n![[photo one.jpg|200]]\n")
     v.note("private/Secret.md", publish="false", body=f"{CANARY}-embed\n")
+    v.note("gallery/Pictured.md", publish="true", body="Pictured: ![[chart.png]]\n")
+    v.note("Embeds Pictured.md", publish="true", body="![[Pictured]]\n")
+    v.write("gallery/img/chart.png", b"\x89PNG chart bytes")
     v.write("media/diagram.png", b"\x89PNG diagram bytes")
     v.write("media/photo one.jpg", b"\xff\xd8\xff photo bytes")
     kit.configure(
@@ -244,6 +247,17 @@ def test_embeds_inline_a_whole_note_a_section_and_a_block(kit: TargetKit) -> Non
     for copy in (whole, section, block):
         assert "![[" not in copy and "[[" not in copy
     # The link inside the inlined text points from the embedding copy, not from the embedded one.
+    assert dangling_links(kit, site) == []
+
+
+def test_an_inlined_notes_images_point_from_the_embedding_copy(kit: TargetKit) -> None:
+    _embed_vault(kit)
+    kit.publish_ok()
+    site = kit.site("site-a")
+    copy = kit.copy(site, "content/Embeds Pictured.md")
+    assert b"Pictured:" in copy and b"![[" not in copy, copy
+    (image,) = [link for link in markdown_links(copy) if link.image]
+    assert kit.copy(site, resolve_in_repo("content/Embeds Pictured.md", image.destination)) == b"\x89PNG chart bytes"
     assert dangling_links(kit, site) == []
 
 

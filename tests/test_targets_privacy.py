@@ -142,7 +142,13 @@ def test_no_private_text_reaches_a_target_over_several_runs_and_unpublishing(kit
     """A note published once and then made private leaves the site; what it says afterwards never arrives."""
     _privacy_vault(kit)
     kit.vault.note("essays/Turncoat.md", publish="true", tags="[essay]", body="Public for now.\n")
+    # Embeds and links the turncoat from the start, and is never edited: its copies must still change.
+    kit.vault.note(
+        "essays/Loyal.md", publish="true", tags="[essay]", body="Loyal.\n\n![[Turncoat]]\n\n[[Turncoat|t]]\n"
+    )
     kit.publish_ok()
+    for site in (kit.site("site-a"), kit.site("site-b"), kit.site("site-c")):
+        assert b"Public for now." in kit.copy(site, next(p for p in kit.tree(site) if p.endswith("essays/Loyal.md")))
     sites = [kit.site(name) for name in ("site-a", "site-b", "site-c", "site-d")]
     for site in sites:
         assert any(p.endswith("essays/Turncoat.md") for p in kit.tree(site)), site.name
@@ -153,5 +159,7 @@ def test_no_private_text_reaches_a_target_over_several_runs_and_unpublishing(kit
     kit.publish_ok()
     for site in sites:
         assert not any(p.endswith("essays/Turncoat.md") for p in kit.tree(site)), site.name
+        loyal = kit.copy(site, next(p for p in kit.tree(site) if p.endswith("essays/Loyal.md")))
+        assert b"Public for now." not in loyal and b"](" not in loyal, (site.name, loyal)
         leaks = _leaks(kit, site)
         assert not leaks, f"{site.name}: {leaks}"
