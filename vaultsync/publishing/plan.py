@@ -33,7 +33,7 @@ from vaultsync.errors import (
 from vaultsync.git.objects import read_objects, tree_files
 from vaultsync.git.repo import head_commit
 from vaultsync.publishing.actions import OldPublication, PublishAction, PublishPlan
-from vaultsync.publishing.copier import Copier, PlannedCopy
+from vaultsync.publishing.copier import Copier, PlannedCopy, shapes_copies
 from vaultsync.publishing.copies import published_bytes, strips_comments
 from vaultsync.publishing.guard import guard_plan
 from vaultsync.publishing.manifest import Manifest, ManifestEntry, load_manifests, manifest_files, parse_shards
@@ -134,7 +134,7 @@ def plan_publish(
     attachments: dict[str, str] = {}
     users: dict[str, set[str]] = defaultdict(set)  # attachment -> the published notes that use it
     unlink: dict[str, list[str]] = defaultdict(list)
-    shaped = config.publish.shapes_copies
+    shaped = shapes_copies(config)
     # A shaped copy may inline any public note, so the links of every public note are needed (cached per note).
     linking = public if shaped else outputs
     links = resolved_links(scan, {p: catalog.infos[p] for p in sorted(linking)}, state)
