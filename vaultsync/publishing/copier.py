@@ -121,7 +121,9 @@ class Copier:
                 continue
             other = self.infos.get(dest) if dest in self.public else None
             where = self.outputs.get(dest) or ("public" if dest in self.public else None)
-            dests.append((target, dest, where, other.slug if other else None, other.sha256 if other else None))
+            # Not the linked note's bytes: a link shows where it leads, not what is there (an edit of a note many
+            # notes link to must not re-shape them all). What an inlined note holds is in `_key`.
+            dests.append((target, dest, where, other.slug if other else None))
         return (path, info.sha256 if info else None, info.slug if info else None, tuple(dests))
 
     # -- the bytes -----------------------------------------------------------------------------------------------
