@@ -25,6 +25,7 @@ from vaultsync.errors import (
     LINK_TO_PRIVATE,
     MANIFEST_UNREADABLE,
     OUTPUT_IN_THE_WAY,
+    UNKNOWN_TARGET,
     UNREADABLE,
     ConfigError,
     Problem,
@@ -120,6 +121,17 @@ def plan_publish(
         if info.publish != "true":
             continue
         public.add(path)
+        named = info.targets
+        if named and not set(named) & set(config.target_names()):
+            warnings.append(
+                Problem(
+                    path,
+                    UNKNOWN_TARGET,
+                    f"`{config.fields.targets}` names {', '.join(named)}, no target of this config; published nowhere",
+                    hint=f"name one of: {', '.join(config.target_names())}",
+                    key=config.fields.targets,
+                )
+            )
         if not carries(config.publish, config.target, path, info):
             continue  # public, but not on this target's site
         carried.add(path)
