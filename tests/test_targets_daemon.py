@@ -1,103 +1,105 @@
-"""Issue 16: the daemon publishes every target after its quiet period — a real `vaultsync watch --publish`
-process, two targets, one edit."""
+"""The daemon publishes every target: a real `vaultsync watch --publish` process, two target repositories, an
+edit that each target's copy follows (shaped for one of them), and a target that fails while the other goes on."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
-import pytest
-from conftest import GitRunner
-from crashkit import wait_for_group
-from helpers_vault import vaultsync_env
-from targetkit import TargetKit
+from conftest import GitRunner, VaultBuilder
 
-from vaultsync.config import load_config
-from vaultsync.daemon.status_file import read_daemon_status
-
-
-@pytest.fixture
-def kit(
-    tmp_path: Path,
-    git: GitRunner,
-    capsys: pytest.CaptureFixture[str],
-    state_home: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> TargetKit:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    return TargetKit(tmp_path, git, capsys)
+CONFIG = """\
+state_dir: ../state
+watch: {settle: 0.2, publish: true, publish_quiet: 0.3, revision_window: 0}
+targets:
+  main:
+    repo: ../site-main
+    links: markdown
+    frontmatter: {drop: ["tool_*"]}
+  notes:
+    repo: ../site-notes
+    include: ["Notes/"]
+"""
 
 
-def _until(condition: Callable[[], bool], what: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
         if condition():
-            return
-        assert proc.poll() is None, f"the daemon exited ({proc.returncode}) before {what}"
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting until {what}")
+            return True
+        time.sleep(0.1)
+    return condition()
 
 
-def _holds(kit: TargetKit, repo: Path, path: str, text: bytes) -> bool:
-    return kit.head(repo) is not None and path in kit.tree(repo) and text in kit.copy(repo, path)
-
-
-def test_the_daemon_publishes_every_target_after_its_quiet_period(kit: TargetKit, tmp_path: Path) -> None:
-    v = kit.vault
-    v.note("essays/Alpha.md", publish="true", tags="[essay]", body="Alpha v1.\n")
-    v.note("essays/Beta.md", publish="true", body="Beta v1.\n")
-    kit.configure(
-        {
-            "versioning": {"timezone": "UTC"},
-            "watch": {"settle": 0.3, "revision_window": 0, "publish_quiet": 0.5, "rescan_interval": 3600},
-            "targets": {
-                "main": {"repo": "../site-a", "folder": "content"},
-                "personal": {"repo": "../site-b", "tags": ["essay"]},
-            },
-        }
-    )
-    a, b = kit.site("site-a"), kit.site("site-b")
-    log = tmp_path / "watch.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vaultsync", "--vault", str(v.root), "watch", "--publish"],
-        cwd=tmp_path,
-        env=vaultsync_env(),
+def _daemon(vault: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "vaultsync", "--vault", str(vault), "watch"],
         stdout=subprocess.DEVNULL,
-        stderr=log.open("a"),
-        text=True,
+        stderr=subprocess.PIPE,
+        env=os.environ.copy(),
         start_new_session=True,
     )
+
+
+def _stop(daemon: subprocess.Popen[bytes]) -> str:
+    daemon.send_signal(signal.SIGTERM)
+    _, err = daemon.communicate(timeout=30)
+    return err.decode()
+
+
+def test_the_daemon_publishes_every_target_and_follows_an_edit_in_each(
+    vault: VaultBuilder, git_env: dict[str, str], git: GitRunner, tmp_path: Path
+) -> None:
+    vault.write(".vaultsync.yaml", CONFIG)
+    vault.note("Notes/a.md", "Links to [[b]].\n", publish="true", tool_x="1")
+    vault.note("Notes/b.md", "B.\n", publish="true")
+    vault.note("Essays/e.md", "Essay.\n", publish="true")
+    vault.note("Private.md", "PRIVATE-CANARY\n", publish="false")
+    main, notes = tmp_path / "site-main", tmp_path / "site-notes"
+    daemon = _daemon(vault.root)
     try:
-        config = load_config(vault=v.root)
-        _until(
-            lambda: read_daemon_status(config, now=datetime.now().astimezone()).get("state") == "running",
-            "the daemon is running",
-            proc,
-        )
-        v.note("essays/Alpha.md", publish="true", tags="[essay]", body="Alpha v2.\n")
-        _until(
-            lambda: (
-                _holds(kit, a, "content/essays/Alpha.md", b"Alpha v2.")
-                and _holds(kit, b, "essays/Alpha.md", b"Alpha v2.")
-            ),
-            "both targets hold the edit",
-            proc,
-        )
-        assert kit.notes(a, "content") == {"essays/Alpha.md", "essays/Beta.md"}
-        assert kit.notes(b) == {"essays/Alpha.md"}
+        assert _wait(lambda: (main / "Notes/a.md").exists() and (notes / "Notes/a.md").exists())
+        assert _wait(lambda: git(main, "status", "--porcelain") == "" and git(notes, "status", "--porcelain") == "")
+        assert (main / "Essays/e.md").exists() and not (notes / "Essays/e.md").exists()
+        assert "[b](b.md)" in (main / "Notes/a.md").read_text() and "tool_x" not in (main / "Notes/a.md").read_text()
+        assert "[[b]]" in (notes / "Notes/a.md").read_text()
+        commits = {site: git(site, "rev-list", "--count", "HEAD") for site in (main, notes)}
+        vault.note("Notes/a.md", "Edited, links to [[b]].\n", publish="true", tool_x="1")
+        for site in (main, notes):
+            assert _wait(lambda site=site: "Edited" in (site / "Notes/a.md").read_text())
+            assert _wait(lambda site=site: git(site, "rev-list", "--count", "HEAD") != commits[site])
+            # The edit's commit holds that note's copy and the manifest, nothing else.
+            changed = git(site, "diff", "--name-only", "HEAD~1", "HEAD").split()
+            assert [c for c in changed if ".vaultsync-manifest" not in c] == ["Notes/a.md"]
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            code = proc.wait(timeout=30)
-        wait_for_group(proc.pid, timeout=30)
-    assert code == 0, log.read_text()
-    assert "error" not in log.read_text(), log.read_text()
+        err = _stop(daemon)
+    assert daemon.returncode == 0, err
+    for site in (main, notes):
+        assert "PRIVATE-CANARY" not in git(site, "log", "-p", "--all")
+
+
+def test_a_target_that_fails_does_not_stop_the_other(
+    vault: VaultBuilder, git_env: dict[str, str], git: GitRunner, tmp_path: Path
+) -> None:
+    vault.write(
+        ".vaultsync.yaml", CONFIG.replace('    include: ["Notes/"]\n', '    include: ["Notes/"]\n    push: true\n')
+    )
+    vault.note("Notes/a.md", "A.\n", publish="true")
+    notes = tmp_path / "site-notes"
+    notes.mkdir()
+    git(notes, "init", "-q", "-b", "main")  # no remote: each of its pushes fails
+    main = tmp_path / "site-main"
+    daemon = _daemon(vault.root)
+    try:
+        assert _wait(lambda: (main / "Notes/a.md").exists() and git(main, "status", "--porcelain") == "")
+        vault.note("Notes/a.md", "Edited.\n", publish="true")
+        assert _wait(lambda: "Edited" in (main / "Notes/a.md").read_text())
+    finally:
+        err = _stop(daemon)
+    assert daemon.returncode == 0, err
+    assert "publish failed" in err
