@@ -64,6 +64,15 @@ def _link_vault(kit: TargetKit) -> None:
     v.note("tooling/Hammer.md", publish="true", slug="hammer", body="A tool.\n")
     v.note("journal/Day.md", publish="true", slug="day", body="A day.\n")
     v.note("private/Secret.md", publish="false", body=f"{CANARY}-links\n")
+    v.note(
+        "essays/Files.md",
+        publish="true",
+        slug="files",
+        body="File [[doc.pdf]].\nImage ![[pic.png]].\n"
+        "Markdown ![a pic](../media/pic.png) and [the doc](../media/doc.pdf).\n",
+    )
+    v.write("media/pic.png", b"\x89PNG pic")
+    v.write("media/doc.pdf", b"%PDF doc")
     routes = {"tooling/": "https://example.org/toolkit/{slug}"}
     kit.configure(
         {
@@ -106,6 +115,7 @@ def test_links_markdown_writes_relative_links_to_the_targets_own_copies(kit: Tar
         "concepts/Network Effects.md",
         "concepts/Deep/Nested Idea.md",
         "essays/Alpha.md",
+        "essays/Files.md",
     }
     copy = kit.copy(site, "content/essays/Alpha.md")
     ne = "../concepts/Network%20Effects.md"
@@ -133,7 +143,14 @@ def test_links_markdown_follows_slug_naming(kit: TargetKit) -> None:
     _link_vault(kit)
     kit.publish_ok()
     site = kit.site("site-b")
-    assert kit.notes(site, "posts") == {"network-effects.md", "nested-idea.md", "alpha.md", "hammer.md", "day.md"}
+    assert kit.notes(site, "posts") == {
+        "network-effects.md",
+        "nested-idea.md",
+        "alpha.md",
+        "hammer.md",
+        "day.md",
+        "files.md",
+    }
     copy = kit.copy(site, "posts/alpha.md")
     for prefix, output in (
         ("Plain ", "network-effects.md"),
@@ -150,6 +167,18 @@ def test_links_markdown_follows_slug_naming(kit: TargetKit) -> None:
     assert _line(copy, "Private ") == "Private a private page."
     _no_wikilinks_outside_code(copy)
     assert dangling_links(kit, site) == []
+
+
+@pytest.mark.parametrize(("site", "copy"), [("site-a", "content/essays/Files.md"), ("site-b", "posts/files.md")])
+def test_links_to_attachments_point_at_the_copied_files(kit: TargetKit, site: str, copy: str) -> None:
+    _link_vault(kit)
+    kit.publish_ok()
+    repo = kit.site(site)
+    links = markdown_links(kit.copy(repo, copy))
+    assert len(links) == 4, links
+    targets = {resolve_in_repo(copy, link.destination) for link in links}
+    assert {kit.copy(repo, path) for path in targets} == {b"\x89PNG pic", b"%PDF doc"}
+    assert dangling_links(kit, repo) == []
 
 
 def test_links_url_writes_site_urls_and_a_matching_route_wins(kit: TargetKit) -> None:
