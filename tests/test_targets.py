@@ -121,6 +121,16 @@ def test_two_targets_may_share_one_repository_in_different_folders(kit: TargetKi
     kit.publish_ok()  # a second run: neither target removes the other's files, nothing to commit
     assert kit.commits(site) == commits
     assert kit.tree(site) == tree
+    # One target of the shared repository at a time: the other's folder is left as it was.
+    kit.vault.note("essays/Alpha.md", publish="true", tags="[Essay]", body="Alpha v2.\n")
+    kit.publish_ok("--target", "main")
+    assert kit.copy(site, "main/essays/Alpha.md").endswith(b"Alpha v2.\n")
+    assert kit.copy(site, "personal/essays/Alpha.md").endswith(b"Body text.\n")
+    assert {p for p in kit.changed_by_last_commit(site) if not is_manifest(p)} == {"main/essays/Alpha.md"}
+    kit.publish_ok()
+    assert kit.copy(site, "personal/essays/Alpha.md").endswith(b"Alpha v2.\n")
+    assert {p for p in kit.changed_by_last_commit(site) if not is_manifest(p)} == {"personal/essays/Alpha.md"}
+    assert kit.notes(site, "main") == MAIN_SET and kit.notes(site, "personal") == PERSONAL_SET
 
 
 def test_the_targets_field_can_be_renamed(kit: TargetKit) -> None:
