@@ -249,6 +249,28 @@ def test_a_crlf_note_with_a_bom_keeps_both_through_the_operations(kit: TargetKit
         assert body_of(copy) == b"A CRLF body.\r\n"
 
 
+def test_set_values_are_yaml_scalars_that_read_back_as_written_in_the_config(kit: TargetKit) -> None:
+    kit.vault.write("notes/Plain.md", PLAIN)
+    values = {"source": "vault", "flag": False, "count": 3, "colon": "a: b", "hash": "x #y", "empty": "", "ver": "1.0"}
+    kit.configure({"targets": {"main": {"repo": "../site-a", "frontmatter": {"set": values}}}})
+    kit.publish_ok()
+    copy = kit.copy(kit.site("site-a"), "notes/Plain.md")
+    read = yaml.safe_load(b"".join(frontmatter_lines(copy)))
+    assert read == {"title": "Plain", "publish": True, "tags": ["essay"], **values}, copy.decode()
+    assert body_of(copy) == body_of(PLAIN)
+
+
+def test_dropping_the_publish_keys_from_copies_makes_no_churn(kit: TargetKit) -> None:
+    kit.vault.note("notes/A.md", publish="true", publish_to="[main]", title="A")
+    kit.configure({"targets": {"main": {"repo": "../site-a", "frontmatter": {"drop": ["publish", "publish_to"]}}}})
+    kit.publish_ok()
+    site = kit.site("site-a")
+    assert frontmatter_lines(kit.copy(site, "notes/A.md")) == [b"title: A\n"]
+    commits = kit.commits(site)
+    kit.publish_ok()
+    assert kit.commits(site) == commits, "a second publish of the same vault made a commit"
+
+
 # -- the command line: --target, --to, the plan per target, status -------------------------------------------
 
 

@@ -4,6 +4,7 @@ every Markdown link of every copy pointing at a file the target's repository hol
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -331,3 +332,16 @@ def test_an_image_embed_becomes_a_markdown_image_of_the_copied_attachment(kit: T
         "photo one.jpg": (kit.vault.root / "media/photo one.jpg").read_bytes(),
     }
     assert dangling_links(kit, site) == []
+
+
+@pytest.mark.parametrize("vault", [_link_vault, _embed_vault])
+def test_shaped_targets_make_no_commit_when_nothing_changed(kit: TargetKit, vault: Callable[[TargetKit], None]) -> None:
+    vault(kit)
+    kit.publish_ok()
+    sites = [kit.site(name) for name in ("site-a", "site-b", "site-c", "site-d") if kit.site(name).exists()]
+    heads = {site: kit.head(site) for site in sites}
+    kit.publish_ok()
+    kit.publish_ok("--dry-run")
+    assert {site: kit.head(site) for site in sites} == heads
+    plans = json.loads(kit.publish_ok("--dry-run", "--json").out)["targets"]
+    assert [plan["empty"] for plan in plans] == [True] * len(sites), plans
