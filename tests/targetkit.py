@@ -202,3 +202,52 @@ def body_of(raw: bytes) -> bytes:
     lines = raw.removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)
     end = next(i for i in range(1, len(lines)) if lines[i].rstrip(b"\r\n") == b"---")
     return b"".join(lines[end + 1 :])
+
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+
+
+def github_anchors(copy: bytes) -> set[str]:
+    """The anchors GitHub gives a rendered copy's headings, computed here independently of vaultsync: lowercase,
+    keep letters, marks, digits, `_`, `-` and spaces, each space a `-`; a repeated anchor gets `-1`, `-2`, ...
+    (ATX headings outside fenced code; YAML frontmatter is not rendered)."""
+    import unicodedata
+
+    text = body_of(copy).decode() if copy.startswith((b"---", b"\xef\xbb\xbf---")) else copy.decode()
+    text = _FENCE.sub(b"", text.encode()).decode()
+    seen: dict[str, int] = {}
+    anchors = set()
+    for line in text.splitlines():
+        match = _ATX.match(line)
+        if not match:
+            continue
+        kept = "".join(
+            ch for ch in match.group(2).lower() if ch in " -_" or unicodedata.category(ch)[0] in "LMN"
+        ).replace(" ", "-")
+        anchor = kept
+        while anchor in seen:
+            seen[kept] += 1
+            anchor = f"{kept}-{seen[kept]}"
+        seen.setdefault(anchor, 0)
+        anchors.add(anchor)
+    return anchors
+
+
+def dangling_anchors(kit: TargetKit, repo: Path) -> list[tuple[str, str]]:
+    """(copy, destination) of every relative Markdown link whose `#anchor` names no heading of the file it
+    points at (GitHub's anchors, `github_anchors`); block references (`#^id`) are not headings and left out."""
+    tree = kit.tree(repo)
+    bad = []
+    for path in sorted(tree):
+        if not path.endswith(".md") or is_manifest(path):
+            continue
+        for link in markdown_links(kit.copy(repo, path)):
+            if is_external(link.destination) or "#" not in link.destination or link.destination.startswith("/"):
+                continue
+            anchor = unquote(link.destination.split("#", 1)[1])
+            target = resolve_in_repo(path, link.destination)
+            if anchor.startswith("^") or target not in tree:
+                continue
+            if anchor not in github_anchors(kit.copy(repo, target)):
+                bad.append((path, link.destination))
+    return bad

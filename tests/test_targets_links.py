@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from conftest import GitRunner
@@ -14,7 +15,9 @@ from targetkit import (
     MdLink,
     TargetKit,
     body_of,
+    dangling_anchors,
     dangling_links,
+    github_anchors,
     is_external,
     markdown_links,
     resolve_in_repo,
@@ -138,6 +141,38 @@ def test_links_markdown_writes_relative_links_to_the_targets_own_copies(kit: Tar
     assert CODE_SPAN in text and FENCE in text
     _no_wikilinks_outside_code(copy)
     assert dangling_links(kit, site) == []
+    assert dangling_anchors(kit, site) == []
+
+
+HEADINGS = (
+    "# Title\n\n## Limits & Retries\n\n## Café Déjà Vu\n\n## Repeat\n\n## Repeat\n\n### Launch 🚀 Now\n\n"
+    "## snake_case and-dash\n"
+)
+
+
+def test_heading_links_use_githubs_anchors_of_the_linked_copy(kit: TargetKit) -> None:
+    kit.vault.note("concepts/Headings.md", publish="true", body=HEADINGS)
+    kit.vault.note(
+        "essays/Linker.md",
+        publish="true",
+        body="[[Headings#Limits & Retries]] [[Headings#Café Déjà Vu]] [[Headings#Repeat]] "
+        "[[Headings#Launch 🚀 Now]] [[Headings#snake_case and-dash]] [[#Own Heading]]\n\n## Own Heading\n",
+    )
+    kit.configure({"targets": {"main": {"repo": "../site-a", "links": "markdown"}}})
+    kit.publish_ok()
+    site = kit.site("site-a")
+    assert github_anchors(kit.copy(site, "concepts/Headings.md")) >= {"limits--retries", "repeat", "repeat-1"}
+    anchors = [link.destination.split("#", 1)[1] for link in markdown_links(kit.copy(site, "essays/Linker.md"))]
+    assert [unquote(a) for a in anchors] == [
+        "limits--retries",
+        "café-déjà-vu",
+        "repeat",
+        "launch--now",
+        "snake_case-and-dash",
+        "own-heading",
+    ]
+    assert dangling_anchors(kit, site) == []
+    assert dangling_links(kit, site) == []
 
 
 def test_links_markdown_follows_slug_naming(kit: TargetKit) -> None:
@@ -168,6 +203,7 @@ def test_links_markdown_follows_slug_naming(kit: TargetKit) -> None:
     assert _line(copy, "Private ") == "Private a private page."
     _no_wikilinks_outside_code(copy)
     assert dangling_links(kit, site) == []
+    assert dangling_anchors(kit, site) == []
 
 
 @pytest.mark.parametrize(("site", "copy"), [("site-a", "content/essays/Files.md"), ("site-b", "posts/files.md")])
