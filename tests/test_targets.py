@@ -133,6 +133,29 @@ def test_two_targets_may_share_one_repository_in_different_folders(kit: TargetKi
     assert kit.notes(site, "main") == MAIN_SET and kit.notes(site, "personal") == PERSONAL_SET
 
 
+def test_a_target_copies_only_the_attachments_of_the_notes_it_carries(kit: TargetKit) -> None:
+    v = kit.vault
+    v.note("essays/Alpha.md", publish="true", body="![[alpha.png]] [[shared.pdf]]\n")
+    v.note("journal/Day.md", publish="true", body="![[day.png]] ![](../media/shared.pdf)\n")
+    v.note("journal/Secret.md", publish="false", body="![[secret.png]]\n")
+    for name in ("alpha.png", "day.png", "shared.pdf", "secret.png", "unused.png"):
+        v.write(f"media/{name}", name.encode())
+    kit.configure(
+        {
+            "targets": {
+                "main": {"repo": "../site-a", "include": ["essays/"]},
+                "personal": {"repo": "../site-b", "include": ["journal/"]},
+            }
+        }
+    )
+    kit.publish_ok()
+    files = {name: {p for p in kit.tree(kit.site(name)) if not is_manifest(p)} for name in ("site-a", "site-b")}
+    assert files == {
+        "site-a": {"essays/Alpha.md", "media/alpha.png", "media/shared.pdf"},
+        "site-b": {"journal/Day.md", "media/day.png", "media/shared.pdf"},
+    }
+
+
 def test_the_targets_field_can_be_renamed(kit: TargetKit) -> None:
     _selection_vault(kit, field="sites")
     kit.vault.note("concepts/Old Field.md", publish="true", tags="[essay]", publish_to="[main]")

@@ -83,6 +83,9 @@ def _privacy_vault(kit: TargetKit) -> None:
     v.note(
         "essays/Public Beta.md", publish="true", tags="[essay]", body="Beta is public. See [[Hidden Essay|hidden]].\n"
     )
+    # Published notes that inline published notes that embed private ones: the recursion keeps the gate too.
+    v.note("essays/Chain.md", publish="true", tags="[essay]", body="Chain.\n\n![[Carrier]]\n\n![[Alpha]] ![[Beta]]\n")
+    v.note("essays/Carrier.md", publish="true", tags="[essay]", body="Carrier.\n\n![[Embedded Secret]]\n")
     kit.configure(
         {
             "targets": {
@@ -125,15 +128,19 @@ def test_no_private_text_or_name_reaches_any_target(kit: TargetKit) -> None:
     _privacy_vault(kit)
     kit.publish_ok()
     sites = [kit.site(name) for name in ("site-a", "site-b", "site-c", "site-d")]
-    assert kit.notes(sites[0], "content") == {"essays/Alpha.md", "essays/Public Beta.md"}
+    public = {"essays/Alpha.md", "essays/Public Beta.md", "essays/Chain.md", "essays/Carrier.md"}
+    assert kit.notes(sites[0], "content") == public
     for site in sites[1:]:
-        assert kit.notes(site) == {"essays/Alpha.md", "essays/Public Beta.md"}, site.name
+        assert kit.notes(site) == public, site.name
     for site in sites:
         leaks = _leaks(kit, site)
         assert not leaks, f"{site.name}: {leaks}"
         copy = kit.copy(site, next(p for p in kit.tree(site) if p.endswith("essays/Alpha.md"))).decode()
         assert "Alpha is public." in copy
         assert "somewhere else" in copy and "a part" in copy  # the links' own text stays, as plain text
+        if site.name != "site-d":  # inlined: the chain holds its embeds' public text, none of their private one
+            chain = kit.copy(site, next(p for p in kit.tree(site) if p.endswith("essays/Chain.md"))).decode()
+            assert "Chain." in chain and "Carrier." in chain and "Alpha is public." in chain, chain
         if site.name != "site-d":
             assert "![[" not in copy and "[[" not in copy, copy
 
