@@ -218,6 +218,26 @@ def test_links_to_attachments_point_at_the_copied_files(kit: TargetKit, site: st
     assert dangling_links(kit, repo) == []
 
 
+def test_a_linkers_copy_follows_what_it_links_to_though_its_own_bytes_never_change(kit: TargetKit) -> None:
+    _link_vault(kit)
+    kit.publish_ok()
+    site = kit.site("site-b")  # slug naming: outputs follow the slug field
+    # The linked note's slug changes: its copy is renamed, and the untouched linker's links follow it.
+    kit.vault.note("concepts/Network Effects.md", publish="true", slug="net-effects", body=NETWORK_EFFECTS)
+    # The private note is published: the untouched linker's plain text becomes a link.
+    kit.vault.note("private/Secret.md", publish="true", slug="secret", body="Now public.\n")
+    kit.publish_ok()
+    assert "posts/net-effects.md" in kit.tree(site) and "posts/network-effects.md" not in kit.tree(site)
+    copy = kit.copy(site, "posts/alpha.md")
+    (plain,) = _links(copy, "Plain ")
+    assert resolve_in_repo("posts/alpha.md", plain.destination) == "posts/net-effects.md"
+    (private,) = _links(copy, "Private ")
+    assert private.text == "a private page"
+    assert resolve_in_repo("posts/alpha.md", private.destination) == "posts/secret.md"
+    assert dangling_links(kit, site) == []
+    assert dangling_anchors(kit, site) == []
+
+
 def test_links_url_writes_site_urls_and_a_matching_route_wins(kit: TargetKit) -> None:
     _link_vault(kit)
     kit.publish_ok()
