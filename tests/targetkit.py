@@ -127,8 +127,11 @@ def is_manifest(path: str) -> bool:
     return MANIFEST_NAME in path.split("/") or path.endswith(".vaultsync-manifest.json")
 
 
-# A Markdown link or image: `[text](destination)` / `![alt](destination)`; destinations in `<…>` may hold spaces.
-_MD_LINK = re.compile(rb"(!?)\[((?:[^\]\\]|\\.)*)\]\(\s*(<[^>\n]*>|[^)\s]*)(?:\s+\"[^\"]*\")?\s*\)")
+# A Markdown link or image: `[text](destination)` / `![alt](destination)`; destinations in `<…>` may hold spaces,
+# bare ones balanced parentheses and backslash escapes (CommonMark).
+_MD_LINK = re.compile(
+    rb"(!?)\[((?:[^\]\\]|\\.)*)\]\(\s*(<[^>\n]*>|(?:[^()\s\\]|\\.|\([^()\s]*\))*)(?:\s+\"[^\"]*\")?\s*\)"
+)
 _FENCE = re.compile(rb"^(```|~~~)[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
 _CODE_SPAN = re.compile(rb"`[^`\n]+`")
 
@@ -148,6 +151,7 @@ def markdown_links(copy: bytes) -> list[MdLink]:
         dest = match.group(3).decode()
         if dest.startswith("<") and dest.endswith(">"):
             dest = dest[1:-1]
+        dest = re.sub(r"\\(.)", r"\1", dest)  # a backslash escape stands for its character
         links.append(MdLink(bool(match.group(1)), match.group(2).decode(), dest))
     return links
 

@@ -238,6 +238,34 @@ def test_a_linkers_copy_follows_what_it_links_to_though_its_own_bytes_never_chan
     assert dangling_anchors(kit, site) == []
 
 
+AWKWARD = ["Why (Not)", "100% Done", "What?", "Ünïcode Naïve", "a+b=c & d", "Semi;colon", "It's <here>"]
+
+
+@pytest.mark.parametrize("style", ["markdown", "url"])
+def test_links_to_notes_with_awkward_names_resolve_to_those_notes(kit: TargetKit, style: str) -> None:
+    for name in AWKWARD:
+        kit.vault.note(f"odd/{name}.md", publish="true", body=f"I am {name}.\n\n## Part (1)\n")
+    kit.vault.note(
+        "essays/Linker.md",
+        publish="true",
+        body="".join(f"- [[{name}]] [[{name}#Part (1)]]\n" for name in AWKWARD),
+    )
+    kit.configure({"targets": {"main": {"repo": "../site-a", "links": style, "url": "/{path}"}}})
+    kit.publish_ok()
+    site = kit.site("site-a")
+    links = markdown_links(kit.copy(site, "essays/Linker.md"))
+    assert len(links) == 2 * len(AWKWARD), links
+    for link, name in zip(links[::2], AWKWARD, strict=True):
+        if style == "markdown":
+            assert resolve_in_repo("essays/Linker.md", link.destination) == f"odd/{name}.md", link
+        else:
+            assert unquote(link.destination) == f"/odd/{name}", link
+            assert not set(link.destination) & set(" ?#()<>;&'"), f"not percent-encoded: {link.destination}"
+    if style == "markdown":
+        assert dangling_links(kit, site) == []
+        assert dangling_anchors(kit, site) == []
+
+
 def test_links_url_writes_site_urls_and_a_matching_route_wins(kit: TargetKit) -> None:
     _link_vault(kit)
     kit.publish_ok()
