@@ -186,6 +186,10 @@ TOOLED = (
     b"  - two\n"
     b"cf_last_run_at: 2025-01-01T10:00:00Z\n"
     b"cf_last_runner: bot\n"
+    b"jina_text: |\n"
+    b"  first line\n"
+    b"  second: line\n"
+    b"# a comment on cf_other, which stays\n"
     b"cf_other: kept\n"
     b"date_modified: '2025-10-10'   # stamped\n"
     b"tags:\n"
@@ -224,6 +228,7 @@ def test_dropped_keys_lose_their_lines_and_every_other_line_stays_byte_identical
     assert frontmatter_lines(copy) == [
         b"title: Tooled\n",
         b"publish: true\n",
+        b"# a comment on cf_other, which stays\n",
         b"cf_other: kept\n",
         b"lastmod: '2025-10-10'   # stamped\n",
         b"tags:\n",
@@ -246,6 +251,7 @@ def test_set_adds_or_overwrites_a_key_and_touches_nothing_else(kit: TargetKit) -
     assert [line for line in tooled if not line.startswith(b"source:")] == [
         b"title: Tooled\n",
         b"publish: true\n",
+        b"# a comment on cf_other, which stays\n",
         b"cf_other: kept\n",
         b"lastmod: '2025-10-10'   # stamped\n",
         b"tags:\n",
