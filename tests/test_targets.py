@@ -347,6 +347,40 @@ def test_to_still_works_without_targets(kit: TargetKit) -> None:
     assert "warning" not in ran.err
 
 
+def test_to_publishes_the_one_target_into_another_repository(kit: TargetKit) -> None:
+    kit.vault.note("essays/Alpha.md", publish="true", jina_x="1", body="See [[Beta]].\n")
+    kit.vault.note("essays/Beta.md", publish="true")
+    kit.configure(
+        {"targets": {"main": {"repo": "../site-a", "links": "markdown", "frontmatter": {"drop": ["jina_*"]}}}}
+    )
+    kit.publish_ok("--to", str(kit.site("elsewhere")))
+    assert kit.head(kit.site("site-a")) is None
+    elsewhere = kit.site("elsewhere")
+    assert kit.notes(elsewhere) == {"essays/Alpha.md", "essays/Beta.md"}
+    assert kit.copy(elsewhere, "essays/Alpha.md") == b"---\npublish: true\n---\nSee [Beta](Beta.md).\n"
+
+
+def test_renamed_keys_keep_their_value_lines_whatever_their_form(kit: TargetKit) -> None:
+    raw = (
+        b"---\npublish: true\nauthors:\n  - Ann\n  - Bo   # the editor\nsummary: >-\n  folded\n  text\nz: 1\n---\nB.\n"
+    )
+    kit.vault.write("essays/Alpha.md", raw)
+    kit.configure(
+        {
+            "targets": {
+                "main": {
+                    "repo": "../site-a",
+                    "frontmatter": {"rename": {"authors": "creators", "summary": "description"}},
+                }
+            }
+        }
+    )
+    kit.publish_ok()
+    assert kit.copy(kit.site("site-a"), "essays/Alpha.md") == raw.replace(b"authors:", b"creators:").replace(
+        b"summary:", b"description:"
+    )
+
+
 def test_dry_run_json_shows_a_plan_per_target_and_changes_nothing(kit: TargetKit) -> None:
     a, b = _two_targets(kit)
     kit.vault.note("journal/Main Only.md", publish="true", publish_to="[main]")
