@@ -364,6 +364,38 @@ def test_embeds_inline_a_whole_note_a_section_and_a_block(kit: TargetKit) -> Non
     assert dangling_links(kit, site) == []
 
 
+SECTIONS = (
+    "Top text.\n\n## A\n\nA text.\n\n### A.1\n\nA1 text.\n\n## B\n\nB text.\n\n"
+    "- item one\n- item two ^li\n- item three\n\n> a quote\n\n^quoted\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("embed", "has", "lacks"),
+    [
+        ("#A", ["A text.", "A1 text."], ["Top text.", "B text."]),
+        ("#A.1", ["A1 text."], ["Top text.", "A text.", "B text."]),
+        ("#B", ["B text.", "item one"], ["A text.", "A1 text."]),
+        ("#^li", ["item two"], ["item one", "item three", "B text."]),
+        ("#^quoted", ["a quote"], ["item three", "B text."]),
+    ],
+)
+def test_a_section_embed_is_its_heading_down_to_the_next_of_its_level_and_a_block_is_that_block(
+    kit: TargetKit, embed: str, has: list[str], lacks: list[str]
+) -> None:
+    kit.vault.note("concepts/Sections.md", publish="true", body=SECTIONS)
+    kit.vault.note("essays/Embedder.md", publish="true", body=f"Before.\n\n![[Sections{embed}]]\n\nAfter.\n")
+    kit.configure({"targets": {"main": {"repo": "../site-a", "embeds": "inline"}}})
+    kit.publish_ok()
+    copy = body_of(kit.copy(kit.site("site-a"), "essays/Embedder.md")).decode()
+    assert copy.startswith("Before.") and copy.rstrip().endswith("After."), copy
+    for text in has:
+        assert text in copy, (text, copy)
+    for text in lacks:
+        assert text not in copy, (text, copy)
+    assert "![[" not in copy
+
+
 def test_an_inlined_notes_images_point_from_the_embedding_copy(kit: TargetKit) -> None:
     _embed_vault(kit)
     kit.publish_ok()
