@@ -468,6 +468,39 @@ def test_each_target_pushes_to_its_own_remote_when_it_says_so(kit: TargetKit, ba
     assert kit.git(origin_b, "rev-parse", "main").strip() == kit.head(b)
 
 
+# Trees vaultsync wrote for the vault below, per `publish:` config, with the code of before targets.
+LEGACY_TREES = {
+    "plain": "d50b990c67a1ea0464490e420b1ce6b179fa759e",
+    "unlink-slug": "c4a975404255609b3e15a5c87ef0b4d00f4b8a88",
+}
+LEGACY_CONFIGS: dict[str, dict[str, Any]] = {
+    "plain": {"repo": "../site"},
+    "unlink-slug": {"repo": "../site", "folder": "posts", "naming": "slug", "unlink_private": True},
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEGACY_CONFIGS))
+def test_todays_publish_options_write_the_bytes_they_wrote_before_targets(kit: TargetKit, name: str) -> None:
+    v = kit.vault
+    v.note(
+        "essays/Alpha.md",
+        publish="true",
+        slug="alpha",
+        body="See [[Beta]], [[Beta#Part|part]], [[Private]], [[Private|alias]], [[Nowhere]] and ![[Beta]].\n"
+        "%% a comment [[Private]] %%\n![[pic.png]] ![](../media/pic.png) `[[Beta]]`\n\n## Part\n\nText. ^blk\n",
+    )
+    v.note("essays/Beta.md", publish="true", slug="beta", body="Beta.\n\n## Part\n\n![[Alpha#^blk]]\n")
+    v.note("essays/Private.md", publish="false", body="Private.\n")
+    v.write("media/pic.png", b"\x89PNG fake")
+    kit.configure({"publish": LEGACY_CONFIGS[name]})
+    kit.publish_ok()
+    site = kit.site("site")
+    assert kit.git(site, "rev-parse", "HEAD^{tree}").strip() == LEGACY_TREES[name]
+    commits = kit.commits(site)
+    kit.publish_ok()
+    assert kit.commits(site) == commits
+
+
 # -- incremental -------------------------------------------------------------------------------------------
 
 
