@@ -123,3 +123,76 @@ def test_to_with_several_targets_needs_one_chosen(kit: TargetKit) -> None:
     assert ran.code == 1 and "--target NAME" in ran.err and not kit.site("elsewhere").exists()
     ran = kit.publish_ok("--target", "docs", "--to", str(kit.site("elsewhere")))
     assert (kit.site("elsewhere") / "N.md").exists() and not kit.site("docs").exists()
+
+
+def test_without_targets_a_publish_to_key_is_not_read(kit: TargetKit) -> None:
+    kit.configure({"publish": {"repo": "../site"}})
+    kit.vault.note("N.md", publish="true", publish_to="[somewhere]")  # a key the vault used for something else
+    ran = kit.publish_ok()
+    assert (kit.site("site") / "N.md").exists() and "unknown-target" not in ran.err
+
+
+def test_an_inlined_note_whose_publish_to_names_other_targets_is_removed(kit: TargetKit) -> None:
+    kit.configure({"targets": {"a": {"repo": "../a", "embeds": "inline"}, "b": {"repo": "../b", "embeds": "inline"}}})
+    kit.vault.note("Host.md", "before\n\n![[Only B]]\n\nafter\n", publish="true")
+    kit.vault.note("Only B.md", "ONLY-FOR-B\n", publish="true", publish_to="[b]")
+    kit.publish_ok()
+    assert "ONLY-FOR-B" not in (kit.site("a") / "Host.md").read_text()
+    assert "ONLY-FOR-B" in (kit.site("b") / "Host.md").read_text()
+    assert not (kit.site("a") / "Only B.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("targets", "words"),
+    [
+        ({"a": {"repo": "../r"}, "b": {"repo": "../r", "folder": "blog"}}, "folders inside one another"),
+        ({"a": {"repo": "../r", "folder": "x"}, "b": {"repo": "../r", "folder": "x/y"}}, "folders inside one another"),
+        ({"a": {"repo": "../r", "comments": "keep"}}, "`targets.a.comments` differs"),
+    ],
+)
+def test_targets_that_would_write_over_each_other_or_read_notes_otherwise_are_refused(
+    tmp_path: Path, targets: object, words: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"targets": targets}, vault=tmp_path)
+    assert words in str(caught.value) and caught.value.hint
+
+
+def test_folders_side_by_side_in_one_repository_are_fine(tmp_path: Path) -> None:
+    config = parse_config(
+        {"targets": {"a": {"repo": "../r", "folder": "x"}, "b": {"repo": "../r", "folder": "xy"}}}, vault=tmp_path
+    )
+    assert config.target_names() == ("a", "b")
+
+
+def test_one_target_never_makes_another_forget_its_caches(kit: TargetKit) -> None:
+    from vaultsync.config import load_config
+    from vaultsync.publishing.plan import plan_publish
+    from vaultsync.store.state import State
+
+    kit.configure({"targets": {"a": {"repo": "../a", "links": "markdown"}, "b": {"repo": "../b", "include": ["one/"]}}})
+    kit.vault.note("one/N.md", "![[pic.png]] [[M]]\n", publish="true")
+    kit.vault.note("two/M.md", "![[other.png]]\n", publish="true")
+    kit.vault.write("pic.png", b"\x89PNG one")
+    kit.vault.write("other.png", b"\x89PNG two")
+    kit.publish_ok()
+    config = load_config(vault=kit.vault.root)
+    with State.open(config) as state:
+        for name in ("a", "b", "a", "b"):  # alternating: each finds what it knew
+            plan = plan_publish(config.for_target(name), state=state)
+            assert plan.attachments_hashed == 0 and plan.notes_read == 0, name
+
+
+def test_a_link_the_catalog_does_not_list_is_followed_every_run(kit: TargetKit) -> None:
+    """The shaper reads Markdown the link extractor misses (the second titled link on a line): such a copy is
+    never cached, so a note turning private is made text at the next publish, not at the next edit."""
+    kit.configure({"targets": {"a": {"repo": "../a", "links": "markdown"}}})
+    kit.vault.note("Host.md", '[x](Pub.md "t") and [y](Secret.md "u")\n', publish="true")
+    kit.vault.note("Pub.md", "pub\n", publish="true")
+    kit.vault.note("Secret.md", "secret\n", publish="true")
+    kit.publish_ok()
+    assert "Secret.md" in (kit.site("a") / "Host.md").read_text()
+    kit.vault.note("Secret.md", "secret\n", publish="false")
+    kit.publish_ok()
+    copy = (kit.site("a") / "Host.md").read_text()
+    assert "Secret" not in copy.replace("[y]", "") and "y" in copy

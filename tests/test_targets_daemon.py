@@ -103,3 +103,4 @@ def test_a_target_that_fails_does_not_stop_the_other(
         err = _stop(daemon)
     assert daemon.returncode == 0, err
     assert "publish failed" in err
+    assert "main: updated Notes/a.md" in err  # what the other target did is logged, not hidden by the failure

@@ -32,11 +32,7 @@ def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, 
         catalog = load_catalog(config, scan, state)
         plan = plan_vault_stamps(config, state, now=now, catalog=catalog)
         report = check_catalog(config, scan, catalog)
-        targets = [
-            # The catalog's facts depend on the comments setting: a target that strips otherwise describes anew.
-            _target_status(t, state, scan, catalog if t.publish.comments == config.publish.comments else None)
-            for t in map(config.for_target, config.target_names())
-        ]
+        targets = [_target_status(t, state, scan, catalog) for t in map(config.for_target, config.target_names())]
         initialized = state.initialized
     return {
         "vault": str(config.vault),
@@ -56,7 +52,7 @@ def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, 
     }
 
 
-def _target_status(config: Config, state: State, scan: VaultScan, catalog: Catalog | None) -> dict[str, Any]:
+def _target_status(config: Config, state: State, scan: VaultScan, catalog: Catalog) -> dict[str, Any]:
     """One target's publish plan in brief (`config` is set to that target)."""
     from vaultsync.publishing.memo import recall
     from vaultsync.publishing.plan import plan_publish

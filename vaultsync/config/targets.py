@@ -86,17 +86,33 @@ def check_targets(config: Config, where: str) -> None:
                     why=f"the new key must be non-empty text without spaces around it, got {new!r}",
                     hint="name the key the site reads, e.g. `lastmod`",
                 )
+        if config.targets and publish.comments != config.publish.comments:
+            # One reading of the notes serves every target (the scan cache keys on it, and so do their links).
+            raise ConfigError(
+                f"`{key}.comments` differs from `publish.comments`",
+                where=where,
+                why="whether Obsidian comments are stripped is one setting for the whole vault",
+                hint=f"remove `{key}.comments` and set `publish.comments` for every target",
+            )
         repo = target.publish_repo
         if repo is None:
             continue
-        other = seen.setdefault((repo, folder), name)
-        if other != name:
-            raise ConfigError(
-                f"targets `{other}` and `{name}` publish into one folder",
-                where=where,
-                why=f"both write {repo}" + (f", folder `{folder}`" if folder else ""),
-                hint="give each target its own repository, or its own `folder` in a shared one",
-            )
+        for (seen_repo, seen_folder), other in seen.items():
+            if seen_repo == repo and _nested(seen_folder, folder):
+                same = "one folder" if seen_folder == folder else "folders inside one another"
+                raise ConfigError(
+                    f"targets `{other}` and `{name}` publish into {same}",
+                    where=where,
+                    why=f"both write {repo}" + (f", folders `{seen_folder or '/'}` and `{folder or '/'}`"),
+                    hint="give each target its own repository, or folders side by side in a shared one "
+                    "(e.g. `site-a` and `site-b`, not `` and `blog`)",
+                )
+        seen[(repo, folder)] = name
+
+
+def _nested(a: str, b: str) -> bool:
+    """Whether one repository folder is the other or lies inside it ("" is the repository's root)."""
+    return a == b or not a or not b or b.startswith(a + "/") or a.startswith(b + "/")
 
 
 def _check_template(key: str, template: str, where: str) -> None:

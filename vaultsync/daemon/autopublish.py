@@ -28,6 +28,15 @@ class Published:
     problems: tuple[Problem, ...] = ()
 
 
+class PartialPublish(Exception):
+    """Some targets failed (the first one's error is `error`); `published` is what the others did, for the log."""
+
+    def __init__(self, published: Published, error: Exception) -> None:
+        super().__init__(str(error))
+        self.published = published
+        self.error = error
+
+
 Changes = frozenset[str] | None  # vault paths changed since the last publish; None: not known
 Publisher = Callable[[Config, State, Changes], Published]
 
@@ -67,9 +76,10 @@ class VaultPublisher:
             problems += (*plan.warnings, *plan.errors, *result.problems)
         for gone in set(self.sessions) - set(names):  # a target removed from the config by a reload
             del self.sessions[gone]
+        published = Published(tuple(actions), tuple(problems))
         if failed is not None:
-            raise failed
-        return Published(tuple(actions), tuple(problems))
+            raise failed if not (actions or problems) else PartialPublish(published, failed)
+        return published
 
 
 class AutoPublish:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from vaultsync.daemon.autopublish import PartialPublish, Published
 from vaultsync.daemon.pause import GitPause
 from vaultsync.errors import VaultsyncError
 
@@ -23,10 +24,16 @@ class Publishing(GitPause):
             try:
                 published = self.autopublish.run(self.config, self.state)
             except Exception as exc:  # one failed publish (a rejected push, a busy repo) never stops the daemon
+                if isinstance(exc, PartialPublish):  # the other targets published: say what they did first
+                    self._report_published(exc.published)
+                    exc = exc.error
                 message = str(exc) if isinstance(exc, VaultsyncError) else f"{type(exc).__name__}: {exc}"
                 log.warning("publish failed: %s; retrying later", message)
                 self.report.error(f"publish failed: {message}")
                 return
+        self._report_published(published)
+
+    def _report_published(self, published: Published) -> None:
         self.stats.publishes += 1
         for line in published.actions:
             self.report.act(line)

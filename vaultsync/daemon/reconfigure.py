@@ -88,7 +88,7 @@ class Reconfigure(Recovery, Stamping):
         if watch.journal_keep != old.watch.journal_keep:
             self.journal = Journal.for_vault(new)
         self.autopublish.quiet = watch.publish_quiet
-        if publish != self.publish or any(key.startswith("publish.") for key in applied):
+        if publish != self.publish or any(key.startswith("publish.") or key == "targets" for key in applied):
             self.publish = self.autopublish.enabled = publish
             self.autopublish.changed(None)  # the new settings may publish other files, elsewhere: look at all
         observer = ("ignore", "watch.polling") + (("watch.settle",) if watch.polling else ())

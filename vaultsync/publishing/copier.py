@@ -16,14 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from vaultsync._version import __version__
 from vaultsync.config import Config, FrontmatterShape
 from vaultsync.errors import COPY_REFUSED, UNREADABLE, NoteError, Problem
 from vaultsync.publishing.copies import published_bytes, strips_comments
 from vaultsync.publishing.outputs import VaultResolver, attachment_output
+from vaultsync.publishing.selection import goes_to
 from vaultsync.store.catalog import NoteInfo
-from vaultsync.store.state import State
+from vaultsync.store.state import State, target_key
 from vaultsync.text import comments
-from vaultsync.text.frontmatter import BOM, Block, find_block
+from vaultsync.text.frontmatter import body_start
 from vaultsync.text.frontmatter_ops import FrontmatterOps, apply_ops
 from vaultsync.text.slugs import heading_slug
 from vaultsync.vault.links import LinkIndex, resolve_link
@@ -41,6 +43,9 @@ class PlannedCopy:
     sha256: str
     embedded: tuple[str, ...] = ()
     unresolved: tuple[tuple[str, str, str], ...] = ()  # (note holding it, target as written, why)
+    # Links the catalog does not list (the shaper reads Markdown the link extractor misses): their attachments
+    # come along, and such a copy is never cached (its key could not see where those links lead).
+    unlisted: tuple[str | None, ...] = ()
 
 
 @dataclass
@@ -63,11 +68,13 @@ class Copier:
     _index: LinkIndex | None = field(default=None, init=False)
     _bodies: dict[str, bytes | None] = field(default_factory=dict, init=False)
     _by_note: dict[str, dict[str, str | None]] = field(default_factory=dict, init=False)
+    _unlisted: dict[tuple[str, str], str | None] = field(default_factory=dict, init=False)
+    _used: list[str | None] = field(default_factory=list, init=False)  # unlisted links of the copy being shaped
 
     def __post_init__(self) -> None:
         self._files = VaultResolver(self.config.vault)
         self._options = repr(
-            (_FORMAT, self.config.publish, self.config.fields, self.folder, self.scan.attachment_folder)
+            (_FORMAT, __version__, self.config.publish, self.config.fields, self.folder, self.scan.attachment_folder)
         )
 
     # -- the plan: sha256 of every copy, read only when its inputs changed --------------------------------------
@@ -97,7 +104,8 @@ class Copier:
                 problems.append(Problem(path, COPY_REFUSED, f"{exc}; not published", hint=exc.hint))
                 continue
             planned[path] = copy
-            fresh[path] = [self._key(path, copy.embedded), copy.sha256, list(copy.embedded), list(copy.unresolved)]
+            if not copy.unlisted:
+                fresh[path] = [self._key(path, copy.embedded), copy.sha256, list(copy.embedded), list(copy.unresolved)]
             del data
         if state is not None and fresh != cache:
             with state.transaction():
@@ -135,10 +143,10 @@ class Copier:
 
     def _shape(self, path: str, raw: bytes) -> tuple[bytes, PlannedCopy]:
         publish = self.config.publish
-        block = find_block(raw)
-        start = block.body_start if isinstance(block, Block) else len(BOM) if raw.startswith(BOM) else 0
+        start = body_start(raw)
         embedded: tuple[str, ...] = ()
         unresolved: tuple[tuple[str, str, str], ...] = ()
+        self._used = []
         if not uses_shaper(self.config):
             unlink = tuple(
                 t for t, d in self.links.get(path, ()) if d is None or (d in self.scan.notes and d not in self.outputs)
@@ -168,18 +176,21 @@ class Copier:
             embedded = tuple(sorted(shaped.embedded))
             unresolved = tuple((u.source, u.target, u.why) for u in shaped.unresolved)
         data = apply_ops(data, frontmatter_ops(publish.frontmatter), path=path)
-        return data, PlannedCopy(hashlib.sha256(data).hexdigest(), embedded, unresolved)
+        copy = PlannedCopy(hashlib.sha256(data).hexdigest(), embedded, unresolved, tuple(self._used))
+        return data, copy
 
     def _resolve(self, source: str, target: str) -> str | None:
-        by_target = self._by_note.get(source)
-        if by_target is None:
-            by_target = self._by_note[source] = dict(self.links.get(source, ()))
-        if target in by_target:
-            return by_target[target]
-        self._index = self._index or LinkIndex.from_scan(self.scan)
-        found = resolve_link(target, source, self._index, attachment_folder=self.scan.attachment_folder)
-        by_target[target] = found
-        return found
+        listed = self._by_note.get(source)
+        if listed is None:
+            listed = self._by_note[source] = dict(self.links.get(source, ()))
+        if target in listed:
+            return listed[target]
+        if (source, target) not in self._unlisted:
+            self._index = self._index or LinkIndex.from_scan(self.scan)
+            found = resolve_link(target, source, self._index, attachment_folder=self.scan.attachment_folder)
+            self._unlisted[(source, target)] = found
+        self._used.append(self._unlisted[(source, target)])
+        return self._unlisted[(source, target)]
 
     def _href(self, copy_of: str, dest: str) -> str | None:
         """What a link in `copy_of`'s copy to vault file `dest` says: None when this target has no place for it."""
@@ -206,15 +217,16 @@ class Copier:
 
     def _body_of(self, path: str) -> bytes | None:
         """A public note's body as published (frontmatter cut, comments stripped), if it is still the bytes
-        the catalog describes: an embed never inlines text whose flag was not read."""
+        the catalog describes (an embed never inlines text whose flag was not read), and if the note may go
+        to this target (its own `publish_to`)."""
         if path not in self._bodies:
-            raw = self._read(path) if path in self.public else None
+            info = self.infos.get(path)
+            allowed = path in self.public and info is not None and goes_to(info, self.config.target)
+            raw = self._read(path) if allowed else None
             if raw is None:
                 self._bodies[path] = None
             else:
-                block = find_block(raw)
-                start = block.body_start if isinstance(block, Block) else len(BOM) if raw.startswith(BOM) else 0
-                body = raw[start:]
+                body = raw[body_start(raw) :]
                 self._bodies[path] = comments.strip_comments(body) if strips_comments(self.config) else body
         return self._bodies[path]
 
@@ -273,7 +285,7 @@ def _no_anchor(_: str) -> str:
 
 
 def _cache_key(target: str) -> str:
-    return f"{_CACHE}/{target}"
+    return target_key(_CACHE, target)
 
 
 def _load(state: State | None, target: str) -> dict[str, list[Any]]:

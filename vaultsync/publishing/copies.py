@@ -5,7 +5,7 @@ from __future__ import annotations
 from vaultsync.config import Config
 from vaultsync.text import comments
 from vaultsync.text.comments import MARKER
-from vaultsync.text.frontmatter import BOM, Block, find_block
+from vaultsync.text.frontmatter import body_start
 from vaultsync.vault.links import unlink_targets
 from vaultsync.vault.note import Note
 
@@ -20,9 +20,7 @@ def published_bytes(note: Note, unlink: tuple[str, ...], *, strip_comments: bool
     unpublished notes turned into text when asked. The frontmatter is never changed."""
     if not unlink and (not strip_comments or MARKER not in note.raw):
         return note.raw
-    # Only where the body starts is needed: find the fences (µs), not a YAML parse of the block.
-    block = find_block(note.raw)
-    start = block.body_start if isinstance(block, Block) else len(BOM) if note.raw.startswith(BOM) else 0
+    start = body_start(note.raw)  # only where the body starts is needed, not a YAML parse of the block
     body = note.raw[start:]
     if strip_comments:
         body = comments.strip_comments(body)

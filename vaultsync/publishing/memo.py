@@ -18,12 +18,12 @@ import posixpath
 from pathlib import Path
 
 from vaultsync._version import __version__
-from vaultsync.config import DEFAULT_TARGET, Config
+from vaultsync.config import Config
 from vaultsync.errors import Problem
 from vaultsync.git.repo import head_commit
 from vaultsync.publishing.actions import PublishPlan
 from vaultsync.publishing.manifest import manifest_dir, manifest_files
-from vaultsync.store.state import State
+from vaultsync.store.state import State, target_key
 from vaultsync.vault.scan import VaultScan
 
 _MEMO = "publish.empty_plan"
@@ -31,7 +31,7 @@ _MEMO = "publish.empty_plan"
 
 def _memo_key(config: Config) -> str:
     # One record per target: two targets recalling one record would each find the other's and never hit.
-    return _MEMO if config.target == DEFAULT_TARGET else f"{_MEMO}/{config.target}"
+    return target_key(_MEMO, config.target)
 
 
 def recall(config: Config, state: State, scan: VaultScan) -> PublishPlan | None:

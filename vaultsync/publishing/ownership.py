@@ -21,21 +21,25 @@ from vaultsync.config import DEFAULT_TARGET
 from vaultsync.git.objects import last_commit_of, read_objects, staged_paths, worktree_matches_head
 from vaultsync.publishing.manifest import ManifestEntry
 from vaultsync.publishing.outputs import sha_file
-from vaultsync.store.state import State
+from vaultsync.store.state import State, target_key
 
 _BLOB_CACHE = "publish.blob_sha256"  # git blob id -> sha256 of its bytes (a fact: blob ids name contents)
 _FOLDERS = "publish.folders"  # publication repo -> the folders this vault's publications are in
 
 
 def head_differences(
-    repo: Path, tree: Mapping[str, str], entries: Mapping[str, ManifestEntry], state: State | None
+    repo: Path,
+    tree: Mapping[str, str],
+    entries: Mapping[str, ManifestEntry],
+    state: State | None,
+    target: str = DEFAULT_TARGET,
 ) -> dict[str, str | None]:
     """The entries whose bytes at HEAD are not the ones vaultsync wrote: path -> sha256 of HEAD's bytes (None:
     HEAD has no such file). `tree` is HEAD's path -> blob id."""
     cache: dict[str, str] = {}
     if state is not None:
         try:
-            loaded = json.loads(state.get_meta(_BLOB_CACHE) or "{}")
+            loaded = json.loads(state.get_meta(target_key(_BLOB_CACHE, target)) or "{}")
         except ValueError:
             loaded = {}
         cache = loaded if isinstance(loaded, dict) else {}
@@ -56,7 +60,7 @@ def head_differences(
             differ[path] = sha
     if state is not None and fresh != cache:
         with state.transaction():
-            state.set_meta(_BLOB_CACHE, json.dumps(fresh))
+            state.set_meta(target_key(_BLOB_CACHE, target), json.dumps(fresh))
     return differ
 
 

@@ -122,7 +122,7 @@ def plan_publish(
             continue
         public.add(path)
         named = info.targets
-        if named and not set(named) & set(config.target_names()):
+        if config.targets and named and not set(named) & set(config.target_names()):
             warnings.append(
                 Problem(
                     path,
@@ -132,7 +132,7 @@ def plan_publish(
                     key=config.fields.targets,
                 )
             )
-        if not carries(config.publish, config.target, path, info):
+        if not carries(config.publish, config.target, path, info, own_lists=bool(config.targets)):
             continue  # public, but not on this target's site
         carried.add(path)
         out = note_output(path, info.slug, config, folder)
@@ -149,7 +149,7 @@ def plan_publish(
     shaped = shapes_copies(config)
     # A shaped copy may inline any public note, so the links of every public note are needed (cached per note).
     linking = public if shaped else outputs
-    links = resolved_links(scan, {p: catalog.infos[p] for p in sorted(linking)}, state)
+    links = resolved_links(scan, {p: catalog.infos[p] for p in sorted(linking)}, state, config.target)
     for path in outputs:
         for target, dest in links.get(path, ()):
             if dest is not None and dest not in scan.notes:
@@ -180,12 +180,12 @@ def plan_publish(
         errors += refused
         keep.update(p.path for p in refused)
         for path, copy in copies.items():
-            warnings += _unresolved(path, copy)
-            for inlined in copy.embedded:  # what an inlined note shows comes along
-                for _, dest in links.get(inlined, ()):
-                    if dest is not None and dest not in scan.notes and dest in scan.attachments:
-                        attachments.setdefault(dest, path)
-                        users[dest].add(path)
+            warnings += _unresolved(path, copy, {target for target, _ in links.get(path, ())})
+            used = [dest for inlined in copy.embedded for _, dest in links.get(inlined, ())]  # what they show
+            for dest in (*used, *copy.unlisted):
+                if dest is not None and dest not in scan.notes and dest in scan.attachments:
+                    attachments.setdefault(dest, path)
+                    users[dest].add(path)
     hashes, problems, hashed = attachment_hashes(config, scan, sorted(attachments), state)
     warnings += problems
     keep.update(p.path for p in problems)  # an unreadable attachment keeps its last published copy
@@ -234,7 +234,7 @@ def plan_publish(
     owned = {**{p: e for o in old for p, e in o.manifest.files.items()}, **on_disk.files, **previous.files}
     old_paths = {p for o in old for p in o.manifest.files}
     committed = {**{p: e for o in old for p, e in o.manifest.files.items()}, **previous.files}
-    head_diff = head_differences(repo, tree, committed, state) if head is not None else {}
+    head_diff = head_differences(repo, tree, committed, state, config.target) if head is not None else {}
     plan = _classify(
         PublishPlan(
             repo,
@@ -274,15 +274,17 @@ def plan_publish(
     return guard_rollbacks(plan, versions, mine, users)
 
 
-def _unresolved(path: str, copy: PlannedCopy) -> list[Problem]:
-    """Report lines for what did not resolve in a shaped copy: embeds, and links inside the notes it inlines
-    (its own links were reported already)."""
+def _unresolved(path: str, copy: PlannedCopy, listed: set[str]) -> list[Problem]:
+    """Report lines for what did not resolve in a shaped copy: embeds, links inside the notes it inlines, and
+    its own links the catalog does not list (the ones it lists were reported already)."""
     found = []
     for source, target, why in copy.unresolved:
+        kind = {"private": LINK_TO_PRIVATE, "missing": LINK_TO_MISSING}.get(why, LINK_NOT_IN_TARGET)
         if why in ("cycle", "missing heading", "missing block"):
             found.append(Problem(path, EMBED_UNRESOLVED, f"embeds `{target}`: {why}; left out of the copy"))
+        elif source == path and target not in listed:
+            found.append(Problem(path, kind, f"links to `{target}`, which is {why}; made text"))
         elif source != path:
-            kind = {"private": LINK_TO_PRIVATE, "missing": LINK_TO_MISSING}.get(why, LINK_NOT_IN_TARGET)
             found.append(Problem(path, kind, f"inlines `{source}`, whose link to `{target}` is {why}; made text"))
     return found
 

@@ -10,11 +10,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from vaultsync._version import __version__
-from vaultsync.config import Config
+from vaultsync.config import DEFAULT_TARGET, Config
 from vaultsync.errors import UNREADABLE, Problem
 from vaultsync.publishing.outputs import VaultResolver, sha_file
 from vaultsync.store.catalog import NoteInfo
-from vaultsync.store.state import State
+from vaultsync.store.state import State, target_key
 from vaultsync.vault.links import LinkIndex, resolve_link
 from vaultsync.vault.scan import VaultScan, is_note_path
 
@@ -29,7 +29,8 @@ def attachment_hashes(
     config: Config, scan: VaultScan, paths: Iterable[str], state: State | None
 ) -> tuple[dict[str, str], list[Problem], int]:
     """sha256 of each attachment, through a stat-keyed cache in the state: unchanged files are not read."""
-    cache: dict[str, list[Any]] = json.loads(state.get_meta(_ATTACHMENT_CACHE) or "{}") if state else {}
+    record = target_key(_ATTACHMENT_CACHE, config.target)
+    cache: dict[str, list[Any]] = json.loads(state.get_meta(record) or "{}") if state else {}
     fresh: dict[str, list[Any]] = {}
     hashes: dict[str, str] = {}
     problems: list[Problem] = []
@@ -56,7 +57,7 @@ def attachment_hashes(
         hashes[path], fresh[path] = sha, [*key, sha]
     if state is not None and fresh != cache:
         with state.transaction():
-            state.set_meta(_ATTACHMENT_CACHE, json.dumps(fresh, ensure_ascii=False))
+            state.set_meta(record, json.dumps(fresh, ensure_ascii=False))
     return hashes, problems, hashed
 
 
@@ -68,7 +69,7 @@ def names_key(scan: VaultScan) -> str:
 
 
 def resolved_links(
-    scan: VaultScan, infos: Mapping[str, NoteInfo], state: State | None
+    scan: VaultScan, infos: Mapping[str, NoteInfo], state: State | None, target: str = DEFAULT_TARGET
 ) -> dict[str, list[tuple[str, str | None]]]:
     """Each note's links with the vault path each leads to (None: nothing), in the note's order.
 
@@ -80,7 +81,7 @@ def resolved_links(
     stored: dict[str, Any] = {}
     if state is not None:
         with contextlib.suppress(ValueError):
-            stored = json.loads(state.get_meta(_LINK_CACHE) or "{}")
+            stored = json.loads(state.get_meta(target_key(_LINK_CACHE, target)) or "{}")
     cache: dict[str, list[Any]] = {}
     if isinstance(stored, dict) and stored.get("key") == key and isinstance(stored.get("notes"), dict):
         cache = stored["notes"]
@@ -99,5 +100,5 @@ def resolved_links(
         fresh[path] = [links, dests]
     if state is not None and fresh != cache:
         with state.transaction():
-            state.set_meta(_LINK_CACHE, json.dumps({"key": key, "notes": fresh}))
+            state.set_meta(target_key(_LINK_CACHE, target), json.dumps({"key": key, "notes": fresh}))
     return resolved

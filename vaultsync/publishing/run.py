@@ -126,17 +126,22 @@ def publish_targets(
     runs: list[PublishRun] = []
     with State.open(config) as state, vault_lock(config):
         scan = scan_config_vault(config)
-        catalog = load_catalog(configs[0], scan, state)
+        catalogs: list[Catalog] = []
+
+        def catalog() -> Catalog:  # described once, and only if some target's memo misses (every target reads
+            # the notes alike: `comments` is one setting for the vault)
+            if not catalogs:
+                catalogs.append(load_catalog(config, scan, state))
+            return catalogs[0]
+
         for one in configs:
-            # Catalog facts depend on the comments setting: a target that strips otherwise describes anew.
-            same = one.publish.comments == configs[0].publish.comments
             try:
                 runs.append(
                     _publish_one(
                         one,
                         state,
                         scan,
-                        catalog if same else None,
+                        catalog,
                         init=init,
                         dry_run=dry_run,
                         push=push,
@@ -172,7 +177,7 @@ def _publish_one(
     config: Config,
     state: State,
     scan: VaultScan,
-    catalog: Catalog | None,
+    catalog: Callable[[], Catalog],
     *,
     init: bool,
     dry_run: bool,
@@ -189,7 +194,7 @@ def _publish_one(
     # Nothing changed since the last run found nothing to do: that plan again, at the cost of the scan.
     # (`force` plans afresh: the recalled plan left refused files alone.)
     plan = (None if force else recall(config, state, scan)) or plan_publish(
-        config, state=state, scan=scan, catalog=catalog, force=force
+        config, state=state, scan=scan, catalog=catalog(), force=force
     )
     remember(config, state, scan, plan)
     if dry_run:
@@ -198,7 +203,7 @@ def _publish_one(
     plans = iter([plan])  # the first attempt applies the plan above; a retry plans on the remote's tip
 
     def plan_once() -> PublishPlan:
-        return next(plans, None) or plan_publish(config, state=state, scan=scan, force=force)
+        return next(plans, None) or plan_publish(config, state=state, scan=scan, catalog=catalog(), force=force)
 
     def apply_once(planned: PublishPlan) -> PublishResult:
         return apply_publish(config, planned, message=message, push=push, progress=progress, state=state, init=init)

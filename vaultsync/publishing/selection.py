@@ -9,12 +9,14 @@ from vaultsync.store.catalog import NoteInfo
 from vaultsync.vault.scan import matches_any
 
 
-def carries(publish: PublishConfig, target: str, path: str, info: NoteInfo) -> bool:
+def carries(publish: PublishConfig, target: str, path: str, info: NoteInfo, *, own_lists: bool = True) -> bool:
     """Whether target `target` (its settings `publish`) carries the published note `path`.
 
     `include` (default: every note), then `exclude`; `tags`: one of the note's tags, any case, a nested tag
     (`essay/long`) counting for its parent (`essay`), as Obsidian's tag search does; a note's `publish_to`
-    list, when set, names the targets it goes to (an empty list: none).
+    list, when set, names the targets it goes to (an empty list: none). `own_lists` False (a config without
+    `targets:`, whose one target is the `publish:` section): a note's list is not read, so a vault that used a
+    `publish_to` key for something else publishes as it always did.
     """
     if info.publish != "true":
         return False
@@ -26,4 +28,10 @@ def carries(publish: PublishConfig, target: str, path: str, info: NoteInfo) -> b
         wanted = {t.strip().removeprefix("#").lower() for t in publish.tags}
         if not any(tag in wanted or any(tag.startswith(w + "/") for w in wanted) for tag in info.tags):
             return False
+    return not own_lists or goes_to(info, target)
+
+
+def goes_to(info: NoteInfo, target: str) -> bool:
+    """Whether a note's own `publish_to` list lets it go to `target` (no list: every target). An embed of a
+    note inlines its text only where the note itself may go."""
     return info.targets is None or target in info.targets

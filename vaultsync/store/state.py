@@ -73,6 +73,14 @@ class Baseline:
 FORBID_DEFAULT_STATE_ENV = "VAULTSYNC_FORBID_DEFAULT_STATE"
 
 
+def target_key(base: str, target: str) -> str:
+    """The state meta key of `base` for one publication target: `base` itself for the default target (the key
+    a single-target vault always used), else `base/target` (two targets must not prune each other's records)."""
+    from vaultsync.config import DEFAULT_TARGET
+
+    return base if target == DEFAULT_TARGET else f"{base}/{target}"
+
+
 def default_state_dir(vault: Path) -> Path:
     """Per-user state folder for one vault, keyed by the vault's real path."""
     if os.environ.get(FORBID_DEFAULT_STATE_ENV):

@@ -141,6 +141,13 @@ class Frontmatter:
         return len(BOM) if raw.startswith(BOM) else 0
 
 
+def body_start(raw: bytes) -> int:
+    """Where a note's body starts: after its frontmatter block, else after its BOM. Finds the fences (µs), no
+    YAML parse."""
+    block = find_block(raw)
+    return block.body_start if isinstance(block, Block) else len(BOM) if raw.startswith(BOM) else 0
+
+
 def find_block(raw: bytes) -> Block | str | None:
     """Find the block: a ``---`` first line, then a closing ``---`` line. Returns the block, None, or why not."""
     bom = raw.startswith(BOM)
