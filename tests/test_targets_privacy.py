@@ -170,3 +170,21 @@ def test_no_private_text_reaches_a_target_over_several_runs_and_unpublishing(kit
         assert b"Public for now." not in loyal and b"](" not in loyal, (site.name, loyal)
         leaks = _leaks(kit, site)
         assert not leaks, f"{site.name}: {leaks}"
+
+
+def test_a_note_kept_from_a_target_by_publish_to_is_not_inlined_there_either(kit: TargetKit) -> None:
+    kit.vault.note("essays/Personal Only.md", publish="true", publish_to="[personal]", body="PERSONAL-ONLY text.\n")
+    kit.vault.note("essays/Embedder.md", publish="true", body="Before.\n\n![[Personal Only]]\n\nAfter.\n")
+    kit.configure(
+        {
+            "targets": {
+                "main": {"repo": "../site-a", "embeds": "inline"},
+                "personal": {"repo": "../site-b", "embeds": "inline"},
+            }
+        }
+    )
+    kit.publish_ok()
+    a, b = kit.site("site-a"), kit.site("site-b")
+    assert kit.notes(a) == {"essays/Embedder.md"}
+    assert "PERSONAL-ONLY" not in kit.history(a)
+    assert b"PERSONAL-ONLY text." in kit.copy(b, "essays/Embedder.md")
