@@ -317,6 +317,19 @@ def test_the_plan_reports_what_did_not_resolve_per_target(kit: TargetKit) -> Non
     assert all(w["kind"] != "link-not-in-target" for w in plans["plain"]["warnings"]), plans["plain"]["warnings"]
 
 
+def test_the_plan_reports_an_ambiguous_link(kit: TargetKit) -> None:
+    """Issue 16: "a report of what did not resolve (per note: links to private, missing and ambiguous notes)"."""
+    kit.vault.note("a/Same.md", publish="true")
+    kit.vault.note("b/Same.md", publish="true")
+    kit.vault.note("c/Linker.md", publish="true", body="[[Same]]\n")
+    kit.configure({"targets": {"main": {"repo": "../site-a", "links": "markdown"}}})
+    ran = kit.publish("--dry-run", "--json")
+    assert ran.code in (0, 1) and ran.out.startswith("{"), ran
+    (plan,) = json.loads(ran.out)["targets"]
+    about = [w for w in plan["warnings"] if w["path"] == "c/Linker.md"]
+    assert any("a/Same.md" in w["message"] and "b/Same.md" in w["message"] for w in about), plan["warnings"]
+
+
 # -- embeds: inline ------------------------------------------------------------------------------------------
 
 
