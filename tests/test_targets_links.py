@@ -330,6 +330,16 @@ def test_the_plan_reports_an_ambiguous_link(kit: TargetKit) -> None:
     assert any("a/Same.md" in w["message"] and "b/Same.md" in w["message"] for w in about), plan["warnings"]
 
 
+def test_the_plan_reports_an_embed_of_a_missing_attachment(kit: TargetKit) -> None:
+    kit.vault.note("essays/Pics.md", publish="true", body="![[gone.png]]\n")
+    kit.configure({"targets": {"main": {"repo": "../site-a", "embeds": "inline"}}})
+    ran = kit.publish("--dry-run", "--json")
+    (plan,) = json.loads(ran.out)["targets"]
+    assert any(w["path"] == "essays/Pics.md" and "gone.png" in w["message"] for w in plan["warnings"]), plan
+    kit.publish_ok()
+    assert b"gone.png" not in kit.copy(kit.site("site-a"), "essays/Pics.md")
+
+
 # -- embeds: inline ------------------------------------------------------------------------------------------
 
 
