@@ -175,6 +175,16 @@ def test_heading_links_use_githubs_anchors_of_the_linked_copy(kit: TargetKit) ->
     assert dangling_links(kit, site) == []
 
 
+def test_anchors_none_links_to_the_file_only(kit: TargetKit) -> None:
+    _link_vault(kit)
+    kit.configure({"targets": {"main": {"repo": "../site-a", "links": "markdown", "anchors": "none"}}})
+    kit.publish_ok()
+    copy = kit.copy(kit.site("site-a"), "essays/Alpha.md")
+    assert [link.destination for link in _links(copy, "Heading ")] == ["../concepts/Network%20Effects.md"]
+    assert all("#" not in link.destination for link in markdown_links(copy)), markdown_links(copy)
+    assert dangling_links(kit, kit.site("site-a")) == []
+
+
 def test_links_markdown_follows_slug_naming(kit: TargetKit) -> None:
     _link_vault(kit)
     kit.publish_ok()
