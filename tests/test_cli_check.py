@@ -215,4 +215,4 @@ def test_publish_sums_up_links_to_private_notes_past_ten(
 
     err = capsys.readouterr().err
     assert err.count("link-to-private") == 10
-    assert "... and 5 more links to private or missing notes" in err
+    assert "... and 5 more links to private, missing, ambiguous or not carried notes" in err

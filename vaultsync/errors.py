@@ -42,6 +42,7 @@ LINK_TO_MISSING: Final = "link-to-missing"
 LINK_NOT_IN_TARGET: Final = "link-not-in-target"
 EMBED_UNRESOLVED: Final = "embed-unresolved"
 COPY_REFUSED: Final = "copy-refused"
+AMBIGUOUS_LINK: Final = "ambiguous-link"  # a bare-name link that several notes answer to
 UNKNOWN_TARGET: Final = "unknown-target"  # a note's `publish_to` names no target of the config
 CHANGED_DURING_PUBLISH: Final = "changed-during-publish"
 CHANGED_IN_REPOSITORY: Final = "changed-in-repository"
@@ -76,6 +77,7 @@ PROBLEM_KINDS: Final = frozenset(
         EMBED_UNRESOLVED,
         COPY_REFUSED,
         UNKNOWN_TARGET,
+        AMBIGUOUS_LINK,
         CHANGED_DURING_PUBLISH,
         CHANGED_IN_REPOSITORY,
         MANIFEST_ENTRY,

@@ -10,7 +10,7 @@ import click
 
 from vaultsync.cli.options import Context, pass_context, vault_options
 from vaultsync.cli.render import EXIT_ERROR, EXIT_OK, emit_json, log_problem, progress_bar
-from vaultsync.errors import LINK_TO_MISSING, LINK_TO_PRIVATE, Problem
+from vaultsync.errors import AMBIGUOUS_LINK, LINK_NOT_IN_TARGET, LINK_TO_MISSING, LINK_TO_PRIVATE, Problem
 
 if TYPE_CHECKING:
     from vaultsync.publishing.run import PublishRun
@@ -139,13 +139,14 @@ def _log_publish_problems(problems: list[Problem]) -> None:
     limit = None if log.isEnabledFor(logging.DEBUG) else LINK_WARNINGS_SHOWN
     links = 0
     for problem in problems:
-        if problem.kind in (LINK_TO_PRIVATE, LINK_TO_MISSING):
+        if problem.kind in (LINK_TO_PRIVATE, LINK_TO_MISSING, LINK_NOT_IN_TARGET, AMBIGUOUS_LINK):
             links += 1
             if limit is not None and links > limit:
                 continue
         log_problem(problem)
     if limit is not None and links > limit:
         log.warning(
-            "... and %d more links to private or missing notes (run with -v to see them all, or --json)",
+            "... and %d more links to private, missing, ambiguous or not carried notes (run with -v to see them"
+            " all, or --json)",
             links - limit,
         )

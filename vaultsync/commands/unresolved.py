@@ -12,6 +12,7 @@ from typing import Any
 
 from vaultsync.config import Config
 from vaultsync.errors import (
+    AMBIGUOUS_LINK,
     COPY_REFUSED,
     EMBED_UNRESOLVED,
     LINK_NOT_IN_TARGET,
@@ -23,7 +24,16 @@ from vaultsync.errors import (
 )
 
 UNRESOLVED_KINDS = frozenset(
-    {LINK_TO_PRIVATE, LINK_TO_MISSING, LINK_NOT_IN_TARGET, EMBED_UNRESOLVED, COPY_REFUSED, UNKNOWN_TARGET, UNREADABLE}
+    {
+        LINK_TO_PRIVATE,
+        LINK_TO_MISSING,
+        LINK_NOT_IN_TARGET,
+        AMBIGUOUS_LINK,
+        EMBED_UNRESOLVED,
+        COPY_REFUSED,
+        UNKNOWN_TARGET,
+        UNREADABLE,
+    }
 )
 
 

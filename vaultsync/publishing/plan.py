@@ -40,7 +40,7 @@ from vaultsync.publishing.guard import guard_plan
 from vaultsync.publishing.manifest import Manifest, ManifestEntry, load_manifests, manifest_files, parse_shards
 from vaultsync.publishing.outputs import attachment_output, check_target, note_output, sha_file
 from vaultsync.publishing.ownership import head_differences, recorded_folders
-from vaultsync.publishing.resolution import attachment_hashes, resolved_links
+from vaultsync.publishing.resolution import ambiguous_link, attachment_hashes, resolved_links, shared_note_names
 from vaultsync.publishing.rollback import guard_rollbacks
 from vaultsync.publishing.selection import carries
 from vaultsync.store.catalog import Catalog, load_catalog
@@ -150,8 +150,11 @@ def plan_publish(
     # A shaped copy may inline any public note, so the links of every public note are needed (cached per note).
     linking = public if shaped else outputs
     links = resolved_links(scan, {p: catalog.infos[p] for p in sorted(linking)}, state, config.target)
+    same_names = shared_note_names(scan)
     for path in outputs:
         for target, dest in links.get(path, ()):
+            if dest is not None and dest in scan.notes and same_names:
+                warnings += ambiguous_link(path, target, dest, same_names)
             if dest is not None and dest not in scan.notes:
                 attachments.setdefault(dest, path)
                 users[dest].add(path)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import posixpath
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from vaultsync._version import __version__
 from vaultsync.config import DEFAULT_TARGET, Config
-from vaultsync.errors import UNREADABLE, Problem
+from vaultsync.errors import AMBIGUOUS_LINK, UNREADABLE, Problem
 from vaultsync.publishing.outputs import VaultResolver, sha_file
 from vaultsync.store.catalog import NoteInfo
 from vaultsync.store.state import State, target_key
@@ -59,6 +60,38 @@ def attachment_hashes(
         with state.transaction():
             state.set_meta(record, json.dumps(fresh, ensure_ascii=False))
     return hashes, problems, hashed
+
+
+def shared_note_names(scan: VaultScan) -> dict[str, list[str]]:
+    """Notes that share their file name (any case) with another note: name -> their paths. A link by that
+    bare name resolves to one of them by Obsidian's closeness rule, which the writer may not have meant."""
+    by_name: dict[str, list[str]] = {}
+    for path in scan.notes:
+        by_name.setdefault(posixpath.basename(path).lower(), []).append(path)
+    return {name: sorted(paths) for name, paths in by_name.items() if len(paths) > 1}
+
+
+def ambiguous_link(source: str, target: str, dest: str, shared: Mapping[str, list[str]]) -> list[Problem]:
+    """An `ambiguous-link` warning when a bare-name link could mean several notes and none is in the linking
+    note's own folder (where Obsidian looks first, so the writer's meaning is clear); else nothing."""
+    name = target.strip()
+    if "/" in name:
+        return []  # a path says which note it means
+    paths = shared.get(name.lower()) or shared.get(f"{name}.md".lower())
+    if not paths or dest not in paths:
+        return []
+    here = posixpath.dirname(source)
+    if any(posixpath.dirname(p) == here for p in paths):
+        return []
+    others = ", ".join(p for p in paths if p != dest)
+    return [
+        Problem(
+            source,
+            AMBIGUOUS_LINK,
+            f"links to `{target}`, which could be {', '.join(paths)}; it leads to {dest}",
+            hint=f"write the path to say which, e.g. [[{dest.removesuffix('.md')}]] (not {others})",
+        )
+    ]
 
 
 def names_key(scan: VaultScan) -> str:

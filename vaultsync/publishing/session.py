@@ -17,7 +17,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from vaultsync.config import Config, output_folder
-from vaultsync.errors import DUPLICATE_UUID, LINK_TO_MISSING, LINK_TO_PRIVATE, PushRejectedError, StalePlanError
+from vaultsync.errors import (
+    AMBIGUOUS_LINK,
+    DUPLICATE_UUID,
+    LINK_TO_MISSING,
+    LINK_TO_PRIVATE,
+    PushRejectedError,
+    StalePlanError,
+)
 from vaultsync.publishing.actions import PublishAction, PublishPlan
 from vaultsync.publishing.apply import PublishResult, apply_publish
 from vaultsync.publishing.catchup import publish_until_pushed
@@ -61,7 +68,7 @@ class Snapshot:
 
 # Warnings that follow from a note's links, its site_uuid and the other notes' flags, all of which the quick
 # path requires unchanged: a note with one of them can still be published quickly (the warning stays as it was).
-_LASTING = frozenset({LINK_TO_PRIVATE, LINK_TO_MISSING, DUPLICATE_UUID})
+_LASTING = frozenset({LINK_TO_PRIVATE, LINK_TO_MISSING, AMBIGUOUS_LINK, DUPLICATE_UUID})
 
 
 class _FullPlanNeeded(Exception):
