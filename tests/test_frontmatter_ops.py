@@ -28,7 +28,9 @@ NOTE = (
 
 
 def ops(
-    drop: tuple[str, ...] = (), rename: dict[str, str] | None = None, set: dict[str, str] | None = None
+    drop: tuple[str, ...] = (),
+    rename: dict[str, str] | None = None,
+    set: dict[str, str | int | float | bool] | None = None,
 ) -> FrontmatterOps:
     return FrontmatterOps(drop=drop, rename=rename or {}, set=set or {})
 
@@ -51,7 +53,7 @@ def test_rename_keeps_the_value_quoting_and_comment_and_a_quoted_key_becomes_pla
 
 
 def test_set_changes_an_existing_value_in_place_and_appends_a_new_key() -> None:
-    out = apply_ops(NOTE.encode(), ops(set={"publish": "false", "source": "vault"}), path="n.md").decode()
+    out = apply_ops(NOTE.encode(), ops(set={"publish": False, "source": "vault"}), path="n.md").decode()
     assert out == NOTE.replace("publish: true\n", "publish: false\nsource: vault\n")
 
 
@@ -116,3 +118,9 @@ def test_dropping_any_subset_removes_exactly_those_lines(keys: list[str], data: 
     assert out == ("---\n" + "".join(kept) + "---\nBody\n").replace("\n", newline).encode()
     after = parse_frontmatter(out)
     assert [e.key for e in after.entries] == [k for k in keys if k not in gone]
+
+
+def test_dropping_a_block_scalar_takes_its_lines_only_not_the_line_after() -> None:
+    raw = b"---\na: 1\nlong: >-\n  folded\n  text\nnext:\n  - x\nlit: |\n  one\n  two: 2\n# stays\nlast: 3\n---\nBody\n"
+    out = apply_ops(raw, FrontmatterOps(drop=("long", "lit")), path="n.md")
+    assert out == b"---\na: 1\nnext:\n  - x\n# stays\nlast: 3\n---\nBody\n"

@@ -196,3 +196,9 @@ def test_a_link_the_catalog_does_not_list_is_followed_every_run(kit: TargetKit) 
     kit.publish_ok()
     copy = (kit.site("a") / "Host.md").read_text()
     assert "Secret" not in copy.replace("[y]", "") and "y" in copy
+
+
+def test_a_set_value_of_several_lines_is_refused_at_load(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"targets": {"a": {"repo": "../a", "frontmatter": {"set": {"x": "two\nlines"}}}}}, vault=tmp_path)
+    assert "`targets.a.frontmatter.set.x`" in str(caught.value)

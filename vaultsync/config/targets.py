@@ -94,6 +94,14 @@ def check_targets(config: Config, where: str) -> None:
                 why="whether Obsidian comments are stripped is one setting for the whole vault",
                 hint=f"remove `{key}.comments` and set `publish.comments` for every target",
             )
+        for set_key, value in publish.frontmatter.set.items():
+            if not set_key.strip() or any(c in f"{set_key}{value}" for c in "\r\n\0"):
+                raise ConfigError(
+                    f"invalid value for `{key}.frontmatter.set.{set_key}`",
+                    where=where,
+                    why=f"a key set on copies and its value must each be one line, got {value!r}",
+                    hint="write one line of text, a number or true/false",
+                )
         repo = target.publish_repo
         if repo is None:
             continue

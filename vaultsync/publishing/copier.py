@@ -256,24 +256,7 @@ def uses_shaper(config: Config) -> bool:
 
 def frontmatter_ops(shape: FrontmatterShape) -> FrontmatterOps:
     """The config's frontmatter section as operations, `set` values written as YAML scalars."""
-    return FrontmatterOps(drop=shape.drop, rename=shape.rename, set={k: yaml_scalar(v) for k, v in shape.set.items()})
-
-
-def yaml_scalar(value: str | int | float | bool) -> str:
-    """A config value as the text of a YAML scalar that reads back as the same value."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    import yaml
-
-    try:
-        plain = yaml.safe_load(value) == value and "\n" not in value and value == value.strip()
-    except yaml.YAMLError:
-        plain = False
-    if plain and value and not value.startswith(("'", '"', "#", "&", "*", "!", "|", ">", "%", "@", "`", "[", "{")):
-        return value
-    return json.dumps(value, ensure_ascii=False)
+    return FrontmatterOps(drop=shape.drop, rename=shape.rename, set=shape.set)
 
 
 def _relative(output: str, here: str) -> str:

@@ -106,7 +106,9 @@ def _check_edits(edits: Sequence[FieldEdit]) -> None:
         if edit.key in seen:
             raise ValueError(f"{edit.key!r} is edited twice")
         seen.add(edit.key)
-        for text in (edit.key, edit.value):
+        # An empty value is written `""` (quote_if_typed: plain, it would read as null); an empty key never.
+        texts = (edit.key, edit.value) if edit.value or not edit.quote_if_typed else (edit.key,)
+        for text in texts:
             if not text or _ONE_LINE.fullmatch(text) is None:
                 raise ValueError(f"not a one-line YAML scalar: {text!r}")
 

@@ -27,7 +27,9 @@ class FrontmatterOps:
 
     drop: tuple[str, ...] = ()
     rename: Mapping[str, str] = field(default_factory=dict)
-    set: Mapping[str, str] = field(default_factory=dict)
+    # Values as the config's YAML read them: text stays text (quoted where plain YAML would read a number, a
+    # bool or a date), a number or a bool is written plain.
+    set: Mapping[str, str | int | float | bool] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -96,6 +98,8 @@ def _entry_lines(text: str, entry: Entry) -> tuple[int, int]:
     """The whole lines an entry occupies: from its key's line start to the end of its value's last line
     (a comment on that line goes with it; comment lines of their own stay)."""
     start = text.rfind("\n", 0, entry.key_start) + 1
+    if entry.end > entry.key_start and text[entry.end - 1] == "\n":
+        return start, entry.end  # a block scalar (`|`, `>-`) ends with its last line's newline
     newline = text.find("\n", max(entry.end, entry.key_start))
     return start, len(text) if newline < 0 else newline + 1
 
@@ -113,8 +117,15 @@ def _key_end(text: str, entry: Entry) -> int:
 
 
 def _set(raw: bytes, ops: FrontmatterOps, path: str) -> bytes:
-    edits: Sequence[FieldEdit] = [FieldEdit(key, value) for key, value in ops.set.items()]
+    edits: Sequence[FieldEdit] = [_field_edit(key, value) for key, value in ops.set.items()]
     return set_fields(raw, edits, path=path, create_block=True)
+
+
+def _field_edit(key: str, value: str | int | float | bool) -> FieldEdit:
+    if isinstance(value, str):
+        return FieldEdit(key, value, quote_if_typed=True)
+    text = ("true" if value else "false") if isinstance(value, bool) else repr(value)
+    return FieldEdit(key, text)
 
 
 def _check(before: Frontmatter, result: bytes, dropped: set[str], renamed: Mapping[str, str], path: str) -> None:
