@@ -436,7 +436,7 @@ def test_the_status_file_carries_a_heartbeat_while_idle(vault: Path) -> None:
 def test_publishing_without_a_publication_repo_is_refused_with_the_fix(vault: Path) -> None:
     with pytest.raises(VaultsyncError) as caught:
         run_daemon(make_config(vault), publish=True)
-    assert caught.value.hint == "set publish.repo in .vaultsync.yaml"
+    assert caught.value.hint == "set publish.repo (or targets:) in .vaultsync.yaml"
 
 
 # -- a real process: signals, a second instance, kill -9, SIGSTOP --------------------------------------------------

@@ -15,6 +15,7 @@ grace, the cleanup of an interrupted write's temp files, the publish memo::
 
     run = publish_notes(config, to=Path("site"))           # as `vaultsync publish --to site`
     print(run.result.summary() if run.result else run.plan.summary())
+    runs = publish_targets(config, targets=["main"])      # as `vaultsync publish --target main` (default: all)
 
     session = PublishSession()                             # publish edits as the daemon does, in O(edit)
     site_config = config.with_publish_repo(Path("site"))
@@ -52,6 +53,7 @@ _EXPORTS = {
     "restore_note_copy": "vaultsync.stamping.run",
     "StampRun": "vaultsync.stamping.run",
     "publish_notes": "vaultsync.publishing.run",
+    "publish_targets": "vaultsync.publishing.run",
     "PublishRun": "vaultsync.publishing.run",
     "plan_vault_stamps": "vaultsync.stamping.plan",
     "apply_stamps": "vaultsync.stamping.apply",
@@ -70,7 +72,7 @@ if TYPE_CHECKING:
     from vaultsync.hook.install import install_hook
     from vaultsync.publishing.apply import apply_publish
     from vaultsync.publishing.plan import plan_publish
-    from vaultsync.publishing.run import PublishRun, publish_notes
+    from vaultsync.publishing.run import PublishRun, publish_notes, publish_targets
     from vaultsync.publishing.session import PublishSession
     from vaultsync.stamping.apply import apply_stamps
     from vaultsync.stamping.plan import plan_vault_stamps
@@ -102,6 +104,7 @@ __all__ = [
     "plan_publish",
     "plan_vault_stamps",
     "publish_notes",
+    "publish_targets",
     "restore_note_copy",
     "run_daemon",
     "scan_vault",

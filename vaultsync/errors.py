@@ -42,6 +42,7 @@ LINK_TO_MISSING: Final = "link-to-missing"
 LINK_NOT_IN_TARGET: Final = "link-not-in-target"
 EMBED_UNRESOLVED: Final = "embed-unresolved"
 COPY_REFUSED: Final = "copy-refused"
+UNKNOWN_TARGET: Final = "unknown-target"  # a note's `publish_to` names no target of the config
 CHANGED_DURING_PUBLISH: Final = "changed-during-publish"
 CHANGED_IN_REPOSITORY: Final = "changed-in-repository"
 MANIFEST_ENTRY: Final = "manifest-entry"
@@ -74,6 +75,7 @@ PROBLEM_KINDS: Final = frozenset(
         LINK_NOT_IN_TARGET,
         EMBED_UNRESOLVED,
         COPY_REFUSED,
+        UNKNOWN_TARGET,
         CHANGED_DURING_PUBLISH,
         CHANGED_IN_REPOSITORY,
         MANIFEST_ENTRY,

@@ -17,15 +17,25 @@ def check(ctx: Context, as_json: bool) -> None:
 
     Looks for invalid YAML, duplicate keys, malformed or numeric versions, unrecognised dates, ambiguous
     publish values (`yes`, `1`, `"True "`, empty), and duplicate site_uuid or slug values across notes.
-    Sync-conflict copies are listed too. Nothing is written.
+    Sync-conflict copies are listed too. With `targets:`, each target's links and embeds that will not
+    resolve in its copies are listed (they do not fail the check). Nothing is written to the vault or a
+    publication repository.
     """
     from vaultsync.check import check_notes
+    from vaultsync.commands.unresolved import unresolved_by_target
 
     report = check_notes(ctx.config)
+    # With `targets:`, what each site will show as plain text (a report: it does not fail the check).
+    targets = unresolved_by_target(ctx.config) if ctx.config.targets else None
     if as_json:
-        emit_json(report.as_dict())
+        emit_json({**report.as_dict(), **({"targets": targets} if targets is not None else {})})
     else:
         print_problems(report.problems)
+        for target in targets or ():
+            if "error" in target:
+                click.echo(f"target {target['target']}: {target['error']}")
+            for p in target.get("unresolved", ()):
+                click.echo(f"target {target['target']}: {p['path']}: {p['kind']}: {p['message']}")
         originals = dict(report.conflict_of)
         for conflict in report.conflicts:
             belongs = originals.get(conflict) or "(original not found)"

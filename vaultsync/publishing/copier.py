@@ -121,7 +121,9 @@ class Copier:
                 continue
             other = self.infos.get(dest) if dest in self.public else None
             where = self.outputs.get(dest) or ("public" if dest in self.public else None)
-            dests.append((target, dest, where, other.slug if other else None, other.sha256 if other else None))
+            # Not the linked note's bytes: a link shows where it leads, not what is there (an edit of a note many
+            # notes link to must not re-shape them all). What an inlined note holds is in `_key`.
+            dests.append((target, dest, where, other.slug if other else None))
         return (path, info.sha256 if info else None, info.slug if info else None, tuple(dests))
 
     # -- the bytes -----------------------------------------------------------------------------------------------
@@ -137,7 +139,7 @@ class Copier:
         start = block.body_start if isinstance(block, Block) else len(BOM) if raw.startswith(BOM) else 0
         embedded: tuple[str, ...] = ()
         unresolved: tuple[tuple[str, str, str], ...] = ()
-        if publish.links == "keep" and publish.embeds == "keep":
+        if not uses_shaper(self.config):
             unlink = tuple(
                 t for t, d in self.links.get(path, ()) if d is None or (d in self.scan.notes and d not in self.outputs)
             )
@@ -226,6 +228,18 @@ class Copier:
         except OSError:
             return None
         return raw if hashlib.sha256(raw).hexdigest() == info.sha256 else None
+
+
+def shapes_copies(config: Config) -> bool:
+    """Whether the target's copies go through the copier: a target of `targets:` with `unlink_private` (its
+    default: an embed of a private note then leaves nothing, not even its name), or any target that shapes
+    links, embeds or frontmatter. The `publish:` section's plain copies stay the bytes they always were."""
+    return config.publish.shapes_copies or uses_shaper(config)
+
+
+def uses_shaper(config: Config) -> bool:
+    publish = config.publish
+    return publish.links != "keep" or publish.embeds != "keep" or (bool(config.targets) and publish.unlink_private)
 
 
 def frontmatter_ops(shape: FrontmatterShape) -> FrontmatterOps:

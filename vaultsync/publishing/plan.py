@@ -25,6 +25,7 @@ from vaultsync.errors import (
     LINK_TO_PRIVATE,
     MANIFEST_UNREADABLE,
     OUTPUT_IN_THE_WAY,
+    UNKNOWN_TARGET,
     UNREADABLE,
     ConfigError,
     Problem,
@@ -33,7 +34,7 @@ from vaultsync.errors import (
 from vaultsync.git.objects import read_objects, tree_files
 from vaultsync.git.repo import head_commit
 from vaultsync.publishing.actions import OldPublication, PublishAction, PublishPlan
-from vaultsync.publishing.copier import Copier, PlannedCopy
+from vaultsync.publishing.copier import Copier, PlannedCopy, shapes_copies
 from vaultsync.publishing.copies import published_bytes, strips_comments
 from vaultsync.publishing.guard import guard_plan
 from vaultsync.publishing.manifest import Manifest, ManifestEntry, load_manifests, manifest_files, parse_shards
@@ -120,6 +121,17 @@ def plan_publish(
         if info.publish != "true":
             continue
         public.add(path)
+        named = info.targets
+        if named and not set(named) & set(config.target_names()):
+            warnings.append(
+                Problem(
+                    path,
+                    UNKNOWN_TARGET,
+                    f"`{config.fields.targets}` names {', '.join(named)}, no target of this config; published nowhere",
+                    hint=f"name one of: {', '.join(config.target_names())}",
+                    key=config.fields.targets,
+                )
+            )
         if not carries(config.publish, config.target, path, info):
             continue  # public, but not on this target's site
         carried.add(path)
@@ -134,7 +146,7 @@ def plan_publish(
     attachments: dict[str, str] = {}
     users: dict[str, set[str]] = defaultdict(set)  # attachment -> the published notes that use it
     unlink: dict[str, list[str]] = defaultdict(list)
-    shaped = config.publish.shapes_copies
+    shaped = shapes_copies(config)
     # A shaped copy may inline any public note, so the links of every public note are needed (cached per note).
     linking = public if shaped else outputs
     links = resolved_links(scan, {p: catalog.infos[p] for p in sorted(linking)}, state)

@@ -21,6 +21,7 @@ from vaultsync.errors import DUPLICATE_UUID, LINK_TO_MISSING, LINK_TO_PRIVATE, P
 from vaultsync.publishing.actions import PublishAction, PublishPlan
 from vaultsync.publishing.apply import PublishResult, apply_publish
 from vaultsync.publishing.catchup import publish_until_pushed
+from vaultsync.publishing.copier import shapes_copies
 from vaultsync.publishing.copies import published_bytes, strips_comments
 from vaultsync.publishing.manifest import Manifest
 from vaultsync.publishing.plan import plan_publish
@@ -117,7 +118,7 @@ class PublishSession:
 
     def _quick(self, config: Config, state: State, snap: Snapshot, changed: list[str]) -> PublishResult | None:
         """The publish of these changes without the full plan, or None when only the full plan can say."""
-        if config.publish.shapes_copies:
+        if shapes_copies(config):
             return None  # a shaped copy depends on other notes (what it inlines, where links lead): plan in full
         updates: list[PublishAction] = []
         known = dict(snap.notes)
