@@ -82,6 +82,15 @@ class TargetsBench:
     def heads(self) -> dict[str, str]:
         return {name: git(repo, self.vut.env.base, "rev-parse", "HEAD") for name, repo in self.repos.items()}
 
+    def held_files(self, name: str) -> tuple[str, ...]:
+        """The vault paths target `name` publishes now (its repository's files but the manifest)."""
+        files = git(self.repos[name], self.vut.env.base, "ls-files", "-z").split("\0")
+        paths = tuple(sorted(f for f in files if f and not f.startswith(MANIFEST)))
+        missing = [p for p in paths if not (self.vut.root / p).is_file()]
+        if missing:  # the layout mirrors vault paths: the baseline copies exactly these files
+            raise BenchError(f"target {name} published paths that are not vault paths: {missing[:3]}")
+        return paths
+
     def last_commit(self, name: str) -> list[str]:
         """`git diff --name-only HEAD~1` of a target's repository."""
         out = git(self.repos[name], self.vut.env.base, "-c", "core.quotePath=false", "diff", "--name-only", "HEAD~1")
@@ -111,7 +120,7 @@ def targets_rows(scratch: Path, notes: int, *, seed: int, env: Env, repeat: int)
     try:
         bench = TargetsBench(vut, work, {}, {})
         rows = [_cold(bench, repeat), _no_change(bench, repeat)]
-        plain, embedded = _edit_candidates(bench)
+        plain, embedded = edit_candidates(bench)
         rows.append(_one_edit(bench, plain, repeat, "a published note's body edited"))
         rows.append(_one_edit(bench, embedded, repeat, "a note that others inline edited"))
         return rows
@@ -120,21 +129,12 @@ def targets_rows(scratch: Path, notes: int, *, seed: int, env: Env, repeat: int)
         remove_tree(vut.root)
 
 
-def _held(bench: TargetsBench, name: str) -> tuple[str, ...]:
-    files = git(bench.repos[name], bench.vut.env.base, "ls-files", "-z").split("\0")
-    paths = tuple(sorted(f for f in files if f and not f.startswith(MANIFEST)))
-    missing = [p for p in paths if not (bench.vut.root / p).is_file()]
-    if missing:  # the layout mirrors vault paths: the baseline copies exactly these files
-        raise BenchError(f"target {name} published paths that are not vault paths: {missing[:3]}")
-    return paths
-
-
 def _cold(bench: TargetsBench, repeat: int) -> Row:
     """Both targets into new repositories (the state is warm: the vault was scanned by a first publish)."""
     vut = bench.vut
     bench.point_at({name: bench.work / f"warmup-{name}" for name in TARGETS})
     bench.publish()
-    bench.held = {name: _held(bench, name) for name in TARGETS}
+    bench.held = {name: bench.held_files(name) for name in TARGETS}
     for name in TARGETS:
         remove_tree(bench.repos[name])
     lists = {name: _nul_list(bench.work / f"{name}.list", bench.held[name]) for name in TARGETS}
@@ -157,7 +157,7 @@ def _cold(bench: TargetsBench, repeat: int) -> Row:
 
     samples = measure_interleaved({"tool": bench.publish, "base": baseline}, repeat, before_each=next_round)
     for name in TARGETS:
-        if _held(bench, name) != bench.held[name]:
+        if bench.held_files(name) != bench.held[name]:
             raise BenchError(f"target {name}: a cold publish published other files than the first one")
         count = git(repos("base")[name], vut.env.base, "ls-files").count("\n")
         if count != len(bench.held[name]):
@@ -199,7 +199,7 @@ def _no_change(bench: TargetsBench, repeat: int) -> Row:
     )
 
 
-def _edit_candidates(bench: TargetsBench) -> tuple[tuple[str, dict[str, list[str]]], tuple[str, dict[str, list[str]]]]:
+def edit_candidates(bench: TargetsBench) -> tuple[tuple[str, dict[str, list[str]]], tuple[str, dict[str, list[str]]]]:
     """A note both targets hold that nothing inlines, and the note both hold that the most published notes
     inline; each with the files an edit of it must change in each target (the incremental property)."""
     vut = bench.vut
