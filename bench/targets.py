@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bench.harness import BenchError, Env, git, measure_interleaved, remove_tree, run, timed, vaultsync
 from bench.results import Row
-from bench.scenarios import _COLD_BASELINE, _INCREMENTAL_BASELINE, MANIFEST, VaultUnderTest, _nul_list
+from bench.scenarios import _COLD_BASELINE, _INCREMENTAL_BASELINE, MANIFEST, VaultUnderTest, _git_clean, _nul_list
 from bench.vaultgen import generate_vault
 
 NOTE_EMBEDS = 0.05  # of paragraphs: about one note embed per three notes, and as many heading links
@@ -188,6 +188,7 @@ def _no_change(bench: TargetsBench, repeat: int) -> Row:
     )
     if bench.heads() != heads:
         raise BenchError("a publish of 2 targets with nothing changed made a commit")
+    _git_clean(vut, "a publish of 2 targets")
     return Row(
         "targets",
         "no-change `publish` of 2 targets (memo)",
