@@ -15,6 +15,7 @@ GROUPS = {
     "scan": "Scans: stamp, check, status",
     "publish": "Publish",
     "hook": "Git pre-commit hook",
+    "targets": "Publication targets: two from one vault, one `publish` (issue 16)",
     "daemon": "Daemon (absolute)",
     "peer": "Peer tool on the same vault",
     "sync": "Two machines and a sync tool (counts, not seconds)",

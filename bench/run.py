@@ -6,7 +6,8 @@ Vaults of each size are generated from a seed (bench/vaultgen.py) and made git r
 10,000 notes get every scenario; larger ones get the scans and the daemon. Each figure is the median of
 `--repeat` runs (3 for runs over 5 s), interleaved with its baseline. Writes results.md, results.json and
 two PNG plots into `--out`; `--docs` also refreshes docs/performance.md. `--quick` is 1,000 notes only. The
-`sync` group is issue 15's two-machine script (bench/sync.py), once, at a writer's pace (`--sync-scale`).
+`sync` group is issue 15's two-machine script (bench/sync.py), once, at a writer's pace (`--sync-scale`). The
+`targets` group publishes two targets from one vault (bench/targets.py, on a vault of its own with note embeds).
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from bench.report import update_docs, write_results
 from bench.results import Row
 from bench.scenarios import VaultUnderTest, hook_rows, prepare_vault, publish_rows, scan_rows, startup_rows
 from bench.sync import sync_rows
+from bench.targets import targets_rows
 
 ALL_SCENARIOS_UP_TO = 10_000
-GROUPS = ("scan", "publish", "hook", "daemon", "peer", "sync")
+GROUPS = ("scan", "publish", "hook", "targets", "daemon", "peer", "sync")
 
 
 def _numbers(text: str) -> list[int]:
@@ -94,6 +96,10 @@ def _size_rows(vut: VaultUnderTest, args: argparse.Namespace, peer: str | None) 
         steps += [
             ("publish", lambda: publish_rows(vut, args.repeat, args.changes)),
             ("hook", lambda: hook_rows(vut, args.repeat, args.hook_changes)),
+            (
+                "targets",
+                lambda: targets_rows(vut.env.scratch, vut.notes, seed=args.seed, env=vut.env, repeat=args.repeat),
+            ),
         ]
     steps.append(("daemon", lambda: daemon_rows(vut, settings)))
     rows: list[Row] = []

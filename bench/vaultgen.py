@@ -63,6 +63,7 @@ class VaultStats:
     wiki_links: int
     embeds: int
     bytes: int
+    note_embeds: int = 0
     note_paths: tuple[str, ...] = field(repr=False, default=())
     broken_paths: tuple[str, ...] = field(repr=False, default=())
 
@@ -85,6 +86,7 @@ class _Counts:
     crlf: int = 0
     wiki_links: int = 0
     embeds: int = 0
+    note_embeds: int = 0
     bytes: int = 0
     broken: list[str] = field(default_factory=list)
 
@@ -102,8 +104,14 @@ def generate_vault(
     no_frontmatter_ratio: float = 0.02,
     attachments_per_note: float = 0.25,
     paragraphs: tuple[int, int] = (2, 10),
+    note_embeds: float = 0.0,
 ) -> VaultStats:
-    """Write a vault of `notes` notes under `root` (created; must be empty or absent) and describe it."""
+    """Write a vault of `notes` notes under `root` (created; must be empty or absent) and describe it.
+
+    `note_embeds` > 0 also gives that share of paragraphs a note embed (`![[Title]]` or `![[Title#Title]]`,
+    the embedded note's whole text) and as many heading links (`[[Title#Title]]`), for publication targets
+    that inline embeds. They come from a second random stream, so at 0 the vault is byte for byte as before.
+    """
     root.mkdir(parents=True, exist_ok=True)
     if any(root.iterdir()):
         raise ValueError(f"{root} is not empty")
@@ -112,6 +120,7 @@ def generate_vault(
     paths, titles = _note_paths(rng, notes)
     attachments = _attachments(rng, paths, int(notes * attachments_per_note))
     counts = _Counts()
+    extra = random.Random(f"note-embeds-{seed}") if note_embeds > 0 else None
     for path, file in attachments.items():
         counts.bytes += _write(root / path, file)
     folders = {str(Path(p).parent) for p in [*paths, *attachments]} - {"."}
@@ -120,6 +129,8 @@ def generate_vault(
         roll = rng.random()
         crlf = rng.random() < crlf_ratio
         body = _body(rng, title, titles, attachment_names, paragraphs, counts)
+        if extra is not None:
+            body = _with_note_embeds(extra, body, titles, note_embeds, counts)
         if roll < no_frontmatter_ratio:
             counts.no_frontmatter += 1
             raw = body
@@ -159,6 +170,7 @@ def generate_vault(
         wiki_links=counts.wiki_links,
         embeds=counts.embeds,
         bytes=counts.bytes,
+        note_embeds=counts.note_embeds,
         note_paths=tuple(paths),
         broken_paths=tuple(counts.broken),
     )
@@ -239,6 +251,23 @@ def _body(
         elif roll < 0.33:
             parts.append("\n---\n")  # a thematic break: not a frontmatter fence
     return "\n".join(parts)
+
+
+def _with_note_embeds(rng: random.Random, body: str, titles: list[str], share: float, counts: _Counts) -> str:
+    """`body` with a note embed after some paragraphs and a heading link in others (see `generate_vault`)."""
+    out = []
+    for paragraph in body.split("\n\n"):
+        out.append(paragraph)
+        roll = rng.random()
+        if roll < share:
+            counts.note_embeds += 1
+            other = rng.choice(titles)
+            out.append(f"![[{other}]]" if rng.random() < 0.7 else f"![[{other}#{other}]]")
+        elif roll < 2 * share:
+            counts.wiki_links += 1
+            other = rng.choice(titles)
+            out.append(f"See [[{other}#{other}]].")
+    return "\n\n".join(out)
 
 
 def _frontmatter(

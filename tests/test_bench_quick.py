@@ -130,5 +130,6 @@ def test_the_sync_group_can_be_skipped_and_others_run_without_it() -> None:
 
     assert parse_args(["--skip", "sync"]).skip == {"sync"}
     assert parse_args(["--skip", "scan,publish,hook,daemon,peer"]).skip == {"scan", "publish", "hook", "daemon", "peer"}
+    assert parse_args(["--skip", "targets"]).skip == {"targets"}
     assert parse_args(["--quick"]).sync_scale == 0.2
     assert parse_args([]).sync_scale == 1.0
