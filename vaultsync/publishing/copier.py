@@ -33,6 +33,8 @@ from vaultsync.vault.note import Note
 from vaultsync.vault.scan import VaultScan
 
 _CACHE = "publish.copies"
+# The plan's copies kept for apply, at most: past it (a cold publish of a large site) the rest are shaped twice.
+KEEP_BYTES = 64 << 20
 _FORMAT = 1  # bump when shaping changes what it writes: older cached answers are not reused
 
 
@@ -70,11 +72,24 @@ class Copier:
     _by_note: dict[str, dict[str, str | None]] = field(default_factory=dict, init=False)
     _unlisted: dict[tuple[str, str], str | None] = field(default_factory=dict, init=False)
     _used: list[str | None] = field(default_factory=list, init=False)  # unlisted links of the copy being shaped
+    _made: dict[str, tuple[str, bytes]] = field(default_factory=dict, init=False)  # path -> (source sha, copy)
+    _kept: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self._files = VaultResolver(self.config.vault)
+        p = self.config.publish
+        # What shapes the bytes, and only that: a new repository, remote or identity keeps every cached copy.
+        shaping = (p.naming, p.unlink_private, p.comments, p.frontmatter, p.links, p.url, p.routes, p.embeds, p.anchors)
         self._options = repr(
-            (_FORMAT, __version__, self.config.publish, self.config.fields, self.folder, self.scan.attachment_folder)
+            (
+                _FORMAT,
+                __version__,
+                shaping,
+                uses_shaper(self.config),
+                self.config.fields,
+                self.folder,
+                self.scan.attachment_folder,
+            )
         )
 
     # -- the plan: sha256 of every copy, read only when its inputs changed --------------------------------------
@@ -104,9 +119,11 @@ class Copier:
                 problems.append(Problem(path, COPY_REFUSED, f"{exc}; not published", hint=exc.hint))
                 continue
             planned[path] = copy
+            if self._kept + len(data) <= KEEP_BYTES:  # for apply: the same bytes, not shaped a second time
+                self._made[path] = (self.infos[path].sha256, data)
+                self._kept += len(data)
             if not copy.unlisted:
                 fresh[path] = [self._key(path, copy.embedded), copy.sha256, list(copy.embedded), list(copy.unresolved)]
-            del data
         if state is not None and fresh != cache:
             with state.transaction():
                 state.set_meta(_cache_key(self.config.target), json.dumps(fresh, ensure_ascii=False))
@@ -138,7 +155,11 @@ class Copier:
 
     def copy_bytes(self, path: str, raw: bytes) -> bytes:
         """The bytes of `path`'s copy made from `raw` (its bytes now): for apply, which checks their sha256
-        against the plan's. Raises NoteError when a frontmatter operation is refused."""
+        against the plan's. The plan's own bytes when `raw` is what it shaped (a cold publish shapes each copy
+        once); raises NoteError when a frontmatter operation is refused."""
+        made = self._made.pop(path, None)
+        if made is not None and made[0] == hashlib.sha256(raw).hexdigest():
+            return made[1]
         return self._shape(path, raw)[0]
 
     def _shape(self, path: str, raw: bytes) -> tuple[bytes, PlannedCopy]:
