@@ -65,10 +65,14 @@ def attachment_hashes(
 def shared_note_names(scan: VaultScan) -> dict[str, list[str]]:
     """Notes that share their file name (any case) with another note: name -> their paths. A link by that
     bare name resolves to one of them by Obsidian's closeness rule, which the writer may not have meant."""
-    by_name: dict[str, list[str]] = {}
+    first: dict[str, str] = {}
+    shared: dict[str, list[str]] = {}
     for path in scan.notes:
-        by_name.setdefault(posixpath.basename(path).lower(), []).append(path)
-    return {name: sorted(paths) for name, paths in by_name.items() if len(paths) > 1}
+        name = path.rpartition("/")[2].lower()
+        seen = first.setdefault(name, path)
+        if seen != path:
+            shared.setdefault(name, [seen]).append(path)
+    return {name: sorted(paths) for name, paths in shared.items()}
 
 
 def ambiguous_link(source: str, target: str, dest: str, shared: Mapping[str, list[str]]) -> list[Problem]:

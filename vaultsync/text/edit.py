@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -218,6 +219,7 @@ def _double_quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+@functools.lru_cache(maxsize=4096)  # a target sets the same few values on thousands of copies: compose each once
 def _plain_reading(value: str, *, flow: bool) -> PlainReading:
     """How YAML reads ``value`` written plain after a key: as this string, as another type, or not as it."""
     source = f"{{k: {value}}}" if flow else f"k: {value}\n"
