@@ -124,3 +124,10 @@ def test_dropping_a_block_scalar_takes_its_lines_only_not_the_line_after() -> No
     raw = b"---\na: 1\nlong: >-\n  folded\n  text\nnext:\n  - x\nlit: |\n  one\n  two: 2\n# stays\nlast: 3\n---\nBody\n"
     out = apply_ops(raw, FrontmatterOps(drop=("long", "lit")), path="n.md")
     assert out == b"---\na: 1\nnext:\n  - x\n# stays\nlast: 3\n---\nBody\n"
+
+
+def test_a_key_yaml_reads_as_a_boolean_is_dropped_and_renamed_by_its_text() -> None:
+    raw = b"---\non: 1\nyes: 2\nkeep: 3\n---\nBody\n"
+    assert apply_ops(raw, FrontmatterOps(drop=("on",), rename={"yes": "ok"}), path="n.md") == (
+        b"---\nok: 2\nkeep: 3\n---\nBody\n"
+    )
