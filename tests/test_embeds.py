@@ -210,3 +210,12 @@ def test_a_long_line_of_embeds_and_a_run_of_embed_lines_are_inlined_embed_by_emb
     vault = Vault(notes={"w.md": b"word"})
     shaped = inline(b"  " + b"![[w]] " * 20_000 + b"\n" + b"![[w]]\n" * 20_000 + b"end\n", vault=vault)
     assert shaped.body == b"  " + b"word " * 20_000 + b"\n\n" + b"word\n\n" * 20_000 + b"end\n"
+
+
+def test_a_heading_inside_a_fence_of_a_crlf_note_does_not_cut_the_section() -> None:
+    note = b"# A\r\ntext\r\n```bash\r\n# comment\r\necho hi\r\n```\r\nafter\r\n# B\r\nb\r\n"
+    assert section(note, ["A"]) == b"# A\r\ntext\r\n```bash\r\n# comment\r\necho hi\r\n```\r\nafter\r\n"
+    assert section(note, ["comment"]) is None
+    vault = Vault(notes={"Note.md": note})
+    out = shape_body(b"![[Note#A]]\r\n", "a.md", vault.ctx("markdown", "inline")).body
+    assert out == b"# A\r\ntext\r\n```bash\r\n# comment\r\necho hi\r\n```\r\nafter\r\n"

@@ -111,3 +111,19 @@ def test_unlink_turns_chosen_links_into_their_text_and_leaves_the_rest() -> None
     out = unlink_targets(body, {"Private", "Private.md", "gone.png"})
     assert out == (b"shown Private Private Private [[Public]] t a\n`[[Private]]`\n```\n[[Private]]\n```\n")
     assert unlink_targets(body, set()) is body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"```\r\ncode\r\n```\r\nsee [[Private|nice]] ![[Private]]\r\n```\r\nmore\r\n```",
+        b"``a`` ![[Private]] `b`",
+        b"\\` ![[Private]] `b`",
+        b"```x``` ![[Private]]\nthen\n```\ny\n```",
+        b"`[`![x](Private.md)",
+    ],
+)
+def test_links_outside_code_as_commonmark_reads_it_are_found_and_unlinked(body: bytes) -> None:
+    assert "Private" in extract_links(body) or "Private.md" in extract_links(body)
+    assert b"(Private" not in unlink_targets(body, {"Private", "Private.md"})
+    assert b"[[Private" not in unlink_targets(body, {"Private", "Private.md"})

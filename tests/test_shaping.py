@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from shapekit import Vault
+from shapekit import Vault, rendered_outside_code
 
 from vaultsync.publishing.shaping import EmbedStyle, LinkStyle, ShapeContext, Shaped, Unresolved, Why, shape_body
 from vaultsync.vault.links import unlink_targets
@@ -281,3 +281,23 @@ def test_a_titled_markdown_link_ends_at_its_title_and_hides_nothing_after_it(sty
     assert b"Private" not in out
     if style == "markdown":
         assert out == b'[a](/site/Public.md "t")  p [b](/site/Public.md \'u\') [c](img.png "x" y")\n'
+
+
+CODE_LEAKS = [
+    b"```\r\ncode\r\n```\r\nsee [[Private|nice]] ![[Private]]\r\n```\r\nmore\r\n```",
+    b"``a`` ![[Private]] `b`",
+    b"\\` ![[Private]] `b`",
+    b"```x``` ![[Private]]\nthen\n```\ny\n```",
+    b"````\n```\ncode\n````\n![[Private]]\n```\nx\n```\n",
+    b"```\n```js\ncode\n```\n![[Private]] [[Private|y]]\n```\nx\n```\n",
+    b"```\ncode\n   ```\n[t](Private.md)\n```\nx\n```\n",
+    b"`[`![x](Private.md)",
+]
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("body", CODE_LEAKS)
+def test_text_commonmark_does_not_read_as_code_is_shaped(style: LinkStyle, body: bytes) -> None:
+    assert "Private" in rendered_outside_code(body)
+    out = shape(body, style).body
+    assert "Private" not in rendered_outside_code(out)

@@ -1,8 +1,8 @@
 """The part of a note an embed shows (the whole body, a heading's section, a block), and how inlined text is
 placed where the embed was, for issue 16's `embeds: inline`.
 
-Pure functions over bytes. Code is found with the same rule as links (`vault.links.FENCED_CODE`): a heading or
-a `^id` inside fenced code is text, not structure.
+Pure functions over bytes. Code is found with the same rule as links (`text.code`): a heading or a `^id` inside
+fenced code is text, not structure.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vaultsync.vault.links import FENCED_CODE
+from vaultsync.text.code import code_spans
 
 # An ATX heading: up to 3 spaces, 1-6 `#`, then a space or the end of the line.
 _HEADING = re.compile(rb" {0,3}(#{1,6})(?:[ \t]|\r?\n?\Z)")
@@ -34,7 +34,7 @@ def heading_key(text: str) -> str:
 def _lines(body: bytes) -> tuple[list[bytes], list[bool]]:
     """The body's lines (ends kept) and whether each starts inside fenced code."""
     lines = body.splitlines(keepends=True)
-    fences = [m.span() for m in FENCED_CODE.finditer(body)]
+    fences = code_spans(body, inline=False)
     in_code: list[bool] = []
     pos = 0
     fence = 0

@@ -43,7 +43,6 @@ The choices, where the issue leaves them open:
 
 from __future__ import annotations
 
-import bisect
 import posixpath
 import re
 from collections.abc import Callable, Iterator
@@ -52,8 +51,9 @@ from typing import Literal
 from urllib.parse import unquote
 
 from vaultsync.publishing.embeds import Lines, Outline, place
+from vaultsync.text.code import code_spans, in_spans
 from vaultsync.text.slugs import heading_slug
-from vaultsync.vault.links import FENCED_CODE, INLINE_CODE, MDLINK, WIKILINK, md_target, wiki_target
+from vaultsync.vault.links import MDLINK, WIKILINK, md_target, outside_code, wiki_target
 
 LinkStyle = Literal["keep", "markdown", "url", "text"]
 EmbedStyle = Literal["keep", "inline"]
@@ -127,18 +127,6 @@ class _Ref:
         return _bytes(self.target).decode("utf-8", "replace")
 
 
-def _code_ranges(body: bytes) -> list[tuple[int, int]]:
-    """Fenced code and code spans, merged: a code span inside a fence must not hide the fence's end."""
-    spans = sorted(m.span() for pattern in (FENCED_CODE, INLINE_CODE) for m in pattern.finditer(body))
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
@@ -157,11 +145,15 @@ def _sub_parts(sub: bytes | None) -> tuple[tuple[str, ...], str | None]:
     return tuple(h.strip() for h in part.split("#") if h.strip()), None
 
 
-def _markdown_links(body: bytes) -> Iterator[tuple[re.Match[bytes], int]]:
-    """`MDLINK`'s links with a destination, each with where it ends when its title is read as CommonMark reads
-    it; a link whose tail is no title is not a link, and the search goes on inside it."""
+def _markdown_links(body: bytes, code: list[tuple[int, int]]) -> Iterator[tuple[re.Match[bytes], int]]:
+    """`MDLINK`'s links with a destination outside code, each with where it ends when its title is read as
+    CommonMark reads it; a link whose tail is no title is not a link, and the search goes on inside it."""
+    starts = [start for start, _ in code]
     pos = 0
     while (m := MDLINK.search(body, pos)) is not None:
+        if (code_end := in_spans(code, starts, m.start())) is not None:
+            pos = code_end  # a match starting in code is no link, and must not swallow one after the code
+            continue
         pos = m.end()
         if m.group("target") is None:
             continue
@@ -175,18 +167,12 @@ def _markdown_links(body: bytes) -> Iterator[tuple[re.Match[bytes], int]]:
 
 def _refs(body: bytes) -> list[_Ref]:
     """Every link to a vault file outside code, in order, the outer one where two overlap."""
-    code = _code_ranges(body)
-    starts = [start for start, _ in code]
-
-    def in_code(pos: int) -> bool:
-        i = bisect.bisect_right(starts, pos) - 1
-        return i >= 0 and pos < code[i][1]
-
+    code = code_spans(body)
     refs: list[_Ref] = []
-    for m in WIKILINK.finditer(body):
+    for m in outside_code(WIKILINK, body, code):
         target = wiki_target(m)
         headings, block_id = _sub_parts(m.group("sub"))
-        if (not target and not headings and block_id is None) or in_code(m.start()):
+        if not target and not headings and block_id is None:
             continue
         alias = m.group("alias")
         shown = alias.strip() if alias is not None and alias.strip() else None
@@ -194,10 +180,8 @@ def _refs(body: bytes) -> list[_Ref]:
             _Ref(m.start(), m.end(), m.group(0), bool(m.group("embed")), True, _text(target), headings, block_id,
                  _text(shown) if shown is not None else None)
         )  # fmt: skip
-    for m, end in _markdown_links(body):
+    for m, end in _markdown_links(body, code):
         dest = m.group("target")
-        if in_code(m.start()):
-            continue
         path = md_target(dest)
         if path is None:
             continue

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import bisect
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
+
+from vaultsync.text.code import code_spans, in_spans
 
 if TYPE_CHECKING:
     from vaultsync.vault.note import Note
@@ -26,8 +27,20 @@ MDLINK = re.compile(
     rb"(?:\]\(\s*(?P<target><[^>\r\n]+>|[^)\s]+)(?:\s+[\"'][^\r\n]*[\"'])?\s*\)|)"
 )
 EXTERNAL = re.compile(rb"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-FENCED_CODE = re.compile(rb"^(```|~~~).*?^\1[^\r\n]*$", re.MULTILINE | re.DOTALL)
-INLINE_CODE = re.compile(rb"`[^`\r\n]+`")
+
+
+def outside_code(pattern: re.Pattern[bytes], body: bytes, code: list[tuple[int, int]]) -> Iterator[re.Match[bytes]]:
+    """`pattern`'s matches in `body` that start outside `code` (`code_spans(body)`). A match that would start in
+    code is not tried at all: it could swallow a link after the code (`` `[`![x](a.md) ``)."""
+    starts = [start for start, _ in code]
+    pos = 0
+    while (match := pattern.search(body, pos)) is not None:
+        end = in_spans(code, starts, match.start())
+        if end is not None:
+            pos = end
+            continue
+        yield match
+        pos = max(match.end(), match.start() + 1)
 
 
 def wiki_target(match: re.Match[bytes]) -> bytes:
@@ -52,13 +65,13 @@ def extract_links(body: bytes) -> tuple[str, ...]:
     External URLs and pure in-note anchors are dropped. Undecodable bytes are replaced: a target with
     them cannot name a file anyway.
     """
-    text = INLINE_CODE.sub(b"", FENCED_CODE.sub(b"", body))
+    code = code_spans(body)
     found: dict[str, None] = {}
-    for match in WIKILINK.finditer(text):
+    for match in outside_code(WIKILINK, body, code):
         target = wiki_target(match)
         if target:
             found.setdefault(target.decode("utf-8", "replace"), None)
-    for match in MDLINK.finditer(text):
+    for match in outside_code(MDLINK, body, code):
         if match.group("target") is None:
             continue
         md = md_target(match.group("target"))
@@ -94,24 +107,18 @@ def unlink_targets(body: bytes, targets: Collection[str]) -> bytes:
     """
     if not targets:
         return body
-    code = sorted((m.start(), m.end()) for pattern in (FENCED_CODE, INLINE_CODE) for m in pattern.finditer(body))
-    starts = [start for start, _ in code]
-
-    def in_code(pos: int) -> bool:
-        i = bisect.bisect_right(starts, pos) - 1
-        return i >= 0 and code[i][0] <= pos < code[i][1]
-
+    code = code_spans(body)
     edits: list[tuple[int, int, bytes]] = []
-    for match in WIKILINK.finditer(body):
+    for match in outside_code(WIKILINK, body, code):
         target = wiki_target(match)
-        if target.decode("utf-8", "replace") in targets and not in_code(match.start()):
+        if target.decode("utf-8", "replace") in targets:
             alias = match.group("alias")
             shown = alias.strip() if alias and not match.group("embed") else target
             edits.append((match.start(), match.end(), shown))
-    for match in MDLINK.finditer(body):
+    for match in outside_code(MDLINK, body, code):
         if match.group("target") is None:
             continue
-        if md_target(match.group("target")) in targets and not in_code(match.start()):
+        if md_target(match.group("target")) in targets:
             edits.append((match.start(), match.end(), match.group("text")))
     out: list[bytes] = []
     pos = 0
