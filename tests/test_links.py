@@ -127,3 +127,9 @@ def test_links_outside_code_as_commonmark_reads_it_are_found_and_unlinked(body: 
     assert "Private" in extract_links(body) or "Private.md" in extract_links(body)
     assert b"(Private" not in unlink_targets(body, {"Private", "Private.md"})
     assert b"[[Private" not in unlink_targets(body, {"Private", "Private.md"})
+
+
+def test_a_destination_may_hold_one_level_of_balanced_parentheses() -> None:
+    body = b"[x](Untitled%20(1).md) tail and [y](a(b)c.md#h) and [z](plain.md)"
+    assert extract_links(body) == ("Untitled (1).md", "a(b)c.md", "plain.md")
+    assert unlink_targets(body, {"Untitled (1).md"}) == b"x tail and [y](a(b)c.md#h) and [z](plain.md)"

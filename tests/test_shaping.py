@@ -301,3 +301,9 @@ def test_text_commonmark_does_not_read_as_code_is_shaped(style: LinkStyle, body:
     assert "Private" in rendered_outside_code(body)
     out = shape(body, style).body
     assert "Private" not in rendered_outside_code(out)
+
+
+def test_a_destination_with_balanced_parentheses_is_one_link() -> None:
+    vault = _vault()
+    vault.notes["Untitled (1).md"] = b"u\n"
+    assert shape(b"[x](Untitled%20(1).md) tail", vault=vault).body == b"[x](/site/Untitled%20%281%29.md) tail"

@@ -19,12 +19,13 @@ if TYPE_CHECKING:
 WIKILINK = re.compile(
     rb"(?P<embed>!?)\[\[(?P<target>[^\[\]\|\#\^\r\n]*)(?P<sub>[#\^][^\[\]\|\r\n]*)?(?:\|(?P<alias>[^\[\]\r\n]*))?\]\]"
 )
-# [text](target) and ![alt](target "title"); <angle brackets> allow spaces. When the part after the text fails,
-# the empty alternative matches `[text` (target None, skipped by the callers): every later `[` up to that `]`
-# would fail the same way, and trying each of them made a 40 KB line of `[` cost 15 s.
+# [text](target) and ![alt](target "title"); <angle brackets> allow spaces, a bare destination one level of
+# balanced parentheses (`Untitled (1).md` written `Untitled%20(1).md`), as CommonMark reads it. When the part
+# after the text fails, the empty alternative matches `[text` (target None, skipped by the callers): every later
+# `[` up to that `]` would fail the same way, and trying each of them made a 40 KB line of `[` cost 15 s.
 MDLINK = re.compile(
     rb"(?P<embed>!?)\[(?P<text>[^\]\r\n]*)"
-    rb"(?:\]\(\s*(?P<target><[^>\r\n]+>|[^)\s]+)(?:\s+[\"'][^\r\n]*[\"'])?\s*\)|)"
+    rb"(?:\]\(\s*(?P<target><[^>\r\n]+>|(?:[^()\s]|\([^()\s]*\))+)(?:\s+[\"'][^\r\n]*[\"'])?\s*\)|)"
 )
 EXTERNAL = re.compile(rb"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
