@@ -307,3 +307,13 @@ def test_a_destination_with_balanced_parentheses_is_one_link() -> None:
     vault = _vault()
     vault.notes["Untitled (1).md"] = b"u\n"
     assert shape(b"[x](Untitled%20(1).md) tail", vault=vault).body == b"[x](/site/Untitled%20%281%29.md) tail"
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("embeds", EMBEDS)
+def test_a_title_holding_links_is_dropped_with_them(style: LinkStyle, embeds: EmbedStyle) -> None:
+    body = b'[x](Public.md "![[Private]] [[Private|y]]") [i](img.png \'[p](Private.md)\') [t](Public.md "fine")\n'
+    out = shape_body(body, "a.md", _vault().ctx(style, embeds)).body
+    assert b"Private" not in out and "Private" not in rendered_outside_code(out)
+    if style == "keep":
+        assert out == b'[x](Public.md) [i](img.png) [t](Public.md "fine")\n'

@@ -37,7 +37,8 @@ The choices, where the issue leaves them open:
   A note whose text cannot be read (`body_of` None) is removed and reported `missing`. `![x](note.md#A)` is a
   note embed like `![[note#A]]` (its anchor, percent-decoded, names the heading or `^block`).
 - A Markdown link's title is one quoted string, as CommonMark reads it (`MDLINK` alone reads up to the line's
-  last quote, which would hide the links between two titled links).
+  last quote, which would hide the links between two titled links). A title holding `[[` or `](` is dropped
+  under every style: the links in it are not shaped (the outer link wins), and it could name a private note.
 - Reports are deduplicated, in order of first appearance.
 """
 
@@ -66,6 +67,7 @@ _SIZE = re.compile(r"\d+(?:x\d+)?")
 _TEXT_ESCAPES = re.compile(r"([\\\[\]|])")
 # What may follow a Markdown link's destination, read as CommonMark does: a title is one quoted string.
 # `MDLINK` takes everything up to the line's last quote as the title, and would hide the links after it.
+_LINKS_IN_TITLE = re.compile(rb"\[\[|\]\(")
 _LINK_TAIL = re.compile(rb"""(?:[ \t]+(?:"[^"\r\n]*"|'[^'\r\n]*'))?[ \t]*\)""")
 
 
@@ -190,8 +192,11 @@ def _refs(body: bytes) -> list[_Ref]:
         anchor = _text(inner.partition(b"#")[2])
         headings, block_id = _sub_parts(b"#" + _bytes(unquote(anchor))) if anchor else ((), None)
         span = (m.start("target") - m.start(), m.end("target") - m.start())
+        raw = body[m.start() : end]
+        if _LINKS_IN_TITLE.search(raw, span[1]):  # the links in it are dropped as links would be: with the title
+            raw = raw[: span[1]] + b")"
         refs.append(
-            _Ref(m.start(), end, body[m.start() : end], bool(m.group("embed")), False, path, headings, block_id,
+            _Ref(m.start(), end, raw, bool(m.group("embed")), False, path, headings, block_id,
                  _text(m.group("text")), anchor, span)
         )  # fmt: skip
     refs.sort(key=lambda r: (r.start, -r.end))
@@ -257,7 +262,9 @@ class _Shaping:
         for ref in _refs(body):
             new = self.ref(lines, ref, source, chain)
             if new is None:
-                continue
+                if ref.raw == body[ref.start : ref.end]:
+                    continue
+                new = ref.raw  # kept as written, less a title that held links
             out += [body[pos : ref.start], new]
             pos = ref.end
         if not out:
