@@ -133,3 +133,9 @@ def test_a_destination_may_hold_one_level_of_balanced_parentheses() -> None:
     body = b"[x](Untitled%20(1).md) tail and [y](a(b)c.md#h) and [z](plain.md)"
     assert extract_links(body) == ("Untitled (1).md", "a(b)c.md", "plain.md")
     assert unlink_targets(body, {"Untitled (1).md"}) == b"x tail and [y](a(b)c.md#h) and [z](plain.md)"
+
+
+def test_reference_definitions_are_links_and_unlinking_removes_their_line() -> None:
+    body = b"[nice][p] ![pic][q]\n\n[p]: Private.md\n[q]: <pics/a b.png> 'x'\n`[c]: code.md`\n"
+    assert extract_links(body) == ("Private.md", "pics/a b.png")
+    assert unlink_targets(body, {"Private.md"}) == b"[nice][p] ![pic][q]\n\n[q]: <pics/a b.png> 'x'\n`[c]: code.md`\n"

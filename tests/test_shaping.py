@@ -317,3 +317,26 @@ def test_a_title_holding_links_is_dropped_with_them(style: LinkStyle, embeds: Em
     assert b"Private" not in out and "Private" not in rendered_outside_code(out)
     if style == "keep":
         assert out == b'[x](Public.md) [i](img.png) [t](Public.md "fine")\n'
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_reference_definition_to_what_the_copy_cannot_show_is_removed_and_reported(style: LinkStyle) -> None:
+    body = b"[nice][p] and ![pic][q] and [e][e]\n\n[p]: Private.md\n  [Q]:  <Private.md> 'a title'\n[e]: Elsewhere.md\n"
+    shaped = shape(body, style)
+    assert shaped.body == b"[nice][p] and ![pic][q] and [e][e]\n\n"
+    assert "Private" not in rendered_outside_code(shaped.body)
+    assert shaped.unresolved == (
+        Unresolved("a.md", "Private.md", "private"),
+        Unresolved("a.md", "Elsewhere.md", "not in target"),
+    )
+
+
+def test_a_reference_definition_to_a_public_file_leads_to_its_href() -> None:
+    body = b'[n][r] ![i][img]\r\n\r\n[r]: Folder/Other%20Note.md#top "t"\r\n[img]:\r\n  img.png\r\n[w]: https://x.org/a.md\r\n'
+    assert shape(body).body == (
+        b'[n][r] ![i][img]\r\n\r\n[r]: /site/Folder/Other%20Note.md#top "t"\r\n[img]:\r\n  /site/img.png\r\n'
+        b"[w]: https://x.org/a.md\r\n"
+    )
+    assert shape(body, "keep").body == body
+    assert shape(b"```\n[p]: Private.md\n```\n", "keep").body == b"```\n[p]: Private.md\n```\n"
+    assert shape(b'[r]: Public.md "[[Private]]"\n', "keep").body == b"[r]: Public.md\n"

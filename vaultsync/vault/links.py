@@ -27,6 +27,13 @@ MDLINK = re.compile(
     rb"(?P<embed>!?)\[(?P<text>[^\]\r\n]*)"
     rb"(?:\]\(\s*(?P<target><[^>\r\n]+>|(?:[^()\s]|\([^()\s]*\))+)(?:\s+[\"'][^\r\n]*[\"'])?\s*\)|)"
 )
+# A reference definition `[label]: dest "title"` (the destination may start the next line), as CommonMark reads
+# one; its usages (`[text][label]`, `[label]`) hold no target of their own.
+REFDEF = re.compile(
+    rb"^ {0,3}\[(?P<label>(?:[^\[\]\\\r\n]|\\[^\r\n])+)\]:[ \t]*(?:\r?\n[ \t]*)?(?P<target><[^<>\r\n]*>|[^<\s]\S*)"
+    rb"""(?:[ \t]+(?:"[^"\r\n]*"|'[^'\r\n]*'|\([^()\r\n]*\)))?[ \t]*(?=\r?$)""",
+    re.MULTILINE,
+)
 EXTERNAL = re.compile(rb"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -72,12 +79,13 @@ def extract_links(body: bytes) -> tuple[str, ...]:
         target = wiki_target(match)
         if target:
             found.setdefault(target.decode("utf-8", "replace"), None)
-    for match in outside_code(MDLINK, body, code):
-        if match.group("target") is None:
-            continue
-        md = md_target(match.group("target"))
-        if md:
-            found.setdefault(md, None)
+    for pattern in (MDLINK, REFDEF) if b"]:" in body else (MDLINK,):
+        for match in outside_code(pattern, body, code):
+            if match.group("target") is None:
+                continue
+            md = md_target(match.group("target"))
+            if md:
+                found.setdefault(md, None)
     return tuple(found)
 
 
@@ -104,7 +112,8 @@ def extract_note_links(note: Note, *, strip_comments: bool = False) -> tuple[str
 def unlink_targets(body: bytes, targets: Collection[str]) -> bytes:
     """Turn the links and embeds whose target is in `targets` into plain text; code spans stay untouched.
 
-    `[[a|shown]]` becomes `shown`, `[[a]]` and `![[a]]` become `a`, `[text](a)` becomes `text`.
+    `[[a|shown]]` becomes `shown`, `[[a]]` and `![[a]]` become `a`, `[text](a)` becomes `text`; a reference
+    definition `[label]: a` is removed with its line (its usages, `[text][label]`, then read as text).
     """
     if not targets:
         return body
@@ -121,6 +130,10 @@ def unlink_targets(body: bytes, targets: Collection[str]) -> bytes:
             continue
         if md_target(match.group("target")) in targets:
             edits.append((match.start(), match.end(), match.group("text")))
+    for match in outside_code(REFDEF, body, code) if b"]:" in body else ():
+        if md_target(match.group("target")) in targets:  # the line goes: its usages read as text
+            nl = body.find(b"\n", match.end())
+            edits.append((match.start(), len(body) if nl < 0 else nl + 1, b""))
     out: list[bytes] = []
     pos = 0
     for start, end, shown in sorted(edits):
