@@ -219,3 +219,17 @@ def test_a_heading_inside_a_fence_of_a_crlf_note_does_not_cut_the_section() -> N
     vault = Vault(notes={"Note.md": note})
     out = shape_body(b"![[Note#A]]\r\n", "a.md", vault.ctx("markdown", "inline")).body
     assert out == b"# A\r\ntext\r\n```bash\r\n# comment\r\necho hi\r\n```\r\nafter\r\n"
+
+
+@pytest.mark.parametrize("links", ["keep", "markdown", "text"])
+def test_an_embed_in_a_table_row_a_heading_or_link_text_becomes_a_link_not_the_text(links: LinkStyle) -> None:
+    vault = _vault()
+    vault.notes["Two.md"] = b"two\n\nlines | with a pipe\n"
+    link = {"keep": b"[[Two]]", "markdown": b"[Two](/site/Two.md)", "text": b"Two"}[links]
+    body = b"| ![[Two]] | x |\n|---|---|\n\n# ![[Two]]\n\n> ## A ![[Two]]\n\n[see ![[Two]]](Public.md)\n"
+    shaped = inline(body, links, vault=vault)
+    public = b"[see Two](Public.md)"  # a link cannot hold a link: its text is what the reader sees
+    assert shaped.body == (
+        b"| " + link + b" | x |\n|---|---|\n\n# " + link + b"\n\n> ## A " + link + b"\n\n" + public + b"\n"
+    )
+    assert shaped.unresolved == ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from vaultsync.text.code import code_spans
 
@@ -196,6 +197,22 @@ class Lines:
 def _other_line(body: bytes, start: int, stop: int, quote: bytes) -> bool:
     """Whether body[start:stop] is a line of text (not blank, nor only the quote marks)."""
     return not _blank(body[start:stop].lstrip(b" \t>") if quote else body[start:stop])
+
+
+def hold_no_block(lines: Lines, start: int, end: int) -> Literal["table", "heading", "link text"] | None:
+    """Where the embed at `body[start:end]` stands if its line cannot take text in its place: a table row (a
+    `|` elsewhere on the line), a heading, or a link's text (a `[` before it not closed); None where it can.
+    Each would break there: a row ends at a line break, a heading is one line, a link cannot hold a link."""
+    body = lines.body
+    line = lines.at(start)
+    before = body[line.start : start]
+    if before.rfind(b"[") > before.rfind(b"]"):
+        return "link text"
+    if _HEADING.match(before.lstrip(b" \t>")):
+        return "heading"
+    if b"|" in before or b"|" in body[end : line.stop]:
+        return "table"
+    return None
 
 
 def place(lines: Lines, start: int, end: int, content: bytes) -> bytes:

@@ -34,6 +34,8 @@ The choices, where the issue leaves them open:
   context but resolved from the embedded note's path; a note that embeds itself through any chain, a chain
   deeper than `MAX_DEPTH`, or more inlined text than `INLINE_BUDGET` bytes in one body make the innermost embed
   a link as the style writes it (reported as `cycle`). `![[#A]]`, a section of the same note, is such a link.
+  An embed in a table row, a heading or a link's text is not inlined either (the text would break them): it is
+  the link the style writes, unreported; in a link's text, what the reader sees (a link cannot hold a link).
   A note whose text cannot be read (`body_of` None) is removed and reported `missing`. `![x](note.md#A)` is a
   note embed like `![[note#A]]` (its anchor, percent-decoded, names the heading or `^block`).
 - A Markdown link's title is one quoted string, as CommonMark reads it (`MDLINK` alone reads up to the line's
@@ -53,7 +55,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from vaultsync.publishing.embeds import Lines, Outline, place
+from vaultsync.publishing.embeds import Lines, Outline, hold_no_block, place
 from vaultsync.publishing.written_links import Ref, as_bytes, written_links
 from vaultsync.text.slugs import heading_slug
 
@@ -279,6 +281,11 @@ class _Shaping:
 
     def inline(self, lines: Lines, ref: Ref, source: str, dest: str, chain: tuple[str, ...]) -> bytes | None:
         """The embed replaced by the embedded note's text, shaped from that note's own path."""
+        if (spot := hold_no_block(lines, ref.start, ref.end)) is not None:  # a link, as the style writes it
+            if (href := self.ctx.href(dest)) is None:
+                self.report(source, ref, "not in target")
+                return as_bytes(_unlinked(ref))
+            return as_bytes(_visible(ref)) if spot == "link text" else self.as_link(ref, href)
         if dest in chain or len(chain) > MAX_DEPTH:
             return self.cycle(ref, source, dest)
         self.embedded.add(dest)  # from here on the copy depends on its text, found or not
