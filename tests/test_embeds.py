@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from shapekit import Vault
 
-from vaultsync.publishing.embeds import Lines, block, place, section
+from vaultsync.publishing.embeds import Lines, Outline, place
 from vaultsync.publishing.shaping import INLINE_BUDGET, MAX_DEPTH, LinkStyle, Shaped, Unresolved, shape_body
 
 NOTE = (
@@ -37,6 +39,14 @@ NOTE = (
     b"code ^incode\n"
     b"```\n"
 )
+
+
+def section(body: bytes, headings: Sequence[str]) -> bytes | None:
+    return Outline(body).section(headings)
+
+
+def block(body: bytes, block_id: str) -> bytes | None:
+    return Outline(body).block(block_id)
 
 
 def test_a_section_runs_from_its_heading_to_the_next_heading_of_the_same_or_a_higher_level() -> None:

@@ -340,3 +340,25 @@ def test_a_reference_definition_to_a_public_file_leads_to_its_href() -> None:
     assert shape(body, "keep").body == body
     assert shape(b"```\n[p]: Private.md\n```\n", "keep").body == b"```\n[p]: Private.md\n```\n"
     assert shape(b'[r]: Public.md "[[Private]]"\n', "keep").body == b"[r]: Public.md\n"
+
+
+CODE_NOISE = [b"`", b"``", b"```", b"````", b"~~~", b"\n```\n", b"\r\n```\r\n", b"\n~~~~\n", b"\n   ```", b"\\`", b"\t"]
+code_text = st.lists(st.sampled_from(PLAIN_NOISE + CODE_NOISE + HIDDEN + [b"![[Public]]", b"[[Public]]"]), max_size=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(code_text.map(b"".join), code_text.map(b"".join), link_styles, embed_styles)
+def test_nothing_of_a_private_note_is_rendered_outside_code(
+    body: bytes, public: bytes, links: LinkStyle, embeds: EmbedStyle
+) -> None:
+    vault = Vault(notes={"Public.md": public}, private={"secret/CANARY-path.md": CANARY_BODY + b"\n# H\nx ^b1\n"})
+
+    def resolve(source: str, target: str) -> str | None:
+        if target.lower().removesuffix(".md") == "hidden":
+            return "secret/CANARY-path.md"
+        return vault.resolve(source, target)
+
+    ctx = ShapeContext(links, embeds, resolve, vault.is_note, vault.public, vault.href, vault.body_of)
+    out = shape_body(body, "a.md", ctx).body
+    assert b"CANARY" not in out
+    assert "hidden" not in rendered_outside_code(out).lower()

@@ -140,16 +140,6 @@ class Outline:
         return b"".join(lines[start:at]) + marked
 
 
-def section(body: bytes, headings: Sequence[str]) -> bytes | None:
-    """`Outline.section` of one body."""
-    return Outline(body).section(headings)
-
-
-def block(body: bytes, block_id: str) -> bytes | None:
-    """`Outline.block` of one body."""
-    return Outline(body).block(block_id)
-
-
 @dataclass(frozen=True)
 class _Line:
     start: int
