@@ -4,11 +4,23 @@ Obsidian's rule for the shaper, which only calls it)."""
 
 from __future__ import annotations
 
+import html
 import posixpath
+import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from markdown_it import MarkdownIt
+
 from vaultsync.publishing.shaping import EmbedStyle, LinkStyle, ShapeContext
+
+_MD = MarkdownIt("commonmark")
+_CODE = re.compile(r"<code[^>]*>.*?</code>", re.DOTALL)
+
+
+def rendered_outside_code(body: bytes) -> str:
+    """The HTML CommonMark renders, code left out (a link's href and an image's src stay in), entities read."""
+    return html.unescape(_CODE.sub(" ", _MD.render(body.decode("utf-8", "replace"))))
 
 
 @dataclass

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from shapekit import Vault
 
-from vaultsync.publishing.embeds import Lines, block, place, section
+from vaultsync.publishing.embeds import Lines, Outline, place
 from vaultsync.publishing.shaping import INLINE_BUDGET, MAX_DEPTH, LinkStyle, Shaped, Unresolved, shape_body
 
 NOTE = (
@@ -37,6 +39,14 @@ NOTE = (
     b"code ^incode\n"
     b"```\n"
 )
+
+
+def section(body: bytes, headings: Sequence[str]) -> bytes | None:
+    return Outline(body).section(headings)
+
+
+def block(body: bytes, block_id: str) -> bytes | None:
+    return Outline(body).block(block_id)
 
 
 def test_a_section_runs_from_its_heading_to_the_next_heading_of_the_same_or_a_higher_level() -> None:
@@ -210,3 +220,26 @@ def test_a_long_line_of_embeds_and_a_run_of_embed_lines_are_inlined_embed_by_emb
     vault = Vault(notes={"w.md": b"word"})
     shaped = inline(b"  " + b"![[w]] " * 20_000 + b"\n" + b"![[w]]\n" * 20_000 + b"end\n", vault=vault)
     assert shaped.body == b"  " + b"word " * 20_000 + b"\n\n" + b"word\n\n" * 20_000 + b"end\n"
+
+
+def test_a_heading_inside_a_fence_of_a_crlf_note_does_not_cut_the_section() -> None:
+    note = b"# A\r\ntext\r\n```bash\r\n# comment\r\necho hi\r\n```\r\nafter\r\n# B\r\nb\r\n"
+    assert section(note, ["A"]) == b"# A\r\ntext\r\n```bash\r\n# comment\r\necho hi\r\n```\r\nafter\r\n"
+    assert section(note, ["comment"]) is None
+    vault = Vault(notes={"Note.md": note})
+    out = shape_body(b"![[Note#A]]\r\n", "a.md", vault.ctx("markdown", "inline")).body
+    assert out == b"# A\r\ntext\r\n```bash\r\n# comment\r\necho hi\r\n```\r\nafter\r\n"
+
+
+@pytest.mark.parametrize("links", ["keep", "markdown", "text"])
+def test_an_embed_in_a_table_row_a_heading_or_link_text_becomes_a_link_not_the_text(links: LinkStyle) -> None:
+    vault = _vault()
+    vault.notes["Two.md"] = b"two\n\nlines | with a pipe\n"
+    link = {"keep": b"[[Two]]", "markdown": b"[Two](/site/Two.md)", "text": b"Two"}[links]
+    body = b"| ![[Two]] | x |\n|---|---|\n\n# ![[Two]]\n\n> ## A ![[Two]]\n\n[see ![[Two]]](Public.md)\n"
+    shaped = inline(body, links, vault=vault)
+    public = b"[see Two](Public.md)"  # a link cannot hold a link: its text is what the reader sees
+    assert shaped.body == (
+        b"| " + link + b" | x |\n|---|---|\n\n# " + link + b"\n\n> ## A " + link + b"\n\n" + public + b"\n"
+    )
+    assert shaped.unresolved == ()

@@ -111,3 +111,31 @@ def test_unlink_turns_chosen_links_into_their_text_and_leaves_the_rest() -> None
     out = unlink_targets(body, {"Private", "Private.md", "gone.png"})
     assert out == (b"shown Private Private Private [[Public]] t a\n`[[Private]]`\n```\n[[Private]]\n```\n")
     assert unlink_targets(body, set()) is body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"```\r\ncode\r\n```\r\nsee [[Private|nice]] ![[Private]]\r\n```\r\nmore\r\n```",
+        b"``a`` ![[Private]] `b`",
+        b"\\` ![[Private]] `b`",
+        b"```x``` ![[Private]]\nthen\n```\ny\n```",
+        b"`[`![x](Private.md)",
+    ],
+)
+def test_links_outside_code_as_commonmark_reads_it_are_found_and_unlinked(body: bytes) -> None:
+    assert "Private" in extract_links(body) or "Private.md" in extract_links(body)
+    assert b"(Private" not in unlink_targets(body, {"Private", "Private.md"})
+    assert b"[[Private" not in unlink_targets(body, {"Private", "Private.md"})
+
+
+def test_a_destination_may_hold_one_level_of_balanced_parentheses() -> None:
+    body = b"[x](Untitled%20(1).md) tail and [y](a(b)c.md#h) and [z](plain.md)"
+    assert extract_links(body) == ("Untitled (1).md", "a(b)c.md", "plain.md")
+    assert unlink_targets(body, {"Untitled (1).md"}) == b"x tail and [y](a(b)c.md#h) and [z](plain.md)"
+
+
+def test_reference_definitions_are_links_and_unlinking_removes_their_line() -> None:
+    body = b"[nice][p] ![pic][q]\n\n[p]: Private.md\n[q]: <pics/a b.png> 'x'\n`[c]: code.md`\n"
+    assert extract_links(body) == ("Private.md", "pics/a b.png")
+    assert unlink_targets(body, {"Private.md"}) == b"[nice][p] ![pic][q]\n\n[q]: <pics/a b.png> 'x'\n`[c]: code.md`\n"

@@ -175,8 +175,11 @@ def test_nesting_up_to_the_limit_still_loads() -> None:
     assert parse_frontmatter(f"---\nx: {'[' * depth}{']' * depth}\n---\n".encode()).error is None
 
 
+# The link pattern before the empty alternative was added (its destination since then may hold one level of
+# balanced parentheses, as CommonMark reads it).
 _OLD_MDLINK = re.compile(
-    rb"(?P<embed>!?)\[(?P<text>[^\]\r\n]*)\]\(\s*(?P<target><[^>\r\n]+>|[^)\s]+)(?:\s+[\"'][^\r\n]*[\"'])?\s*\)"
+    rb"(?P<embed>!?)\[(?P<text>[^\]\r\n]*)\]\(\s*(?P<target><[^>\r\n]+>|(?:[^()\s]|\([^()\s]*\))+)"
+    rb"(?:\s+[\"'][^\r\n]*[\"'])?\s*\)"
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from shapekit import Vault
+from shapekit import Vault, rendered_outside_code
 
 from vaultsync.publishing.shaping import EmbedStyle, LinkStyle, ShapeContext, Shaped, Unresolved, Why, shape_body
 from vaultsync.vault.links import unlink_targets
@@ -281,3 +281,84 @@ def test_a_titled_markdown_link_ends_at_its_title_and_hides_nothing_after_it(sty
     assert b"Private" not in out
     if style == "markdown":
         assert out == b'[a](/site/Public.md "t")  p [b](/site/Public.md \'u\') [c](img.png "x" y")\n'
+
+
+CODE_LEAKS = [
+    b"```\r\ncode\r\n```\r\nsee [[Private|nice]] ![[Private]]\r\n```\r\nmore\r\n```",
+    b"``a`` ![[Private]] `b`",
+    b"\\` ![[Private]] `b`",
+    b"```x``` ![[Private]]\nthen\n```\ny\n```",
+    b"````\n```\ncode\n````\n![[Private]]\n```\nx\n```\n",
+    b"```\n```js\ncode\n```\n![[Private]] [[Private|y]]\n```\nx\n```\n",
+    b"```\ncode\n   ```\n[t](Private.md)\n```\nx\n```\n",
+    b"`[`![x](Private.md)",
+]
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("body", CODE_LEAKS)
+def test_text_commonmark_does_not_read_as_code_is_shaped(style: LinkStyle, body: bytes) -> None:
+    assert "Private" in rendered_outside_code(body)
+    out = shape(body, style).body
+    assert "Private" not in rendered_outside_code(out)
+
+
+def test_a_destination_with_balanced_parentheses_is_one_link() -> None:
+    vault = _vault()
+    vault.notes["Untitled (1).md"] = b"u\n"
+    assert shape(b"[x](Untitled%20(1).md) tail", vault=vault).body == b"[x](/site/Untitled%20%281%29.md) tail"
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("embeds", EMBEDS)
+def test_a_title_holding_links_is_dropped_with_them(style: LinkStyle, embeds: EmbedStyle) -> None:
+    body = b'[x](Public.md "![[Private]] [[Private|y]]") [i](img.png \'[p](Private.md)\') [t](Public.md "fine")\n'
+    out = shape_body(body, "a.md", _vault().ctx(style, embeds)).body
+    assert b"Private" not in out and "Private" not in rendered_outside_code(out)
+    if style == "keep":
+        assert out == b'[x](Public.md) [i](img.png) [t](Public.md "fine")\n'
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_reference_definition_to_what_the_copy_cannot_show_is_removed_and_reported(style: LinkStyle) -> None:
+    body = b"[nice][p] and ![pic][q] and [e][e]\n\n[p]: Private.md\n  [Q]:  <Private.md> 'a title'\n[e]: Elsewhere.md\n"
+    shaped = shape(body, style)
+    assert shaped.body == b"[nice][p] and ![pic][q] and [e][e]\n\n"
+    assert "Private" not in rendered_outside_code(shaped.body)
+    assert shaped.unresolved == (
+        Unresolved("a.md", "Private.md", "private"),
+        Unresolved("a.md", "Elsewhere.md", "not in target"),
+    )
+
+
+def test_a_reference_definition_to_a_public_file_leads_to_its_href() -> None:
+    body = b'[n][r] ![i][img]\r\n\r\n[r]: Folder/Other%20Note.md#top "t"\r\n[img]:\r\n  img.png\r\n[w]: https://x.org/a.md\r\n'
+    assert shape(body).body == (
+        b'[n][r] ![i][img]\r\n\r\n[r]: /site/Folder/Other%20Note.md#top "t"\r\n[img]:\r\n  /site/img.png\r\n'
+        b"[w]: https://x.org/a.md\r\n"
+    )
+    assert shape(body, "keep").body == body
+    assert shape(b"```\n[p]: Private.md\n```\n", "keep").body == b"```\n[p]: Private.md\n```\n"
+    assert shape(b'[r]: Public.md "[[Private]]"\n', "keep").body == b"[r]: Public.md\n"
+
+
+CODE_NOISE = [b"`", b"``", b"```", b"````", b"~~~", b"\n```\n", b"\r\n```\r\n", b"\n~~~~\n", b"\n   ```", b"\\`", b"\t"]
+code_text = st.lists(st.sampled_from(PLAIN_NOISE + CODE_NOISE + HIDDEN + [b"![[Public]]", b"[[Public]]"]), max_size=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(code_text.map(b"".join), code_text.map(b"".join), link_styles, embed_styles)
+def test_nothing_of_a_private_note_is_rendered_outside_code(
+    body: bytes, public: bytes, links: LinkStyle, embeds: EmbedStyle
+) -> None:
+    vault = Vault(notes={"Public.md": public}, private={"secret/CANARY-path.md": CANARY_BODY + b"\n# H\nx ^b1\n"})
+
+    def resolve(source: str, target: str) -> str | None:
+        if target.lower().removesuffix(".md") == "hidden":
+            return "secret/CANARY-path.md"
+        return vault.resolve(source, target)
+
+    ctx = ShapeContext(links, embeds, resolve, vault.is_note, vault.public, vault.href, vault.body_of)
+    out = shape_body(body, "a.md", ctx).body
+    assert b"CANARY" not in out
+    assert "hidden" not in rendered_outside_code(out).lower()

@@ -1,8 +1,8 @@
 """The part of a note an embed shows (the whole body, a heading's section, a block), and how inlined text is
 placed where the embed was, for issue 16's `embeds: inline`.
 
-Pure functions over bytes. Code is found with the same rule as links (`vault.links.FENCED_CODE`): a heading or
-a `^id` inside fenced code is text, not structure.
+Pure functions over bytes. Code is found with the same rule as links (`text.code`): a heading or a `^id` inside
+fenced code is text, not structure.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from vaultsync.vault.links import FENCED_CODE
+from vaultsync.text.code import code_spans
 
 # An ATX heading: up to 3 spaces, 1-6 `#`, then a space or the end of the line.
 _HEADING = re.compile(rb" {0,3}(#{1,6})(?:[ \t]|\r?\n?\Z)")
@@ -34,7 +35,7 @@ def heading_key(text: str) -> str:
 def _lines(body: bytes) -> tuple[list[bytes], list[bool]]:
     """The body's lines (ends kept) and whether each starts inside fenced code."""
     lines = body.splitlines(keepends=True)
-    fences = [m.span() for m in FENCED_CODE.finditer(body)]
+    fences = code_spans(body, inline=False)
     in_code: list[bool] = []
     pos = 0
     fence = 0
@@ -139,16 +140,6 @@ class Outline:
         return b"".join(lines[start:at]) + marked
 
 
-def section(body: bytes, headings: Sequence[str]) -> bytes | None:
-    """`Outline.section` of one body."""
-    return Outline(body).section(headings)
-
-
-def block(body: bytes, block_id: str) -> bytes | None:
-    """`Outline.block` of one body."""
-    return Outline(body).block(block_id)
-
-
 @dataclass(frozen=True)
 class _Line:
     start: int
@@ -196,6 +187,22 @@ class Lines:
 def _other_line(body: bytes, start: int, stop: int, quote: bytes) -> bool:
     """Whether body[start:stop] is a line of text (not blank, nor only the quote marks)."""
     return not _blank(body[start:stop].lstrip(b" \t>") if quote else body[start:stop])
+
+
+def hold_no_block(lines: Lines, start: int, end: int) -> Literal["table", "heading", "link text"] | None:
+    """Where the embed at `body[start:end]` stands if its line cannot take text in its place: a table row (a
+    `|` elsewhere on the line), a heading, or a link's text (a `[` before it not closed); None where it can.
+    Each would break there: a row ends at a line break, a heading is one line, a link cannot hold a link."""
+    body = lines.body
+    line = lines.at(start)
+    before = body[line.start : start]
+    if before.rfind(b"[") > before.rfind(b"]"):
+        return "link text"
+    if _HEADING.match(before.lstrip(b" \t>")):
+        return "heading"
+    if b"|" in before or b"|" in body[end : line.stop]:
+        return "table"
+    return None
 
 
 def place(lines: Lines, start: int, end: int, content: bytes) -> bytes:

@@ -34,26 +34,30 @@ The choices, where the issue leaves them open:
   context but resolved from the embedded note's path; a note that embeds itself through any chain, a chain
   deeper than `MAX_DEPTH`, or more inlined text than `INLINE_BUDGET` bytes in one body make the innermost embed
   a link as the style writes it (reported as `cycle`). `![[#A]]`, a section of the same note, is such a link.
+  An embed in a table row, a heading or a link's text is not inlined either (the text would break them): it is
+  the link the style writes, unreported; in a link's text, what the reader sees (a link cannot hold a link).
   A note whose text cannot be read (`body_of` None) is removed and reported `missing`. `![x](note.md#A)` is a
   note embed like `![[note#A]]` (its anchor, percent-decoded, names the heading or `^block`).
 - A Markdown link's title is one quoted string, as CommonMark reads it (`MDLINK` alone reads up to the line's
-  last quote, which would hide the links between two titled links).
+  last quote, which would hide the links between two titled links). A title holding `[[` or `](` is dropped
+  under every style: the links in it are not shaped (the outer link wins), and it could name a private note.
+- A reference definition (`[label]: dest`, outside code) to a vault file is a link: to a public file the target
+  has a place for, its destination becomes HREF (as written under `keep`); else its line is removed (its usages
+  `[text][label]` then read as text) and reported, under every style.
 - Reports are deduplicated, in order of first appearance.
 """
 
 from __future__ import annotations
 
-import bisect
 import posixpath
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import unquote
 
-from vaultsync.publishing.embeds import Lines, Outline, place
+from vaultsync.publishing.embeds import Lines, Outline, hold_no_block, place
+from vaultsync.publishing.written_links import Ref, as_bytes, written_links
 from vaultsync.text.slugs import heading_slug
-from vaultsync.vault.links import FENCED_CODE, INLINE_CODE, MDLINK, WIKILINK, md_target, wiki_target
 
 LinkStyle = Literal["keep", "markdown", "url", "text"]
 EmbedStyle = Literal["keep", "inline"]
@@ -64,9 +68,6 @@ INLINE_BUDGET = 4 * 1024 * 1024  # bytes of embedded text read into one body: a 
 IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "bmp", "svg", "webp", "avif"})
 _SIZE = re.compile(r"\d+(?:x\d+)?")
 _TEXT_ESCAPES = re.compile(r"([\\\[\]|])")
-# What may follow a Markdown link's destination, read as CommonMark does: a title is one quoted string.
-# `MDLINK` takes everything up to the line's last quote as the title, and would hide the links after it.
-_LINK_TAIL = re.compile(rb"""(?:[ \t]+(?:"[^"\r\n]*"|'[^'\r\n]*'))?[ \t]*\)""")
 
 
 @dataclass(frozen=True)
@@ -105,119 +106,6 @@ class Shaped:
     embedded: frozenset[str]
 
 
-@dataclass(frozen=True)
-class _Ref:
-    """One wikilink or Markdown link to a vault file, as written."""
-
-    start: int
-    end: int
-    raw: bytes
-    embed: bool
-    wiki: bool
-    target: str  # as written; "" for the note itself (`[[#A]]`)
-    headings: tuple[str, ...]  # `#A#B`
-    block: str | None  # `#^id`
-    shown: str | None  # the wikilink's alias, the Markdown link's text
-    anchor: str = ""  # a Markdown link's `#anchor` as written (without `#`)
-    dest_span: tuple[int, int] = (0, 0)  # a Markdown link's destination, within `raw`
-
-    @property
-    def name(self) -> str:
-        """The target as `extract_links` gives it (undecodable bytes replaced), for `resolve` and reports."""
-        return _bytes(self.target).decode("utf-8", "replace")
-
-
-def _code_ranges(body: bytes) -> list[tuple[int, int]]:
-    """Fenced code and code spans, merged: a code span inside a fence must not hide the fence's end."""
-    spans = sorted(m.span() for pattern in (FENCED_CODE, INLINE_CODE) for m in pattern.finditer(body))
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", "surrogateescape")
-
-
-def _bytes(text: str) -> bytes:
-    return text.encode("utf-8", "surrogateescape")
-
-
-def _sub_parts(sub: bytes | None) -> tuple[tuple[str, ...], str | None]:
-    """`#A#B` as headings, `#^id` (or `^id`) as a block id."""
-    if not sub:
-        return (), None
-    part = _text(sub).removesuffix("\\").strip()  # `\` escapes a table's pipe: syntax, not text
-    if part.startswith("#^") or part.startswith("^"):
-        return (), part.lstrip("#")[1:].strip()
-    return tuple(h.strip() for h in part.split("#") if h.strip()), None
-
-
-def _markdown_links(body: bytes) -> Iterator[tuple[re.Match[bytes], int]]:
-    """`MDLINK`'s links with a destination, each with where it ends when its title is read as CommonMark reads
-    it; a link whose tail is no title is not a link, and the search goes on inside it."""
-    pos = 0
-    while (m := MDLINK.search(body, pos)) is not None:
-        pos = m.end()
-        if m.group("target") is None:
-            continue
-        tail = _LINK_TAIL.match(body, m.end("target"))
-        if tail is None:
-            pos = m.end("target")
-            continue
-        yield m, tail.end()
-        pos = tail.end()
-
-
-def _refs(body: bytes) -> list[_Ref]:
-    """Every link to a vault file outside code, in order, the outer one where two overlap."""
-    code = _code_ranges(body)
-    starts = [start for start, _ in code]
-
-    def in_code(pos: int) -> bool:
-        i = bisect.bisect_right(starts, pos) - 1
-        return i >= 0 and pos < code[i][1]
-
-    refs: list[_Ref] = []
-    for m in WIKILINK.finditer(body):
-        target = wiki_target(m)
-        headings, block_id = _sub_parts(m.group("sub"))
-        if (not target and not headings and block_id is None) or in_code(m.start()):
-            continue
-        alias = m.group("alias")
-        shown = alias.strip() if alias is not None and alias.strip() else None
-        refs.append(
-            _Ref(m.start(), m.end(), m.group(0), bool(m.group("embed")), True, _text(target), headings, block_id,
-                 _text(shown) if shown is not None else None)
-        )  # fmt: skip
-    for m, end in _markdown_links(body):
-        dest = m.group("target")
-        if in_code(m.start()):
-            continue
-        path = md_target(dest)
-        if path is None:
-            continue
-        inner = dest.strip()
-        inner = inner[1:-1].strip() if inner.startswith(b"<") and inner.endswith(b">") else inner
-        anchor = _text(inner.partition(b"#")[2])
-        headings, block_id = _sub_parts(b"#" + _bytes(unquote(anchor))) if anchor else ((), None)
-        span = (m.start("target") - m.start(), m.end("target") - m.start())
-        refs.append(
-            _Ref(m.start(), end, body[m.start() : end], bool(m.group("embed")), False, path, headings, block_id,
-                 _text(m.group("text")), anchor, span)
-        )  # fmt: skip
-    refs.sort(key=lambda r: (r.start, -r.end))
-    kept: list[_Ref] = []
-    for ref in refs:
-        if not kept or ref.start >= kept[-1].end:
-            kept.append(ref)
-    return kept
-
-
 def _escape(text: str) -> str:
     return _TEXT_ESCAPES.sub(r"\\\1", text)
 
@@ -228,7 +116,7 @@ def _destination(href: str) -> str:
     return f"<{href}>" if not href or any(ch in href for ch in " \t()") else href
 
 
-def _visible(ref: _Ref) -> str:
+def _visible(ref: Ref) -> str:
     """What Obsidian shows for a link: the alias, else the name as written with its headings (`t > A > B`)."""
     if ref.shown is not None:
         return ref.shown
@@ -237,12 +125,12 @@ def _visible(ref: _Ref) -> str:
     return " > ".join(([ref.target] if ref.target else []) + list(ref.headings))
 
 
-def _unlinked(ref: _Ref) -> str:
+def _unlinked(ref: Ref) -> str:
     """A link that leads nowhere in this copy, as `unlink_targets` writes it: the alias, else the target."""
     return ref.shown if ref.shown is not None else ref.target
 
 
-def _file_name(ref: _Ref) -> str:
+def _file_name(ref: Ref) -> str:
     if ref.wiki and ref.shown is not None and not _SIZE.fullmatch(ref.shown):
         return ref.shown
     if not ref.wiki and ref.shown:
@@ -263,17 +151,19 @@ class _Shaping:
     parts: dict[tuple[str, tuple[str, ...], str | None], bytes | Why] = field(default_factory=dict)
     budget: int = INLINE_BUDGET
 
-    def report(self, source: str, ref: _Ref, why: Why) -> None:
+    def report(self, source: str, ref: Ref, why: Why) -> None:
         self.unresolved.setdefault(Unresolved(source, ref.name, why), None)
 
     def shape(self, body: bytes, source: str, chain: tuple[str, ...]) -> bytes:
         out: list[bytes] = []
         pos = 0
         lines = Lines(body)
-        for ref in _refs(body):
+        for ref in written_links(body):
             new = self.ref(lines, ref, source, chain)
             if new is None:
-                continue
+                if ref.raw == body[ref.start : ref.end]:
+                    continue
+                new = ref.raw  # kept as written, less a title that held links
             out += [body[pos : ref.start], new]
             pos = ref.end
         if not out:
@@ -281,7 +171,7 @@ class _Shaping:
         out.append(body[pos:])
         return b"".join(out)
 
-    def ref(self, lines: Lines, ref: _Ref, source: str, chain: tuple[str, ...]) -> bytes | None:
+    def ref(self, lines: Lines, ref: Ref, source: str, chain: tuple[str, ...]) -> bytes | None:
         """The bytes that replace one link, or None to keep it as written."""
         ctx = self.ctx
         if not ref.target:  # the note itself: `[[#A]]`, `![[#A]]`
@@ -291,6 +181,8 @@ class _Shaping:
             return None if ref.embed else self.as_link(ref, None)
         why: Why
         dest = ctx.resolve(source, ref.name)
+        if ref.definition:
+            return self.definition(ref, source, dest)
         if dest is None:
             why = "missing"
         else:
@@ -308,47 +200,64 @@ class _Shaping:
             else:
                 return self.as_link(ref, href)
         self.report(source, ref, why)
-        return b"" if ref.embed else _bytes(_unlinked(ref))
+        return b"" if ref.embed else as_bytes(_unlinked(ref))
 
-    def as_link(self, ref: _Ref, href: str | None) -> bytes | None:
+    def definition(self, ref: Ref, source: str, dest: str | None) -> bytes | None:
+        """A reference definition: its destination made HREF, or the line removed (its usages then read as text,
+        `[text][label]`) where it leads nowhere in this copy."""
+        why: Why = "missing"
+        if dest is not None:
+            note = self.ctx.is_note(dest)
+            href = self.ctx.href(dest) if not note or self.ctx.public(dest) else None
+            if href is not None:
+                if self.ctx.links == "keep":
+                    return None
+                start, end = ref.dest_span
+                anchor = f"#{ref.anchor}" if ref.anchor and note else ""
+                return ref.raw[:start] + as_bytes(_destination(href + anchor)) + ref.raw[end:]
+            why = "private" if note and not self.ctx.public(dest) else "not in target"
+        self.report(source, ref, why)
+        return b""
+
+    def as_link(self, ref: Ref, href: str | None) -> bytes | None:
         """A link to a note (or the note itself, href None) in the style: None keeps it as written."""
         style = self.ctx.links
         if style == "keep":
             return ref.raw[1:] if ref.embed else None
         if style == "text":
-            return _bytes(_visible(ref) if ref.wiki else ref.shown or "")
+            return as_bytes(_visible(ref) if ref.wiki else ref.shown or "")
         if not ref.wiki:
             if href is None:
                 return ref.raw[1:] if ref.embed else None
             start, end = ref.dest_span
             anchor = f"#{ref.anchor}" if ref.anchor else ""
-            new = ref.raw[:start] + _bytes(_destination(href + anchor)) + ref.raw[end:]
+            new = ref.raw[:start] + as_bytes(_destination(href + anchor)) + ref.raw[end:]
             return new[1:] if ref.embed else new
         if ref.block is not None:
             if href is None:
-                return _bytes(_visible(ref))
+                return as_bytes(_visible(ref))
             anchor = ""  # GitHub has no block anchors: the link leads to the note
         else:
             slug = self.ctx.slug(ref.headings[-1]) if ref.headings else ""
             anchor = f"#{slug}" if slug else ""  # an empty slug (`anchors: none`): the link leads to the note
-        return _bytes(f"[{_escape(_visible(ref))}]({_destination((href or '') + anchor)})")
+        return as_bytes(f"[{_escape(_visible(ref))}]({_destination((href or '') + anchor)})")
 
-    def attachment(self, ref: _Ref, dest: str, href: str) -> bytes | None:
+    def attachment(self, ref: Ref, dest: str, href: str) -> bytes | None:
         style = self.ctx.links
         if style == "keep":
             return None
         image = _is_image(dest)
         if not ref.wiki:
             if not image and style == "text":
-                return _bytes(ref.shown or _file_name(ref))
+                return as_bytes(ref.shown or _file_name(ref))
             start, end = ref.dest_span
-            return ref.raw[:start] + _bytes(_destination(href)) + ref.raw[end:]
+            return ref.raw[:start] + as_bytes(_destination(href)) + ref.raw[end:]
         name = _file_name(ref)
         if image:
-            return _bytes(f"![{_escape(name)}]({_destination(href)})")
-        return _bytes(name if style == "text" else f"[{_escape(name)}]({_destination(href)})")
+            return as_bytes(f"![{_escape(name)}]({_destination(href)})")
+        return as_bytes(name if style == "text" else f"[{_escape(name)}]({_destination(href)})")
 
-    def part(self, dest: str, ref: _Ref) -> bytes | Why:
+    def part(self, dest: str, ref: Ref) -> bytes | Why:
         """The text an embed of `dest` shows, or why there is none."""
         if dest not in self.outlines:
             text = self.ctx.body_of(dest)
@@ -364,14 +273,19 @@ class _Shaping:
             return "missing heading" if found is None else found
         return outline.body
 
-    def cycle(self, ref: _Ref, source: str, dest: str) -> bytes | None:
+    def cycle(self, ref: Ref, source: str, dest: str) -> bytes | None:
         """An embed that is not inlined: a link to the note as the style writes it, text where it has no place."""
         self.report(source, ref, "cycle")
         href = self.ctx.href(dest)
-        return _bytes(_unlinked(ref)) if href is None else self.as_link(ref, href)
+        return as_bytes(_unlinked(ref)) if href is None else self.as_link(ref, href)
 
-    def inline(self, lines: Lines, ref: _Ref, source: str, dest: str, chain: tuple[str, ...]) -> bytes | None:
+    def inline(self, lines: Lines, ref: Ref, source: str, dest: str, chain: tuple[str, ...]) -> bytes | None:
         """The embed replaced by the embedded note's text, shaped from that note's own path."""
+        if (spot := hold_no_block(lines, ref.start, ref.end)) is not None:  # a link, as the style writes it
+            if (href := self.ctx.href(dest)) is None:
+                self.report(source, ref, "not in target")
+                return as_bytes(_unlinked(ref))
+            return as_bytes(_visible(ref)) if spot == "link text" else self.as_link(ref, href)
         if dest in chain or len(chain) > MAX_DEPTH:
             return self.cycle(ref, source, dest)
         self.embedded.add(dest)  # from here on the copy depends on its text, found or not

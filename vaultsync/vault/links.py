@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import bisect
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
+
+from vaultsync.text.code import code_spans, in_spans
 
 if TYPE_CHECKING:
     from vaultsync.vault.note import Note
@@ -18,16 +19,36 @@ if TYPE_CHECKING:
 WIKILINK = re.compile(
     rb"(?P<embed>!?)\[\[(?P<target>[^\[\]\|\#\^\r\n]*)(?P<sub>[#\^][^\[\]\|\r\n]*)?(?:\|(?P<alias>[^\[\]\r\n]*))?\]\]"
 )
-# [text](target) and ![alt](target "title"); <angle brackets> allow spaces. When the part after the text fails,
-# the empty alternative matches `[text` (target None, skipped by the callers): every later `[` up to that `]`
-# would fail the same way, and trying each of them made a 40 KB line of `[` cost 15 s.
+# [text](target) and ![alt](target "title"); <angle brackets> allow spaces, a bare destination one level of
+# balanced parentheses (`Untitled (1).md` written `Untitled%20(1).md`), as CommonMark reads it. When the part
+# after the text fails, the empty alternative matches `[text` (target None, skipped by the callers): every later
+# `[` up to that `]` would fail the same way, and trying each of them made a 40 KB line of `[` cost 15 s.
 MDLINK = re.compile(
     rb"(?P<embed>!?)\[(?P<text>[^\]\r\n]*)"
-    rb"(?:\]\(\s*(?P<target><[^>\r\n]+>|[^)\s]+)(?:\s+[\"'][^\r\n]*[\"'])?\s*\)|)"
+    rb"(?:\]\(\s*(?P<target><[^>\r\n]+>|(?:[^()\s]|\([^()\s]*\))+)(?:\s+[\"'][^\r\n]*[\"'])?\s*\)|)"
+)
+# A reference definition `[label]: dest "title"` (the destination may start the next line), as CommonMark reads
+# one; its usages (`[text][label]`, `[label]`) hold no target of their own.
+REFDEF = re.compile(
+    rb"^ {0,3}\[(?P<label>(?:[^\[\]\\\r\n]|\\[^\r\n])+)\]:[ \t]*(?:\r?\n[ \t]*)?(?P<target><[^<>\r\n]*>|[^<\s]\S*)"
+    rb"""(?:[ \t]+(?:"[^"\r\n]*"|'[^'\r\n]*'|\([^()\r\n]*\)))?[ \t]*(?=\r?$)""",
+    re.MULTILINE,
 )
 EXTERNAL = re.compile(rb"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-FENCED_CODE = re.compile(rb"^(```|~~~).*?^\1[^\r\n]*$", re.MULTILINE | re.DOTALL)
-INLINE_CODE = re.compile(rb"`[^`\r\n]+`")
+
+
+def outside_code(pattern: re.Pattern[bytes], body: bytes, code: list[tuple[int, int]]) -> Iterator[re.Match[bytes]]:
+    """`pattern`'s matches in `body` that start outside `code` (`code_spans(body)`). A match that would start in
+    code is not tried at all: it could swallow a link after the code (`` `[`![x](a.md) ``)."""
+    starts = [start for start, _ in code]
+    pos = 0
+    while (match := pattern.search(body, pos)) is not None:
+        end = in_spans(code, starts, match.start())
+        if end is not None:
+            pos = end
+            continue
+        yield match
+        pos = max(match.end(), match.start() + 1)
 
 
 def wiki_target(match: re.Match[bytes]) -> bytes:
@@ -52,18 +73,19 @@ def extract_links(body: bytes) -> tuple[str, ...]:
     External URLs and pure in-note anchors are dropped. Undecodable bytes are replaced: a target with
     them cannot name a file anyway.
     """
-    text = INLINE_CODE.sub(b"", FENCED_CODE.sub(b"", body))
+    code = code_spans(body)
     found: dict[str, None] = {}
-    for match in WIKILINK.finditer(text):
+    for match in outside_code(WIKILINK, body, code):
         target = wiki_target(match)
         if target:
             found.setdefault(target.decode("utf-8", "replace"), None)
-    for match in MDLINK.finditer(text):
-        if match.group("target") is None:
-            continue
-        md = md_target(match.group("target"))
-        if md:
-            found.setdefault(md, None)
+    for pattern in (MDLINK, REFDEF) if b"]:" in body else (MDLINK,):
+        for match in outside_code(pattern, body, code):
+            if match.group("target") is None:
+                continue
+            md = md_target(match.group("target"))
+            if md:
+                found.setdefault(md, None)
     return tuple(found)
 
 
@@ -90,29 +112,28 @@ def extract_note_links(note: Note, *, strip_comments: bool = False) -> tuple[str
 def unlink_targets(body: bytes, targets: Collection[str]) -> bytes:
     """Turn the links and embeds whose target is in `targets` into plain text; code spans stay untouched.
 
-    `[[a|shown]]` becomes `shown`, `[[a]]` and `![[a]]` become `a`, `[text](a)` becomes `text`.
+    `[[a|shown]]` becomes `shown`, `[[a]]` and `![[a]]` become `a`, `[text](a)` becomes `text`; a reference
+    definition `[label]: a` is removed with its line (its usages, `[text][label]`, then read as text).
     """
     if not targets:
         return body
-    code = sorted((m.start(), m.end()) for pattern in (FENCED_CODE, INLINE_CODE) for m in pattern.finditer(body))
-    starts = [start for start, _ in code]
-
-    def in_code(pos: int) -> bool:
-        i = bisect.bisect_right(starts, pos) - 1
-        return i >= 0 and code[i][0] <= pos < code[i][1]
-
+    code = code_spans(body)
     edits: list[tuple[int, int, bytes]] = []
-    for match in WIKILINK.finditer(body):
+    for match in outside_code(WIKILINK, body, code):
         target = wiki_target(match)
-        if target.decode("utf-8", "replace") in targets and not in_code(match.start()):
+        if target.decode("utf-8", "replace") in targets:
             alias = match.group("alias")
             shown = alias.strip() if alias and not match.group("embed") else target
             edits.append((match.start(), match.end(), shown))
-    for match in MDLINK.finditer(body):
+    for match in outside_code(MDLINK, body, code):
         if match.group("target") is None:
             continue
-        if md_target(match.group("target")) in targets and not in_code(match.start()):
+        if md_target(match.group("target")) in targets:
             edits.append((match.start(), match.end(), match.group("text")))
+    for match in outside_code(REFDEF, body, code) if b"]:" in body else ():
+        if md_target(match.group("target")) in targets:  # the line goes: its usages read as text
+            nl = body.find(b"\n", match.end())
+            edits.append((match.start(), len(body) if nl < 0 else nl + 1, b""))
     out: list[bytes] = []
     pos = 0
     for start, end, shown in sorted(edits):
