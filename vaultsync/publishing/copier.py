@@ -18,7 +18,16 @@ from urllib.parse import quote
 
 from vaultsync._version import __version__
 from vaultsync.config import Config, FrontmatterShape
-from vaultsync.errors import COPY_REFUSED, UNREADABLE, NoteError, Problem
+from vaultsync.errors import (
+    COPY_REFUSED,
+    EMBED_UNRESOLVED,
+    LINK_NOT_IN_TARGET,
+    LINK_TO_MISSING,
+    LINK_TO_PRIVATE,
+    UNREADABLE,
+    NoteError,
+    Problem,
+)
 from vaultsync.publishing.copies import published_bytes, strips_comments
 from vaultsync.publishing.outputs import VaultResolver, attachment_output
 from vaultsync.publishing.selection import goes_to
@@ -48,6 +57,20 @@ class PlannedCopy:
     # Links the catalog does not list (the shaper reads Markdown the link extractor misses): their attachments
     # come along, and such a copy is never cached (its key could not see where those links lead).
     unlisted: tuple[str | None, ...] = ()
+
+    def report(self, path: str, listed: set[str]) -> list[Problem]:
+        """Report lines for what did not resolve in this copy of `path`: embeds, links inside the notes it
+        inlines, and its own links the catalog does not list (`listed`: the ones the plan reported already)."""
+        found = []
+        for source, target, why in self.unresolved:
+            kind = {"private": LINK_TO_PRIVATE, "missing": LINK_TO_MISSING}.get(why, LINK_NOT_IN_TARGET)
+            if why in ("cycle", "missing heading", "missing block"):
+                found.append(Problem(path, EMBED_UNRESOLVED, f"embeds `{target}`: {why}; left out of the copy"))
+            elif source == path and target not in listed:
+                found.append(Problem(path, kind, f"links to `{target}`, which is {why}; made text"))
+            elif source != path:
+                found.append(Problem(path, kind, f"inlines `{source}`, whose link to `{target}` is {why}; made text"))
+        return found
 
 
 @dataclass

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 import posixpath
+from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from vaultsync.config import Config, output_folder
 from vaultsync.errors import UNSAFE_SLUG, ConfigError, Problem, PublishError
 from vaultsync.faults import fault_point
 from vaultsync.git.repo import check_can_init, is_git_dir
+from vaultsync.publishing.actions import PublishAction
 from vaultsync.publishing.manifest import is_safe_output
 from vaultsync.vault.writes import is_temp_name, remove_dead_writers_temps, temp_name
 
@@ -136,6 +138,26 @@ def note_output(path: str, slug: str | None, config: Config, folder: str) -> str
     if not is_safe_output(out, folder):
         return Problem(path, UNSAFE_SLUG, f"output path `{out}` is not safe; not published")
     return out
+
+
+def refuse_collisions(wants: Iterable[PublishAction]) -> None:
+    """Two sources for one output path (case-insensitively: macOS and Windows clones) stop the whole run."""
+    wants = list(wants)
+    if len({want.output.lower() for want in wants}) == len(wants):
+        return  # the common case, checked without grouping
+    by_path: dict[str, list[PublishAction]] = defaultdict(list)
+    for want in wants:
+        by_path[want.output.lower()].append(want)
+    clashes = sorted((sorted(g, key=lambda a: a.source) for g in by_path.values() if len(g) > 1), key=str)
+    if clashes:
+        first = clashes[0]
+        more = f" (and {len(clashes) - 1} more collisions)" if len(clashes) > 1 else ""
+        raise PublishError(
+            f"{len(first)} files would be published to one path",
+            where=first[0].output,
+            why=" and ".join(a.source for a in first) + more,
+            hint="give the notes different slugs or names; nothing was published",
+        )
 
 
 def attachment_output(path: str, folder: str) -> str:

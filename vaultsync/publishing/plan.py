@@ -18,7 +18,6 @@ from vaultsync.errors import (
     CHANGED_DURING_PUBLISH,
     CONFLICT_MARKERS,
     DUPLICATE_UUID,
-    EMBED_UNRESOLVED,
     INVALID_FRONTMATTER,
     LINK_NOT_IN_TARGET,
     LINK_TO_MISSING,
@@ -38,7 +37,7 @@ from vaultsync.publishing.copier import Copier, PlannedCopy, shapes_copies
 from vaultsync.publishing.copies import published_bytes, strips_comments
 from vaultsync.publishing.guard import guard_plan
 from vaultsync.publishing.manifest import Manifest, ManifestEntry, load_manifests, manifest_files, parse_shards
-from vaultsync.publishing.outputs import attachment_output, check_target, note_output, sha_file
+from vaultsync.publishing.outputs import attachment_output, check_target, note_output, refuse_collisions, sha_file
 from vaultsync.publishing.ownership import head_differences, recorded_folders
 from vaultsync.publishing.resolution import ambiguous_link, attachment_hashes, resolved_links, shared_note_names
 from vaultsync.publishing.rollback import guard_rollbacks
@@ -183,7 +182,7 @@ def plan_publish(
         errors += refused
         keep.update(p.path for p in refused)
         for path, copy in copies.items():
-            warnings += _unresolved(path, copy, {target for target, _ in links.get(path, ())})
+            warnings += copy.report(path, {target for target, _ in links.get(path, ())})
             used = [dest for inlined in copy.embedded for _, dest in links.get(inlined, ())]  # what they show
             for dest in (*used, *copy.unlisted):
                 if dest is not None and dest not in scan.notes and dest in scan.attachments:
@@ -226,7 +225,7 @@ def plan_publish(
             warnings.append(
                 Problem(paths[0], DUPLICATE_UUID, f"`{uuid}` is also the site_uuid of {', '.join(paths[1:])}")
             )
-    _refuse_collisions(wanted)
+    refuse_collisions(wanted)
 
     head = head_commit(repo) if repo.is_dir() else None
     previous, on_disk, found = load_manifests(repo, folder, head) if repo.is_dir() else (Manifest(), Manifest(), [])
@@ -277,21 +276,6 @@ def plan_publish(
     return guard_rollbacks(plan, versions, mine, users)
 
 
-def _unresolved(path: str, copy: PlannedCopy, listed: set[str]) -> list[Problem]:
-    """Report lines for what did not resolve in a shaped copy: embeds, links inside the notes it inlines, and
-    its own links the catalog does not list (the ones it lists were reported already)."""
-    found = []
-    for source, target, why in copy.unresolved:
-        kind = {"private": LINK_TO_PRIVATE, "missing": LINK_TO_MISSING}.get(why, LINK_NOT_IN_TARGET)
-        if why in ("cycle", "missing heading", "missing block"):
-            found.append(Problem(path, EMBED_UNRESOLVED, f"embeds `{target}`: {why}; left out of the copy"))
-        elif source == path and target not in listed:
-            found.append(Problem(path, kind, f"links to `{target}`, which is {why}; made text"))
-        elif source != path:
-            found.append(Problem(path, kind, f"inlines `{source}`, whose link to `{target}` is {why}; made text"))
-    return found
-
-
 def _old_publications(
     repo: Path, tree: Mapping[str, str], folder: str, folders: Iterable[str], warnings: list[Problem]
 ) -> list[OldPublication]:
@@ -311,26 +295,6 @@ def _old_publications(
         if manifest.files:
             found.append(OldPublication(other, manifest, manifest))
     return found
-
-
-def _refuse_collisions(wants: Iterable[PublishAction]) -> None:
-    """Two sources for one output path (case-insensitively: macOS and Windows clones) stop the whole run."""
-    wants = list(wants)
-    if len({want.output.lower() for want in wants}) == len(wants):
-        return  # the common case, checked without grouping
-    by_path: dict[str, list[PublishAction]] = defaultdict(list)
-    for want in wants:
-        by_path[want.output.lower()].append(want)
-    clashes = sorted((sorted(g, key=lambda a: a.source) for g in by_path.values() if len(g) > 1), key=str)
-    if clashes:
-        first = clashes[0]
-        more = f" (and {len(clashes) - 1} more collisions)" if len(clashes) > 1 else ""
-        raise PublishError(
-            f"{len(first)} files would be published to one path",
-            where=first[0].output,
-            why=" and ".join(a.source for a in first) + more,
-            hint="give the notes different slugs or names; nothing was published",
-        )
 
 
 def _classify(
