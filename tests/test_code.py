@@ -70,3 +70,16 @@ def test_a_word_commonmark_shows_outside_code_is_never_taken_for_code(pieces: li
     shown = rendered_outside_code(body)
     for word in set(re.findall(r"Mark\d\dq", shown)):
         assert ours.count(word) >= shown.count(word), word
+
+
+def test_backticks_that_pair_across_lines_leave_no_code_the_other_reading_sees_as_text() -> None:
+    body = b"a `\n`[[Private|y]]`\n"
+    assert "Private" in rendered_outside_code(body)
+    assert b"Private" in ours_outside_code(body)
+
+
+def test_a_comment_is_found_where_code_began_inside_an_earlier_comment() -> None:
+    from vaultsync.text.comments import strip_comments
+
+    assert strip_comments(b"%% ` %% a %% b ` c\n") == b" a "
+    assert strip_comments(b"a `%%` b %% c %%\n") == b"a `%%` b \n"

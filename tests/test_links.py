@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import VaultBuilder
 
-from vaultsync.vault.links import LinkIndex, extract_links, extract_note_links, resolve_link, unlink_targets
+from vaultsync.vault.links import LinkIndex, extract_links, extract_note_links, md_target, resolve_link, unlink_targets
 from vaultsync.vault.note import Note
 from vaultsync.vault.scan import scan_vault
 
@@ -139,3 +139,29 @@ def test_reference_definitions_are_links_and_unlinking_removes_their_line() -> N
     body = b"[nice][p] ![pic][q]\n\n[p]: Private.md\n[q]: <pics/a b.png> 'x'\n`[c]: code.md`\n"
     assert extract_links(body) == ("Private.md", "pics/a b.png")
     assert unlink_targets(body, {"Private.md"}) == b"[nice][p] ![pic][q]\n\n[q]: <pics/a b.png> 'x'\n`[c]: code.md`\n"
+
+
+def test_every_link_commonmark_renders_is_found() -> None:
+    import html as html_lib
+    import random
+    import re
+    from urllib.parse import unquote
+
+    from markdown_it import MarkdownIt
+
+    from vaultsync.text.code import code_spans
+    from vaultsync.vault.mdlinks import markdown_links
+
+    md = MarkdownIt("commonmark")
+    rng = random.Random(12)
+    alphabet = [b"[", b"]", b"(", b")", b"!", b" ", b'"', b"'", b"\n", b"\r\n", b"a", b"b.png", b"#", b"\t",
+                b"\n\n", b"![", b"](", b"](c.md)", b"[x]"]  # fmt: skip
+    for _ in range(5_000):
+        text = b"".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40)))
+        html = md.render(text.decode())
+        rendered = re.findall(r'(?:href|src)="([^"]*)"', html)
+        found = {md_target(link.target_bytes(text)) for link in markdown_links(text, code_spans(text))}
+        found = {re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", f) for f in found if f}  # CommonMark's escapes
+        for href in rendered:
+            target = unquote(html_lib.unescape(href).split("#")[0])
+            assert not target or target in found, text

@@ -362,3 +362,20 @@ def test_nothing_of_a_private_note_is_rendered_outside_code(
     out = shape_body(body, "a.md", ctx).body
     assert b"CANARY" not in out
     assert "hidden" not in rendered_outside_code(out).lower()
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_link_whose_text_holds_brackets_an_image_or_a_line_break_is_one_link(style: LinkStyle) -> None:
+    body = (
+        b"[![x](img.png)](Private.md) [see [x] y](Private.md) [see\nthis](Private.md) [[Private|y]](Public.md)\n"
+        b"[![x](Private.md)](Public.md) [a ![[Private]] b](Public.md)\n"
+    )
+    out = shape(body, style).body
+    assert "Private" not in rendered_outside_code(out) and b"Private" not in out
+    prose = b" see [x] y see\nthis y(Public.md)\n"
+    want = {  # an embed of a private note leaves nothing, in a link's text too
+        "keep": b"![x](img.png)" + prose + b"[](Public.md) [a  b](Public.md)\n",
+        "markdown": b"![x](/site/img.png)" + prose + b"[](/site/Public.md) [a  b](/site/Public.md)\n",
+        "text": b"![x](/site/img.png)" + prose + b" a  b\n",
+    }
+    assert out == want.get(style, want["markdown"])

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from vaultsync.text.code import code_spans
+from vaultsync.text.code import code_spans, never_closed_fences
 
 # An ATX heading: up to 3 spaces, 1-6 `#`, then a space or the end of the line.
 _HEADING = re.compile(rb" {0,3}(#{1,6})(?:[ \t]|\r?\n?\Z)")
@@ -158,6 +158,7 @@ class Lines:
         self.body = body
         self._line: _Line | None = None
         self._first_eol: bytes | None = None
+        self.open_fences: list[int] | None = None  # `never_closed_fences`, when first asked
         self.block_stop = -1  # where the last line ends whose embed became a block with a blank line after it
 
     def first_eol(self) -> bytes:
@@ -203,6 +204,18 @@ def hold_no_block(lines: Lines, start: int, end: int) -> Literal["table", "headi
     if b"|" in before or b"|" in body[end : line.stop]:
         return "table"
     return None
+
+
+def may_hold_code(lines: Lines, start: int, end: int) -> bool:
+    """Whether text holding code can replace the embed at `body[start:end]` and keep its code code: the embed is
+    alone on its line (after indentation and `>` marks, not in a list item: the text gets blank lines against
+    its neighbours, a paragraph of its own) and no fence before it is left open (the text's would close it)."""
+    line = lines.at(start)
+    if line.lead_end != start or line.marker or not _blank(lines.body[end : line.stop]):
+        return False
+    if lines.open_fences is None:
+        lines.open_fences = never_closed_fences(lines.body)
+    return not lines.open_fences or lines.open_fences[0] > start
 
 
 def place(lines: Lines, start: int, end: int, content: bytes) -> bytes:

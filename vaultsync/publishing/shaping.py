@@ -52,11 +52,11 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from vaultsync.publishing.embeds import Lines, Outline, hold_no_block, place
-from vaultsync.publishing.written_links import Ref, as_bytes, written_links
+from vaultsync.publishing.embeds import Lines, Outline, hold_no_block, may_hold_code, place
+from vaultsync.publishing.written_links import Ref, as_bytes, as_text, written_links
 from vaultsync.text.slugs import heading_slug
 
 LinkStyle = Literal["keep", "markdown", "url", "text"]
@@ -150,6 +150,7 @@ class _Shaping:
     outlines: dict[str, Outline | None] = field(default_factory=dict)  # each note's text, read once
     parts: dict[tuple[str, tuple[str, ...], str | None], bytes | Why] = field(default_factory=dict)
     budget: int = INLINE_BUDGET
+    in_text: bool = False  # shaping a Markdown link's text: a link cannot hold a link, nor a block
 
     def report(self, source: str, ref: Ref, why: Why) -> None:
         self.unresolved.setdefault(Unresolved(source, ref.name, why), None)
@@ -159,6 +160,8 @@ class _Shaping:
         pos = 0
         lines = Lines(body)
         for ref in written_links(body):
+            if not ref.wiki and b"[" in ref.raw[ref.text_span[0] : ref.text_span[1]]:
+                ref = self.shape_text(ref, source, chain)
             new = self.ref(lines, ref, source, chain)
             if new is None:
                 if ref.raw == body[ref.start : ref.end]:
@@ -170,6 +173,19 @@ class _Shaping:
             return body
         out.append(body[pos:])
         return b"".join(out)
+
+    def shape_text(self, ref: Ref, source: str, chain: tuple[str, ...]) -> Ref:
+        """A Markdown link whose text holds links (a linked image `[![x](a.png)](b.md)`), its text shaped first."""
+        start, end = ref.text_span
+        outer, self.in_text = self.in_text, True
+        try:
+            text = self.shape(ref.raw[start:end], source, chain)
+        finally:
+            self.in_text = outer
+        moved = len(text) - (end - start)
+        dest = (ref.dest_span[0] + moved, ref.dest_span[1] + moved)
+        raw = ref.raw[:start] + text + ref.raw[end:]
+        return replace(ref, raw=raw, shown=as_text(text), text_span=(start, start + len(text)), dest_span=dest)
 
     def ref(self, lines: Lines, ref: Ref, source: str, chain: tuple[str, ...]) -> bytes | None:
         """The bytes that replace one link, or None to keep it as written."""
@@ -224,7 +240,7 @@ class _Shaping:
         style = self.ctx.links
         if style == "keep":
             return ref.raw[1:] if ref.embed else None
-        if style == "text":
+        if style == "text" or self.in_text:
             return as_bytes(_visible(ref) if ref.wiki else ref.shown or "")
         if not ref.wiki:
             if href is None:
@@ -247,6 +263,8 @@ class _Shaping:
         if style == "keep":
             return None
         image = _is_image(dest)
+        if not image and self.in_text:
+            return as_bytes(_file_name(ref))
         if not ref.wiki:
             if not image and style == "text":
                 return as_bytes(ref.shown or _file_name(ref))
@@ -281,7 +299,8 @@ class _Shaping:
 
     def inline(self, lines: Lines, ref: Ref, source: str, dest: str, chain: tuple[str, ...]) -> bytes | None:
         """The embed replaced by the embedded note's text, shaped from that note's own path."""
-        if (spot := hold_no_block(lines, ref.start, ref.end)) is not None:  # a link, as the style writes it
+        spot = "link text" if self.in_text else hold_no_block(lines, ref.start, ref.end)
+        if spot is not None:  # a link, as the style writes it
             if (href := self.ctx.href(dest)) is None:
                 self.report(source, ref, "not in target")
                 return as_bytes(_unlinked(ref))
@@ -300,6 +319,10 @@ class _Shaping:
             return self.cycle(ref, source, dest)
         self.budget -= len(part) + 1
         shaped = self.shape(part, dest, (*chain, dest))
+        if (b"`" in shaped or b"~~~" in shaped) and not may_hold_code(lines, ref.start, ref.end):
+            # Its code was read in its own note: next to other text, backticks of both could pair otherwise
+            # and show what was code (kept as written) as text.
+            return self.as_link(ref, href) if (href := self.ctx.href(dest)) is not None else as_bytes(_unlinked(ref))
         return place(lines, ref.start, ref.end, shaped)
 
 

@@ -5,16 +5,13 @@ how a link is written in a copy is `shaping`'s."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from vaultsync.text.code import code_spans, in_spans
-from vaultsync.vault.links import MDLINK, REFDEF, WIKILINK, md_target, outside_code, wiki_target
+from vaultsync.text.code import code_spans
+from vaultsync.vault.links import REFDEF, WIKILINK, md_target, outside_code, wiki_target
+from vaultsync.vault.mdlinks import markdown_links
 
-# What may follow a Markdown link's destination, read as CommonMark does: a title is one quoted string.
-# `MDLINK` takes everything up to the line's last quote as the title, and would hide the links after it.
-_LINK_TAIL = re.compile(rb"""(?:[ \t]+(?:"[^"\r\n]*"|'[^'\r\n]*'))?[ \t]*\)""")
 # A title holding these holds links the shaper does not see (the outer link wins): it is dropped.
 _LINKS_IN_TITLE = re.compile(rb"\[\[|\]\(")
 
@@ -35,6 +32,7 @@ class Ref:
     anchor: str = ""  # a Markdown link's `#anchor` as written (without `#`)
     dest_span: tuple[int, int] = (0, 0)  # a Markdown link's destination, within `raw`
     definition: bool = False  # `[label]: dest`, its line ending included in `raw`
+    text_span: tuple[int, int] = (0, 0)  # a Markdown link's text, within `raw`
 
     @property
     def name(self) -> str:
@@ -60,44 +58,25 @@ def _sub_parts(sub: bytes | None) -> tuple[tuple[str, ...], str | None]:
     return tuple(h.strip() for h in part.split("#") if h.strip()), None
 
 
-def _markdown_links(body: bytes, code: list[tuple[int, int]]) -> Iterator[tuple[re.Match[bytes], int]]:
-    """`MDLINK`'s links with a destination outside code, each with where it ends when its title is read as
-    CommonMark reads it; a link whose tail is no title is not a link, and the search goes on inside it."""
-    starts = [start for start, _ in code]
-    pos = 0
-    while (m := MDLINK.search(body, pos)) is not None:
-        if (code_end := in_spans(code, starts, m.start())) is not None:
-            pos = code_end  # a match starting in code is no link, and must not swallow one after the code
-            continue
-        pos = m.end()
-        if m.group("target") is None:
-            continue
-        tail = _LINK_TAIL.match(body, m.end("target"))
-        if tail is None:
-            pos = m.end("target")
-            continue
-        yield m, tail.end()
-        pos = tail.end()
-
-
-def _destination(m: re.Match[bytes], end: int, body: bytes, **kind: bool) -> Ref | None:
-    """A Markdown link or a reference definition (`m`'s `target` its destination, `end` where it ends)."""
-    dest = m.group("target")
-    path = md_target(dest)
+def _destination(
+    body: bytes, start: int, end: int, target: tuple[int, int], text: tuple[int, int] | None, embed: bool
+) -> Ref | None:
+    """A Markdown link (`text` its text) or a reference definition (`text` None) as a `Ref`."""
+    path = md_target(body[target[0] : target[1]])
     if path is None:
         return None
-    inner = dest.strip()
+    inner = body[target[0] : target[1]].strip()
     inner = inner[1:-1].strip() if inner.startswith(b"<") and inner.endswith(b">") else inner
     anchor = as_text(inner.partition(b"#")[2])
     headings, block_id = _sub_parts(b"#" + as_bytes(unquote(anchor))) if anchor else ((), None)
-    span = (m.start("target") - m.start(), m.end("target") - m.start())
-    raw = body[m.start() : end]
+    span = (target[0] - start, target[1] - start)
+    raw = body[start:end]
     if _LINKS_IN_TITLE.search(raw, span[1]):
-        close = raw[len(raw.rstrip(b"\r\n")) :] if kind.get("definition") else b")"
+        close = raw[len(raw.rstrip(b"\r\n")) :] if text is None else b")"
         raw = raw[: span[1]] + close
-    shown = None if kind.get("definition") else as_text(m.group("text"))
-    embed = not kind.get("definition") and bool(m.group("embed"))
-    return Ref(m.start(), end, raw, embed, False, path, headings, block_id, shown, anchor, span, **kind)
+    shown = None if text is None else as_text(body[text[0] : text[1]])
+    text_span = (0, 0) if text is None else (text[0] - start, text[1] - start)
+    return Ref(start, end, raw, embed, False, path, headings, block_id, shown, anchor, span, text is None, text_span)
 
 
 def written_links(body: bytes) -> list[Ref]:
@@ -115,17 +94,29 @@ def written_links(body: bytes) -> list[Ref]:
             Ref(m.start(), m.end(), m.group(0), bool(m.group("embed")), True, as_text(target), headings, block_id,
                 as_text(shown) if shown is not None else None)
         )  # fmt: skip
-    for m, end in _markdown_links(body, code):
-        if (ref := _destination(m, end, body)) is not None:
+    for link in markdown_links(body, code):
+        if (ref := _destination(body, link.start, link.end, link.target, link.text, link.embed)) is not None:
             refs.append(ref)
     if b"]:" in body:
         for m in outside_code(REFDEF, body, code):
             nl = body.find(b"\n", m.end())
-            if (ref := _destination(m, len(body) if nl < 0 else nl + 1, body, definition=True)) is not None:
+            end = len(body) if nl < 0 else nl + 1
+            if (ref := _destination(body, m.start(), end, m.span("target"), None, False)) is not None:
                 refs.append(ref)
     refs.sort(key=lambda r: (r.start, -r.end))
     kept: list[Ref] = []
     for ref in refs:
         if not kept or ref.start >= kept[-1].end:
             kept.append(ref)
+        elif ref.wiki and _shares_brackets(kept[-1], ref):
+            kept[-1] = ref  # `[[a]](b.md)`: the brackets are the wikilink's, as Obsidian reads them
     return kept
+
+
+def _shares_brackets(outer: Ref, wiki: Ref) -> bool:
+    """Whether a wikilink overlapping a Markdown link takes one of its text's brackets (not lying wholly in its
+    text, as an embed in a linked image does, nor in its title)."""
+    if outer.wiki or outer.definition:
+        return False
+    start, end = outer.start + outer.text_span[0], outer.start + outer.text_span[1]
+    return wiki.start < start or wiki.start < end < wiki.end

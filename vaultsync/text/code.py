@@ -51,6 +51,7 @@ class Scanner:
     def __init__(self, body: bytes) -> None:
         self.body = body
         self.unclosed: dict[bytes, int] = {}
+        self.never_closed: list[int] = []  # where each fence that no line closes opens
 
     def code(self, match: re.Match[bytes]) -> tuple[tuple[int, int] | None, bool, int]:
         """For a match of a pattern built on `TOKEN`: the code it opens (start, end) or None, whether that code
@@ -69,6 +70,7 @@ class Scanner:
                     if closing is not None:
                         return (match.start(), closing.end()), True, closing.end()
                     self.unclosed[char] = length
+                self.never_closed.append(match.start())
                 return None, False, match.end()
             ticks = fence  # ```x``` is a code span of three backticks
         assert ticks is not None
@@ -79,8 +81,8 @@ class Scanner:
         return (match.start("fence") if fence is not None else match.start(), close.end()), False, close.end()
 
 
-def _scan(body: bytes) -> Iterator[tuple[tuple[int, int], bool]]:
-    scanner = Scanner(body)
+def _scan(body: bytes, scanner: Scanner | None = None) -> Iterator[tuple[tuple[int, int], bool]]:
+    scanner = scanner or Scanner(body)
     pos = 0
     while (match := _TOKEN.search(body, pos)) is not None:
         span, fenced, pos = scanner.code(match)
@@ -94,7 +96,67 @@ def code_spans(body: bytes, *, inline: bool = True) -> list[tuple[int, int]]:
     and, with `inline`, code spans with their backticks."""
     if b"`" not in body and b"~~~" not in body:
         return []  # the common case: one scan of the bytes
-    return [span for span, fenced in _scan(body) if inline or fenced]
+    found = list(_scan(body))
+    if not inline:
+        return [span for span, fenced in found if fenced]
+    fences = [span for span, fenced in found if fenced]
+    paired = _paragraph_pairs(body, fences)
+    return [span for span, fenced in found if fenced or span in paired]
+
+
+_RUN = re.compile(rb"\\[\\`]|`+|\n[ \t]*\r?(?=\n|\Z)")
+
+
+def _paragraph_pairs(body: bytes, fences: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The code spans CommonMark pairs in a paragraph: a run of backticks closed by the next run of the same
+    length up to a blank line or a fence, across line ends. A span on one line is taken for code only where this
+    reading pairs it too: an unclosed run on an earlier line could take its opening run (`` a ` `` then
+    `` `[[x]]` `` on the next line: CommonMark shows `[[x]]` as text)."""
+    pairs: set[tuple[int, int]] = set()
+    runs: list[tuple[int, int]] = []
+    fence_at = 0
+    pos = 0
+
+    def pair() -> None:
+        by_length: dict[int, list[int]] = {}
+        for i, (start, end) in enumerate(runs):
+            by_length.setdefault(end - start, []).append(i)
+        free = 0
+        for i, (start, end) in enumerate(runs):
+            if i < free:
+                continue
+            same = by_length[end - start]
+            k = bisect.bisect_right(same, i)
+            if k < len(same):
+                pairs.add((start, runs[same[k]][1]))
+                free = same[k] + 1
+        runs.clear()
+
+    while (token := _RUN.search(body, pos)) is not None:
+        while fence_at < len(fences) and fences[fence_at][1] <= token.start():
+            fence_at += 1
+        if fence_at < len(fences) and fences[fence_at][0] <= token.start():
+            pair()  # a fence ends the paragraph before it
+            pos = fences[fence_at][1]
+            continue
+        pos = token.end()
+        if token.group()[:1] == b"`":
+            runs.append(token.span())
+        elif token.group()[:1] == b"\n":
+            pair()
+    pair()
+    return pairs
+
+
+def never_closed_fences(body: bytes) -> list[int]:
+    """Where each fence opens that no later line closes: text here, but CommonMark runs it on, and a fence in
+    text placed after it (an inlined note) would close it."""
+    if b"```" not in body and b"~~~" not in body:
+        return []
+    scanner = Scanner(body)
+    for _ in _scan(body, scanner):
+        pass
+    return scanner.never_closed
 
 
 def in_spans(spans: list[tuple[int, int]], starts: list[int], pos: int) -> int | None:

@@ -14,30 +14,31 @@ The rule, as Obsidian reads a note (and on the safe side where a reading could d
 
 from __future__ import annotations
 
-import re
+import bisect
 
-from vaultsync.text.code import TOKEN, Scanner
+from vaultsync.text.code import code_spans
 
 MARKER = b"%%"
-_TOKEN = re.compile(TOKEN + rb"|(?P<open>%%)", re.MULTILINE)
 
 
 def comment_spans(body: bytes) -> list[tuple[int, int]]:
     """The (start, end) byte offsets of every comment in `body`, in order, markers included."""
     if MARKER not in body:
         return []  # the common case: one scan of the bytes
+    code = code_spans(body)  # code as `text.code` reads it: the rule is written once
+    starts = [start for start, _ in code]
     spans: list[tuple[int, int]] = []
-    code = Scanner(body)  # code is read as `text.code` reads it: the rule is written once
     pos = 0
-    while (match := _TOKEN.search(body, pos)) is not None:
-        if match.group("open") is None:
-            pos = code.code(match)[2]
+    while (at := body.find(MARKER, pos)) >= 0:
+        i = bisect.bisect_right(starts, at) - 1
+        if i >= 0 and code[i][0] >= pos and at < code[i][1]:  # code that began in a comment is none: skipped
+            pos = code[i][1]
             continue
-        end = body.find(MARKER, match.end())
+        end = body.find(MARKER, at + len(MARKER))
         if end < 0:
-            spans.append((match.start(), len(body)))
+            spans.append((at, len(body)))
             break
-        spans.append((match.start(), end + len(MARKER)))
+        spans.append((at, end + len(MARKER)))
         pos = end + len(MARKER)
     return spans
 

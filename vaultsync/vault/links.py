@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from vaultsync.text.code import code_spans, in_spans
+from vaultsync.vault.mdlinks import markdown_links
 
 if TYPE_CHECKING:
     from vaultsync.vault.note import Note
@@ -18,14 +19,6 @@ if TYPE_CHECKING:
 # [[target]], [[target|alias]], [[target#heading]], ![[embed]]
 WIKILINK = re.compile(
     rb"(?P<embed>!?)\[\[(?P<target>[^\[\]\|\#\^\r\n]*)(?P<sub>[#\^][^\[\]\|\r\n]*)?(?:\|(?P<alias>[^\[\]\r\n]*))?\]\]"
-)
-# [text](target) and ![alt](target "title"); <angle brackets> allow spaces, a bare destination one level of
-# balanced parentheses (`Untitled (1).md` written `Untitled%20(1).md`), as CommonMark reads it. When the part
-# after the text fails, the empty alternative matches `[text` (target None, skipped by the callers): every later
-# `[` up to that `]` would fail the same way, and trying each of them made a 40 KB line of `[` cost 15 s.
-MDLINK = re.compile(
-    rb"(?P<embed>!?)\[(?P<text>[^\]\r\n]*)"
-    rb"(?:\]\(\s*(?P<target><[^>\r\n]+>|(?:[^()\s]|\([^()\s]*\))+)(?:\s+[\"'][^\r\n]*[\"'])?\s*\)|)"
 )
 # A reference definition `[label]: dest "title"` (the destination may start the next line), as CommonMark reads
 # one; its usages (`[text][label]`, `[label]`) hold no target of their own.
@@ -79,13 +72,13 @@ def extract_links(body: bytes) -> tuple[str, ...]:
         target = wiki_target(match)
         if target:
             found.setdefault(target.decode("utf-8", "replace"), None)
-    for pattern in (MDLINK, REFDEF) if b"]:" in body else (MDLINK,):
-        for match in outside_code(pattern, body, code):
-            if match.group("target") is None:
-                continue
-            md = md_target(match.group("target"))
-            if md:
-                found.setdefault(md, None)
+    dests = [(link.start, link.target_bytes(body)) for link in markdown_links(body, code)]
+    if b"]:" in body:
+        dests += [(m.start(), m.group("target")) for m in outside_code(REFDEF, body, code)]
+    for _, dest in sorted(dests):
+        md = md_target(dest)
+        if md:
+            found.setdefault(md, None)
     return tuple(found)
 
 
@@ -125,11 +118,10 @@ def unlink_targets(body: bytes, targets: Collection[str]) -> bytes:
             alias = match.group("alias")
             shown = alias.strip() if alias and not match.group("embed") else target
             edits.append((match.start(), match.end(), shown))
-    for match in outside_code(MDLINK, body, code):
-        if match.group("target") is None:
-            continue
-        if md_target(match.group("target")) in targets:
-            edits.append((match.start(), match.end(), match.group("text")))
+    for link in markdown_links(body, code):
+        if md_target(link.target_bytes(body)) in targets:
+            text = link.text_bytes(body)  # an image in it (`[![x](a.png)](b.md)`) may be unlinked too
+            edits.append((link.start, link.end, unlink_targets(text, targets) if b"](" in text else text))
     for match in outside_code(REFDEF, body, code) if b"]:" in body else ():
         if md_target(match.group("target")) in targets:  # the line goes: its usages read as text
             nl = body.find(b"\n", match.end())
