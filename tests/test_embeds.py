@@ -244,3 +244,15 @@ def test_an_embed_in_a_table_row_a_heading_or_link_text_becomes_a_link_not_the_t
         b"| " + link + b" | x |\n|---|---|\n\n# " + link + b"\n\n> ## A " + link + b"\n\n" + public + b"\n"
     )
     assert shaped.unresolved == ()
+
+
+def test_an_inlined_note_that_leaves_a_fence_open_is_a_link_not_its_text() -> None:
+    """Inlined, the open fence would close the host's own, and the host's code (a private embed kept as
+    written there) would be rendered as text."""
+    from shapekit import Vault
+
+    from vaultsync.publishing.shaping import shape_body
+
+    vault = Vault(notes={"Public.md": b"\n```\n"}, private={"hidden.md": b"secret\n"})
+    out = shape_body(b"![[Public]]\n```\n![[hidden]]\n```\n", "Host.md", vault.ctx(embeds="inline")).body
+    assert out.startswith(b"[Public](/site/Public.md)") and out.count(b"```") == 2

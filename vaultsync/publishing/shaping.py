@@ -57,6 +57,7 @@ from typing import Literal
 
 from vaultsync.publishing.embeds import Lines, Outline, hold_no_block, may_hold_code, place
 from vaultsync.publishing.written_links import Ref, as_bytes, as_text, written_links
+from vaultsync.text.code import never_closed_fences
 from vaultsync.text.slugs import heading_slug
 
 LinkStyle = Literal["keep", "markdown", "url", "text"]
@@ -319,9 +320,10 @@ class _Shaping:
             return self.cycle(ref, source, dest)
         self.budget -= len(part) + 1
         shaped = self.shape(part, dest, (*chain, dest))
-        if (b"`" in shaped or b"~~~" in shaped) and not may_hold_code(lines, ref.start, ref.end):
-            # Its code was read in its own note: next to other text, backticks of both could pair otherwise
-            # and show what was code (kept as written) as text.
+        held = b"`" in shaped or b"~~~" in shaped
+        if held and (not may_hold_code(lines, ref.start, ref.end) or never_closed_fences(shaped)):
+            # Its code was read in its own note: next to other text, backticks of both could pair otherwise,
+            # and a fence it leaves open would close one of the host's, showing what was code as text.
             return self.as_link(ref, href) if (href := self.ctx.href(dest)) is not None else as_bytes(_unlinked(ref))
         return place(lines, ref.start, ref.end, shaped)
 
