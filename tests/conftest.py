@@ -6,8 +6,12 @@ import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from targetkit import TargetKit
 
 # vaultsync.store.state.FORBID_DEFAULT_STATE_ENV, spelled out: conftest imports no vaultsync module (tests of what
 # an import loads run in this process). tests/test_isolation.py holds the two equal.
@@ -188,3 +192,19 @@ def state_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     monkeypatch.delenv(FORBID_DEFAULT_STATE_ENV)
     monkeypatch.delenv("CI", raising=False)
     return home
+
+
+@pytest.fixture
+def kit(
+    tmp_path: Path,
+    git: GitRunner,
+    capsys: pytest.CaptureFixture[str],
+    state_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> TargetKit:
+    """A vault with publication targets driven through the real command line (tests/targetkit.py). The command
+    line keeps its state in `state_home`'s temp folder; anything else per-user stays out of the real home."""
+    from targetkit import TargetKit  # here: conftest imports no vaultsync module (see the top of this file)
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return TargetKit(tmp_path, git, capsys)

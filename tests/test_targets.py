@@ -10,25 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import GitRunner
 from targetkit import TargetKit, body_of, frontmatter_lines, is_manifest
 
 from vaultsync.publishing.manifest import MANIFEST_NAME
-
-
-@pytest.fixture
-def kit(
-    tmp_path: Path,
-    git: GitRunner,
-    capsys: pytest.CaptureFixture[str],
-    state_home: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> TargetKit:
-    """The command line keeps its state in conftest's temp state folder; anything else per-user stays out of the
-    real home."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    return TargetKit(tmp_path, git, capsys)
-
 
 # -- which notes each target receives -----------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import GitRunner
 from targetkit import TargetKit
 
 from vaultsync.config import parse_config
@@ -15,18 +14,6 @@ from vaultsync.errors import ConfigError
 from vaultsync.publishing.selection import carries
 from vaultsync.store.catalog import describe_note
 from vaultsync.vault.note import Note
-
-
-@pytest.fixture
-def kit(
-    tmp_path: Path,
-    git: GitRunner,
-    capsys: pytest.CaptureFixture[str],
-    state_home: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> TargetKit:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    return TargetKit(tmp_path, git, capsys)
 
 
 def test_a_target_inherits_every_publish_key_but_repo_and_unlinks_private_links_by_default(tmp_path: Path) -> None:

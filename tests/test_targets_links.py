@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from conftest import GitRunner
 from targetkit import (
     CANARY,
     MdLink,
@@ -22,19 +20,6 @@ from targetkit import (
     markdown_links,
     resolve_in_repo,
 )
-
-
-@pytest.fixture
-def kit(
-    tmp_path: Path,
-    git: GitRunner,
-    capsys: pytest.CaptureFixture[str],
-    state_home: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> TargetKit:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    return TargetKit(tmp_path, git, capsys)
-
 
 NETWORK_EFFECTS = (
     "Intro para.\n\n## Why It Matters\n\nBecause reasons, see [[Nested Idea]]. ^because\n\n"

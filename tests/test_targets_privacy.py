@@ -7,22 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-from conftest import GitRunner
 from targetkit import CANARY, TargetKit
-
-
-@pytest.fixture
-def kit(
-    tmp_path: Path,
-    git: GitRunner,
-    capsys: pytest.CaptureFixture[str],
-    state_home: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> TargetKit:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    return TargetKit(tmp_path, git, capsys)
-
 
 # Private notes by vault path -> their frontmatter; each body carries the canary with the note's own suffix. The
 # names in NAMES are unique to private notes: none may appear anywhere in a site. (A link to a private note

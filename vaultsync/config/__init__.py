@@ -56,7 +56,8 @@ class Identity:
 @dataclass(frozen=True)
 class FrontmatterShape:
     """What a target does to the frontmatter of its copies (never to the vault): key globs dropped, keys renamed,
-    keys set (values as YAML scalars)."""
+    keys set (values as YAML scalars). The same fields as `text.frontmatter_ops.FrontmatterOps`, held apart on
+    purpose: that module pulls in PyYAML, and loading the config must not (start-up time counts)."""
 
     drop: tuple[str, ...] = ()
     rename: dict[str, str] = field(default_factory=dict)

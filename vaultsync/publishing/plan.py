@@ -146,8 +146,9 @@ def plan_publish(
     users: dict[str, set[str]] = defaultdict(set)  # attachment -> the published notes that use it
     unlink: dict[str, list[str]] = defaultdict(list)
     shaped = shapes_copies(config)
-    # A shaped copy may inline any public note, so the links of every public note are needed (cached per note).
-    linking = public if shaped else outputs
+    # An inlined note's links are written in the copy too: with inline embeds, those of every public note are
+    # needed (cached per note); otherwise only the carried notes' own.
+    linking = public if config.publish.embeds == "inline" else outputs
     links = resolved_links(scan, {p: catalog.infos[p] for p in sorted(linking)}, state, config.target)
     same_names = shared_note_names(scan)
     for path in outputs:
