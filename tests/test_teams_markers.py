@@ -17,7 +17,7 @@ from conftest import GitRunner, VaultBuilder
 
 from vaultsync.cli.main import run
 from vaultsync.config import load_config, parse_config
-from vaultsync.daemon.busy import BusyWatch
+from vaultsync.git.busy import BusyWatch
 from vaultsync.daemon.loop import Daemon
 from vaultsync.daemon.status_file import read_daemon_status
 from vaultsync.hook.install import install_hook

@@ -50,6 +50,8 @@ MANIFEST_ENTRY: Final = "manifest-entry"
 MANIFEST_UNREADABLE: Final = "manifest-unreadable"
 # A note whose publish would roll back another vault's newer published copy (or remove it): not applied.
 PUBLISH_ROLLBACK: Final = "publish-rollback"
+# The vault's sync (docs/sync.md): a note the remote changed on the same lines; the pull was undone.
+SYNC_CONFLICT: Final = "sync-conflict"
 
 PROBLEM_KINDS: Final = frozenset(
     {
@@ -83,6 +85,7 @@ PROBLEM_KINDS: Final = frozenset(
         MANIFEST_ENTRY,
         MANIFEST_UNREADABLE,
         PUBLISH_ROLLBACK,
+        SYNC_CONFLICT,
     }
 )
 

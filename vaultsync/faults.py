@@ -6,7 +6,9 @@ an OOM kill would. Unset, a point costs one global lookup: the variable is read 
 
 Points: `after-temp-write`, `before-swap`, `after-swap` (a note's compare-and-swap write, vault/writes.py);
 `publish-after-temp-write`, `before-manifest`, `before-commit` (the publish apply path, publishing/outputs.py
-and publishing/apply.py); `before-update-ref`, `after-update-ref` (the commit, git/commit.py).
+and publishing/apply.py); `before-update-ref`, `after-update-ref` (the commit, git/commit.py);
+`sync-before-commit`, `sync-after-commit`, `sync-after-fetch`, `sync-in-rebase` (a rebase stopped on a
+conflict, not yet aborted), `sync-before-push`, `sync-after-push` (a vault's sync, syncing/run.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ POINTS = (
     "before-commit",
     "before-update-ref",
     "after-update-ref",
+    "sync-before-commit",
+    "sync-after-commit",
+    "sync-after-fetch",
+    "sync-in-rebase",
+    "sync-before-push",
+    "sync-after-push",
 )
 
 

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 import click
 
 from vaultsync._version import __version__
-from vaultsync.cli import daemon, notes, publish, report
+from vaultsync.cli import daemon, notes, publish, report, sync
 from vaultsync.cli.options import Context
 from vaultsync.cli.render import (
     EXIT_BUG,
@@ -71,6 +71,7 @@ for _command in (
     notes.restore,
     report.status,
     publish.publish,
+    sync.sync,
     daemon.watch,
     daemon.hook,
     daemon.merge_file,

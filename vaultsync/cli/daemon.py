@@ -15,9 +15,16 @@ log = logging.getLogger("vaultsync")
 
 @click.command()
 @click.option("--publish", "auto_publish", is_flag=True, help="Also publish after a quiet period (watch.publish).")
+@click.option(
+    "--sync",
+    "auto_sync",
+    is_flag=True,
+    help="Also commit, pull and push the vault's own git repository after each quiet period (watch.sync, "
+    "sync.quiet); with --publish, publish after each sync.",
+)
 @vault_options
 @pass_context
-def watch(ctx: Context, auto_publish: bool) -> None:
+def watch(ctx: Context, auto_publish: bool, auto_sync: bool) -> None:
     """Run the daemon in the foreground: stamp each real edit after it settles.
 
     Reconciles what changed while it was stopped before it says "ready"; pauses while the vault's git is busy
@@ -27,7 +34,7 @@ def watch(ctx: Context, auto_publish: bool) -> None:
     """
     from vaultsync.commands.watch import watch_vault
 
-    raise SystemExit(watch_vault(ctx.config, config_file=ctx.config_file, publish=auto_publish))
+    raise SystemExit(watch_vault(ctx.config, config_file=ctx.config_file, publish=auto_publish, sync=auto_sync))
 
 
 @click.group()

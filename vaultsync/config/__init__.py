@@ -113,6 +113,35 @@ class WatchConfig:
     rescan_interval: float = 900.0
     polling: bool = False
     journal_keep: int = 20
+    sync: bool = False  # `watch --sync`: commit, pull and push the vault's own repository (the `sync:` section)
+
+
+# Files that are one machine's state, not the vault's content: never committed by `sync` (docs/sync.md). Setting
+# `sync.exclude` replaces this list. Sync conflict copies and editor temp files are never committed either way.
+DEFAULT_SYNC_EXCLUDE = (
+    ".obsidian/workspace*",
+    ".obsidian/cache",
+    ".trash/",
+    ".DS_Store",
+    "Thumbs.db",
+    "desktop.ini",
+    ".stfolder",
+    ".stversions/",
+)
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """`vaultsync sync` and `watch --sync`: the vault's own git repository committed, pulled and pushed."""
+
+    remote: str = "origin"
+    branch: str | None = None  # None: the branch checked out
+    push: bool = True
+    quiet: float = 180.0  # the daemon commits this long after the last change
+    pull_every: float = 300.0  # and pulls this often when nothing changes here
+    timeout: float = 120.0  # for one fetch or push
+    retries: int = 3  # a rejected push pulls again, this many times at most
+    exclude: tuple[str, ...] = DEFAULT_SYNC_EXCLUDE
 
 
 @dataclass(frozen=True)
@@ -152,6 +181,7 @@ class Config:
     watch: WatchConfig = field(default_factory=WatchConfig)
     hook: HookConfig = field(default_factory=HookConfig)
     stamping: StampingConfig = field(default_factory=StampingConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
     ignore: tuple[str, ...] = ()
     state_dir: str | None = None
     targets: dict[str, PublishConfig] = field(default_factory=dict)
@@ -378,9 +408,22 @@ def _check_values(config: Config, where: str) -> None:
                 "point `state_dir` at a folder (it is created if missing), or remove the key to keep the state"
                 " in the per-user state folder",
             )
-    for key, value in (("publish.branch", config.publish.branch), ("publish.remote", config.publish.remote)):
+    git_names = [("publish.branch", config.publish.branch), ("publish.remote", config.publish.remote)]
+    git_names += [("sync.remote", config.sync.remote)]
+    git_names += [("sync.branch", config.sync.branch)] if config.sync.branch is not None else []
+    for key, value in git_names:
         if not _GIT_NAME.fullmatch(value) or ".." in value or value.endswith((".lock", ".", "/")):
             raise fail(key, value, "not a name git accepts", "use a name such as `main` or `origin`")
+    sync = config.sync
+    for key, number in (
+        ("sync.quiet", sync.quiet),
+        ("sync.pull_every", sync.pull_every),
+        ("sync.timeout", sync.timeout),
+    ):
+        if not number > 0:
+            raise fail(key, number, "it must be a number of seconds above 0", "use e.g. 180")
+    if sync.retries < 0:
+        raise fail("sync.retries", sync.retries, "it cannot be negative", "use e.g. 3")
 
 
 # What `git check-ref-format --branch` accepts, without running git: no spaces, controls or ~^:?*[\\, no `-` first.

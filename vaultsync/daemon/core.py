@@ -13,6 +13,7 @@ from typing import Any
 
 from vaultsync.config import Config
 from vaultsync.daemon.autopublish import AutoPublish, Publisher, VaultPublisher
+from vaultsync.daemon.autosync import AutoSync
 from vaultsync.daemon.debounce import Debouncer
 from vaultsync.daemon.health import CHECK_EVERY, Health, Report
 from vaultsync.daemon.observer import EventSource, Hint, WatchdogSource
@@ -33,6 +34,7 @@ class DaemonStats:
     rescans: int = 0
     rebuilds: int = 0
     publishes: int = 0
+    syncs: int = 0
     hints: int = 0
 
 
@@ -48,6 +50,7 @@ class DaemonCore:
         config: Config,
         *,
         publish: bool = False,
+        sync: bool = False,
         clock: Callable[[], float] = time.monotonic,
         event_source: EventSource | None = None,
         settle: float | None = None,
@@ -69,6 +72,7 @@ class DaemonCore:
         self._reload_due = 0.0
         self._config_refused = False
         self.publish = publish or watch.publish
+        self.sync = sync or watch.sync  # read at start: `watch --sync` sets the repository up first
         self.clock = clock
         self.settle = watch.settle if settle is None else settle
         self.revision_window = watch.revision_window if revision_window is None else revision_window
@@ -104,6 +108,9 @@ class DaemonCore:
             enabled=self.publish,
             quiet=watch.publish_quiet if publish_quiet is None else publish_quiet,
             clock=clock,
+        )
+        self.autosync = AutoSync(
+            enabled=self.sync, quiet=config.sync.quiet, pull_every=config.sync.pull_every, clock=clock
         )
         self.report = Report(status_file(config), self.health, heartbeat=heartbeat, clock=clock)
 
@@ -151,6 +158,7 @@ class DaemonCore:
             ready=self.ready.is_set(),
             observer=getattr(self.source, "kind", type(self.source).__name__),
             publish=self.publish,
+            sync=self.sync,
             pending=self.pending,
             counts=dataclasses.asdict(self.stats),
         )

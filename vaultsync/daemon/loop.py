@@ -24,6 +24,7 @@ from vaultsync.daemon.observer import Hint
 from vaultsync.daemon.publishing import Publishing
 from vaultsync.daemon.reconfigure import Reconfigure
 from vaultsync.daemon.reload import ConfigSource
+from vaultsync.daemon.syncing import Syncing
 from vaultsync.errors import BusyError, VaultsyncError
 from vaultsync.git.repo import find_git_dir, hide_temps_from_git
 from vaultsync.locks import hold_lock
@@ -36,11 +37,11 @@ log = logging.getLogger("vaultsync")
 WATCH_LOCK = "watch.lock"
 
 
-class Daemon(Reconfigure, Publishing):
+class Daemon(Reconfigure, Syncing, Publishing):
     """One vault's watcher. `run(stop)` blocks until `stop` is set (or `request_stop()`); see module docstring.
 
     Its parts: `DaemonCore` (settings, queue, observer, status), `GitPause`, `Stamping`, `Recovery`,
-    `Reconfigure` and `Publishing`; here the start, the loop and the draining of the observer's hints.
+    `Reconfigure`, `Syncing` and `Publishing`; here the start, the loop and the draining of the observer's hints.
     """
 
     def run(self, stop: threading.Event) -> None:
@@ -63,7 +64,11 @@ class Daemon(Reconfigure, Publishing):
             self.report.phase = "running"
             self.ready.set()
             log.info(
-                "watching %s (settle %.1f s%s)", self.config.vault, self.settle, ", publishing" if self.publish else ""
+                "watching %s (settle %.1f s%s%s)",
+                self.config.vault,
+                self.settle,
+                ", syncing" if self.sync else "",
+                ", publishing" if self.publish else "",
             )
             self._write_status(force=True)
             failures = 0
@@ -118,6 +123,7 @@ class Daemon(Reconfigure, Publishing):
                 self._rescan("recovery" if self.health.recovering else "periodic")
             if self._dates_due_at is not None and self._now().timestamp() >= self._dates_due_at:
                 self._close_windows()
+            self._maybe_sync()
             self._maybe_publish()
         self._write_status()
 
@@ -149,6 +155,7 @@ class Daemon(Reconfigure, Publishing):
         self.stats.hints += len(hints)
         # A folder moved or deleted names none of the files in it: the next publish looks at everything.
         self.autopublish.changed(None if any(h.is_dir for h in hints) else [h.path for h in hints])
+        self.autosync.changed()
         refresh = False
         for hint in hints:
             if hint.is_dir:
@@ -178,11 +185,12 @@ def single_instance(config: Config) -> Iterator[None]:
         yield
 
 
-def run_daemon(config: Config, *, publish: bool = False, reload: ConfigSource | None = None) -> int:
+def run_daemon(config: Config, *, publish: bool = False, sync: bool = False, reload: ConfigSource | None = None) -> int:
     """Run the daemon in the foreground until SIGTERM or SIGINT (both stop it cleanly). Returns the exit code.
 
-    With `reload`, an edited config file is applied without a restart. Raises BusyError if another daemon
-    watches the same vault.
+    With `reload`, an edited config file is applied without a restart. With `sync` (or watch.sync) the vault's
+    repository is committed, pulled and pushed after each quiet period (docs/sync.md). Raises BusyError if
+    another daemon watches the same vault, VaultsyncError if the vault cannot be synced or published.
     """
     flag = publish
     publish = publish or config.watch.publish
@@ -196,9 +204,16 @@ def run_daemon(config: Config, *, publish: bool = False, reload: ConfigSource | 
         from vaultsync.publishing.outputs import check_publish_targets
 
         check_publish_targets(config)
+    if (sync or config.watch.sync) and find_git_dir(config.vault) is None:
+        raise VaultsyncError(
+            "nothing to sync: the vault is not a git repository",
+            where=str(config.vault),
+            why="`watch --sync` (or watch.sync) commits, pulls and pushes the vault's own repository",
+            hint=f"make it one (git -C {config.vault} init -b main, then add a remote), or watch without --sync",
+        )
     stop = threading.Event()
     with single_instance(config):
-        daemon = Daemon(config, publish=flag, reload=reload)
+        daemon = Daemon(config, publish=flag, sync=sync, reload=reload)
         previous: dict[signal.Signals, Any] = {}
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):

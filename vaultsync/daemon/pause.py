@@ -6,10 +6,10 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-from vaultsync.daemon.busy import Busy, BusyWatch
 from vaultsync.daemon.core import DaemonCore
 from vaultsync.daemon.health import wall_time
 from vaultsync.errors import BusyError
+from vaultsync.git.busy import Busy, BusyWatch
 from vaultsync.locks import hold_lock
 from vaultsync.store.state import PAUSE_FILE, VAULT_LOCK
 

@@ -14,8 +14,15 @@ log = logging.getLogger("vaultsync")
 class Publishing(GitPause):
     """Publish once the vault has been quiet, under the vault lock; a failed publish never stops the daemon."""
 
+    _publish_after_sync = False  # set by the sync step (daemon/syncing.py)
+
     def _maybe_publish(self) -> None:
-        if not self.autopublish.due(settling_until=self.debouncer.next_due(), settle=self.settle):
+        if self.sync:  # `--sync --publish`: right after a sync, from the revision it left
+            if not self._publish_after_sync:
+                return
+            self._publish_after_sync = False
+            self.autopublish.unknown()
+        elif not self.autopublish.due(settling_until=self.debouncer.next_due(), settle=self.settle):
             return
         with self._vault_lock() as locked:
             if not locked:

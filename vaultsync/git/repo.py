@@ -124,24 +124,24 @@ class RepoState:
     locked: bool  # index.lock exists
 
 
-_OPERATIONS = (
+# The files in the git folder while an operation is under way, and its name (`git NAME --continue`).
+OPERATIONS = (
     ("MERGE_HEAD", "merge"),
     ("rebase-merge", "rebase"),
     ("rebase-apply", "rebase"),
     ("CHERRY_PICK_HEAD", "cherry-pick"),
     ("REVERT_HEAD", "revert"),
 )
-OPERATION_MARKERS = tuple(name for name, _ in _OPERATIONS)  # files in the git folder while one is under way
 
 
 def repo_state(repo: Path) -> RepoState:
-    names = ["index.lock", *(name for name, _ in _OPERATIONS)]
+    names = ["index.lock", *(name for name, _ in OPERATIONS)]
     # One rev-parse for the paths and HEAD's commit: `--revs-only` drops HEAD when there is no commit yet.
     paths_args = (a for n in names for a in ("--git-path", n))
     lines = git_text(repo, "rev-parse", "--absolute-git-dir", *paths_args, "--revs-only", "HEAD^{commit}").split("\n")
     git_dir, paths = Path(lines[0]), [repo / p for p in lines[1 : 1 + len(names)]]
     head = lines[1 + len(names)] if len(lines) > 1 + len(names) and lines[1 + len(names)] else None
-    operation = next((op for (_, op), p in zip(_OPERATIONS, paths[1:], strict=True) if p.exists()), None)
+    operation = next((op for (_, op), p in zip(OPERATIONS, paths[1:], strict=True) if p.exists()), None)
     symbolic = run_git(repo, "symbolic-ref", "-q", "HEAD", check=False)
     ref = decode(symbolic.stdout) if symbolic.returncode == 0 else None
     return RepoState(git_dir=git_dir, ref=ref, head=head, operation=operation, locked=paths[0].exists())

@@ -45,6 +45,11 @@ _TEMP_NAME = re.compile(
 _CONFLICT_NAME = UNAMBIGUOUS_NAME  # the unambiguous forms; the ambiguous ones need the files (see conflict_copies)
 
 
+def is_temp_name(name: str) -> bool:
+    """An editor's or sync tool's temporary file (vaultsync's own included): never a vault's content."""
+    return bool(_TEMP_NAME.search(name)) or _TEMP_MARK in name or name.startswith((".#", "~$", ".~lock."))
+
+
 def is_ignored_name(name: str) -> bool:
     """Hidden files, editor and sync temp files: never a note, never an attachment."""
     return name.startswith(".") or bool(_TEMP_NAME.search(name))

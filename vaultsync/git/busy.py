@@ -1,4 +1,5 @@
-"""Why the daemon must not touch the vault right now (git mid-operation, a hook's pause), with what to do.
+"""Why vaultsync must not touch the vault right now (git mid-operation, a hook's pause), with what to do: the
+daemon waits, `sync` skips.
 
 `.git/` events are never delivered (observer.py), so this is looked at on every tick: a handful of stats, and
 `git ls-files -u` only when the index file changed.
@@ -9,20 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from vaultsync.git.repo import OPERATION_MARKERS
+from vaultsync.git.repo import OPERATIONS
 from vaultsync.git.unmerged import AUTO_MERGE, UnmergedIndex
 from vaultsync.locks import process_alive
 
 # Files in the vault's git folder that mean "git is changing the work tree right now" (never deleted by us).
-GIT_BUSY_MARKERS = (*OPERATION_MARKERS, "index.lock")
-
-_FINISH = {
-    "MERGE_HEAD": ("a merge", "merge"),
-    "rebase-merge": ("a rebase", "rebase"),
-    "rebase-apply": ("a rebase", "rebase"),
-    "CHERRY_PICK_HEAD": ("a cherry-pick", "cherry-pick"),
-    "REVERT_HEAD": ("a revert", "revert"),
-}
+GIT_BUSY_MARKERS = (*(name for name, _ in OPERATIONS), "index.lock")
+_OPERATION_OF = dict(OPERATIONS)
 _RESOLVE = "keep the text you want in each conflicted note, remove the conflict markers and `git add` it"
 LOCK_HINT = "finish the git operation; if no git command is running, the lock is stale and can be removed"
 PAUSE_HINT = "remove the pause file (a hook writes its pid there) when nothing is committing"
@@ -53,7 +47,8 @@ class BusyWatch:
                 continue
             if name == "index.lock":
                 return Busy(f"git is busy: {marker} exists", LOCK_HINT)
-            what, command = _FINISH[name]
+            command = _OPERATION_OF[name]
+            what = f"a {command}"
             return Busy(
                 f"{what} is in progress: {marker} exists",
                 f"finish or abort {what}: {_RESOLVE}, then `git {command} --continue`; or `git {command} --abort`",

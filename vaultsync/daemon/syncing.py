@@ -1,0 +1,51 @@
+"""The daemon's sync of the vault's repository (`watch --sync`): commit, pull, push once the vault is quiet,
+then publish from that revision (with `--publish`). A failed sync never stops the daemon."""
+
+from __future__ import annotations
+
+import logging
+
+from vaultsync.daemon.pause import GitPause
+from vaultsync.errors import BusyError, VaultsyncError
+
+log = logging.getLogger("vaultsync")
+
+
+class Syncing(GitPause):
+    """Sync the vault's own repository after a quiet period; what git brought is reconciled (adopted) next."""
+
+    _publish_after_sync = False  # read by the publish step (daemon/publishing.py)
+
+    def _maybe_sync(self) -> None:
+        if not self.autosync.due(settling=self.debouncer.next_due() is not None):
+            return
+        from vaultsync.syncing.run import sync_vault
+
+        hold = frozenset(k for k in self.debouncer.pending() if not k.endswith("/"))
+        try:
+            run = sync_vault(self.config, hold=hold)
+        except BusyError as exc:  # git, a hook or a `sync` by hand: a settle later
+            log.debug("sync postponed: %s", exc)
+            self.autosync.postpone(self.settle)
+            return
+        except VaultsyncError as exc:
+            self.autosync.failed()
+            log.warning("sync failed: %s; retrying later", exc)
+            self.report.error(f"sync failed: {exc}")
+            return
+        self.stats.syncs += 1
+        self.autosync.succeeded(still_dirty=bool(hold))
+        for line in run.repaired + run.notices:
+            self.report.act(f"sync: {line}")
+        if run.message is not None:
+            self.report.act(f"sync: committed {run.message.splitlines()[0]}")
+        if run.pulled:
+            self.report.act(f"sync: pulled {run.pulled} commit(s)")
+            self._rescan_due = self.clock()  # what git brought is adopted, never stamped
+        if run.pushed:
+            self.report.act("sync: pushed")
+        self.report.warn_all(run.problems)
+        if run.conflict is None:
+            self._publish_after_sync = self.publish and (
+                run.commit is not None or run.pulled > 0 or self.autopublish.dirty
+            )

@@ -1,0 +1,1 @@
+"""The vault's own repository kept committed, pulled and pushed: `vaultsync sync` and `watch --sync`."""
