@@ -16,6 +16,7 @@ grace, the cleanup of an interrupted write's temp files, the publish memo::
     run = publish_notes(config, to=Path("site"))           # as `vaultsync publish --to site`
     print(run.result.summary() if run.result else run.plan.summary())
     runs = publish_targets(config, targets=["main"])      # as `vaultsync publish --target main` (default: all)
+    outcome = sync_once(config)                            # as `vaultsync sync`: stamp, commit, pull, push
 
     session = PublishSession()                             # publish edits as the daemon does, in O(edit)
     site_config = config.with_publish_repo(Path("site"))
@@ -61,11 +62,15 @@ _EXPORTS = {
     "apply_publish": "vaultsync.publishing.apply",
     "PublishSession": "vaultsync.publishing.session",
     "install_hook": "vaultsync.hook.install",
+    "sync_once": "vaultsync.commands.sync",
+    "sync_vault": "vaultsync.syncing.run",
+    "SyncRun": "vaultsync.syncing.run",
     "run_daemon": "vaultsync.daemon.loop",
 }
 
 if TYPE_CHECKING:
     from vaultsync.check import check_vault
+    from vaultsync.commands.sync import sync_once
     from vaultsync.config import Config, load_config, parse_config
     from vaultsync.daemon.loop import run_daemon
     from vaultsync.errors import Problem, VaultsyncError
@@ -78,6 +83,7 @@ if TYPE_CHECKING:
     from vaultsync.stamping.plan import plan_vault_stamps
     from vaultsync.stamping.run import StampRun, bump_notes, init_notes, restore_note_copy, stamp_notes
     from vaultsync.store.state import State, vault_lock
+    from vaultsync.syncing.run import SyncRun, sync_vault
     from vaultsync.text.frontmatter import parse_frontmatter
     from vaultsync.vault.note import Note
     from vaultsync.vault.scan import scan_vault
@@ -90,6 +96,7 @@ __all__ = [
     "PublishSession",
     "StampRun",
     "State",
+    "SyncRun",
     "VaultsyncError",
     "__version__",
     "apply_publish",
@@ -109,6 +116,8 @@ __all__ = [
     "run_daemon",
     "scan_vault",
     "stamp_notes",
+    "sync_once",
+    "sync_vault",
     "vault_lock",
 ]
 

@@ -23,6 +23,7 @@ def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, 
     from vaultsync.stamping.run import now_for
     from vaultsync.store.catalog import load_catalog
     from vaultsync.store.state import State
+    from vaultsync.syncing.run import sync_status
     from vaultsync.vault.scan import conflict_list, scan_config_vault
 
     if now is None:
@@ -49,6 +50,8 @@ def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, 
         # One target: its plan in brief. With `targets:`, {"configured": true, "targets": [one per target]}.
         "publish": targets[0] if not config.targets else {"configured": True, "targets": targets},
         "daemon": read_daemon_status(config, now=now),
+        # The vault's own repository (docs/sync.md); None where it was never synced and watch.sync is off.
+        "sync": sync_status(config),
     }
 
 
@@ -126,6 +129,35 @@ def format_status(report: dict[str, Any]) -> list[str]:
         else:
             folder = f" (folder {target['folder']})" if target.get("folder") else ""
             lines.append(f"{name}: {target['repo']}{folder}: {target['summary']}")
+    lines += _sync_lines(report.get("sync"))
     daemon = report["daemon"]
     lines.append(f"daemon: {daemon['state']}" + (f" ({daemon['detail']})" if daemon.get("detail") else ""))
+    return lines
+
+
+def _sync_lines(sync: dict[str, Any] | None) -> list[str]:
+    if sync is None:
+        return []
+    if sync["last_at"] is None:
+        last = "never synced"
+    else:
+        when = datetime.fromtimestamp(sync["last_at"]).astimezone().isoformat(timespec="seconds")
+        pushed = "pushed" if sync["last_pushed"] else "not pushed"
+        last = f"last synced {when} ({sync['last_commit'][:12] if sync['last_commit'] else 'no commit'}, {pushed})"
+    lines = [f"sync: {last}; {len(sync['to_commit'])} file(s) to commit at the next sync"]
+    if sync.get("problem"):
+        lines.append(f"  {sync['problem']}")
+    if sync["error"]:
+        lines.append(f"  the last sync stopped: {sync['error']}")
+    conflict = sync["conflict"]
+    if conflict is not None:
+        lines.append(
+            f"  conflict with the remote's {conflict['remote'][:12]} in: {', '.join(conflict['paths']) or '(see git)'}"
+        )
+        lines.append(
+            "  to finish by hand: git pull --rebase, keep the text you want in each note, `git add` it, "
+            "`git rebase --continue`; the next sync pushes"
+        )
+    for left in sync["left"]:
+        lines.append(f"  left out: {left['path']} ({left['why']})")
     return lines
