@@ -239,12 +239,6 @@ class State:
         self._db.execute("DELETE FROM baselines WHERE path = ?", (path,))
         self._db.execute("DELETE FROM scan_cache WHERE path = ?", (path,))
 
-    def close_windows(self, paths: Iterable[str]) -> None:
-        """End the revision of these notes (a commit now holds their text): the next edit is a new version,
-        never absorbed into one a commit already carries."""
-        rows = [(p,) for p in paths]
-        self._db.executemany("UPDATE baselines SET bumped_at = NULL, edited_at = NULL WHERE path = ?", rows)
-
     def rename(self, old: str, new: str) -> None:
         """Re-key a note's baseline after a move: a rename is not a revision."""
         self._db.execute("DELETE FROM baselines WHERE path = ?", (new,))

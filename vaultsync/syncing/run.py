@@ -25,6 +25,7 @@ from vaultsync.git.merge_setup import add_merge_driver, driver_command
 from vaultsync.git.objects import read_objects
 from vaultsync.git.repo import find_git_dir, path_prefix, repo_state, toplevel
 from vaultsync.git.worktree import (
+    StagedFile,
     commit_index,
     count_between,
     fetch,
@@ -39,7 +40,7 @@ from vaultsync.git.worktree import (
     worktree_changes,
 )
 from vaultsync.locks import hold_lock, process_alive
-from vaultsync.store.state import PAUSE_FILE, State, state_dir_for
+from vaultsync.store.state import PAUSE_FILE, Baseline, State, state_dir_for
 from vaultsync.store.sync_record import Conflict, SyncRecord, read_record, write_record
 from vaultsync.syncing.message import commit_message
 from vaultsync.syncing.selection import select_changes
@@ -234,9 +235,26 @@ def _commit(config: Config, repo: _Repo, run: SyncRun, record: SyncRecord, hold:
     run.message = message
     run.committed = [f.path[len(repo.under) :] for f in files]
     fault_point("sync-after-commit")
-    # The commit holds these texts: an edit from now on is a new version, never absorbed into a committed one.
+    _record_committed(config, repo, files)
+
+
+def _record_committed(config: Config, repo: _Repo, files: list[StagedFile]) -> None:
+    """The committed text of each note becomes its baseline, its revision closed: an edit from now on is a new
+    version, never absorbed into one a commit already carries (the hook may have stamped in the commit)."""
+    from vaultsync.store.catalog import describe_note
+    from vaultsync.vault.note import Note
+
+    notes = [f.path for f in files if f.status != "D" and is_note_path(f.path)]
+    if not notes:
+        return
+    blobs = read_objects(repo.top, [f"HEAD:{p}" for p in notes])
     with State.open(config) as state, state.transaction():
-        state.close_windows(p for p in run.committed if is_note_path(p))
+        for path, raw in zip(notes, blobs, strict=True):
+            if raw is None:
+                continue
+            rel = path[len(repo.under) :]
+            info = describe_note(Note(path=rel, raw=raw), config)
+            state.set_baseline(Baseline(rel, info.body_fp, info.meta_fp, info.version, info.date_modified, None, None))
 
 
 def _versions(
