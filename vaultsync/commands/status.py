@@ -23,7 +23,7 @@ def collect_status(config: Config, *, now: datetime | None = None) -> dict[str, 
     from vaultsync.stamping.run import now_for
     from vaultsync.store.catalog import load_catalog
     from vaultsync.store.state import State
-    from vaultsync.syncing.run import sync_status
+    from vaultsync.syncing.status import sync_status
     from vaultsync.vault.scan import conflict_list, scan_config_vault
 
     if now is None:

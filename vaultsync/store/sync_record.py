@@ -25,6 +25,10 @@ class Conflict:
     paths: tuple[str, ...]
     at: float
 
+    def as_dict(self) -> dict[str, object]:
+        """As `sync --json` and `status --json` show it (the paths are vault paths)."""
+        return {"paths": list(self.paths), "local": self.local, "remote": self.remote}
+
 
 @dataclass(frozen=True)
 class SyncRecord:

@@ -8,13 +8,11 @@ never loops on it. docs/sync.md tells the whole story.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import sys
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from vaultsync.config import Config
@@ -23,7 +21,6 @@ from vaultsync.faults import fault_point
 from vaultsync.git.busy import BusyWatch
 from vaultsync.git.merge_setup import add_merge_driver, driver_command
 from vaultsync.git.objects import read_objects
-from vaultsync.git.repo import find_git_dir, path_prefix, repo_state, toplevel
 from vaultsync.git.worktree import (
     StagedFile,
     commit_index,
@@ -39,11 +36,13 @@ from vaultsync.git.worktree import (
     try_push,
     worktree_changes,
 )
-from vaultsync.locks import hold_lock, process_alive
-from vaultsync.store.state import PAUSE_FILE, Baseline, State, state_dir_for
+from vaultsync.locks import hold_lock
+from vaultsync.store.state import PAUSE_FILE, Baseline, State
 from vaultsync.store.sync_record import Conflict, SyncRecord, read_record, write_record
 from vaultsync.syncing.message import commit_message
+from vaultsync.syncing.repository import VaultRepo, locate
 from vaultsync.syncing.selection import select_changes
+from vaultsync.syncing.undo import check_untouched, dirty_snapshot, repair
 from vaultsync.text.frontmatter import parse_frontmatter
 from vaultsync.vault.scan import is_note_path
 
@@ -83,23 +82,11 @@ class SyncRun:
             "pulled": self.pulled,
             "pushed": self.pushed,
             "ahead": self.ahead,
-            "conflict": None
-            if self.conflict is None
-            else {"paths": list(self.conflict.paths), "local": self.conflict.local, "remote": self.conflict.remote},
+            "conflict": None if self.conflict is None else self.conflict.as_dict(),
             "repaired": self.repaired,
             "notices": self.notices,
             "problems": [p.as_dict() for p in self.problems],
         }
-
-
-@dataclass(frozen=True)
-class _Repo:
-    top: Path
-    git_dir: Path
-    under: str  # the vault's folder inside the work tree: "" or "notes/"
-    branch: str
-    remote: str
-    state_dir: Path
 
 
 def sync_vault(config: Config, *, hold: frozenset[str] = frozenset(), dry_run: bool = False) -> SyncRun:
@@ -108,12 +95,12 @@ def sync_vault(config: Config, *, hold: frozenset[str] = frozenset(), dry_run: b
     Raises VaultsyncError when the vault is no git repository, HEAD is detached, or git fails; BusyError when
     git or a hook is busy in the vault or another sync runs (try again later).
     """
-    repo = _locate(config)
+    repo = locate(config)
     with hold_lock(repo.state_dir / SYNC_LOCK, timeout=0, what="the vault's sync"):
         run = SyncRun(dry_run=dry_run)
         record = read_record(repo.state_dir)
         if not dry_run:
-            record = _repair(repo, record, run)
+            record = repair(repo, record, run.repaired)
         busy = BusyWatch().busy(repo.git_dir, repo.state_dir / PAUSE_FILE)
         if busy is not None:
             raise BusyError(
@@ -154,63 +141,7 @@ def sync_vault(config: Config, *, hold: frozenset[str] = frozenset(), dry_run: b
         return run
 
 
-def sync_status(config: Config) -> dict[str, Any] | None:
-    """What `status` says of the sync: the last one (its record) and what the next would leave out, and why;
-    None where the vault has never been synced and `watch.sync` is off. Reads only: no lock, no fetch."""
-    record = read_record(state_dir_for(config))
-    if record.last_at is None and record.error is None and not config.watch.sync:
-        return None
-    report: dict[str, Any] = {
-        "last_at": record.last_at,
-        "last_commit": record.last_commit,
-        "last_pushed": record.last_pushed,
-        "error": record.error,
-        "conflict": None
-        if record.conflict is None
-        else {"paths": list(record.conflict.paths), "local": record.conflict.local, "remote": record.conflict.remote},
-    }
-    try:
-        repo = _locate(config)
-    except VaultsyncError as exc:
-        return {**report, "to_commit": [], "left": [], "problem": str(exc)}
-    chosen = select_changes(config, repo.top, repo.under, worktree_changes(repo.top, repo.under))
-    report["to_commit"] = [p[len(repo.under) :] for p in chosen.commit]
-    report["left"] = [{"path": p, "why": w} for p, w in chosen.left]
-    return report
-
-
-def _locate(config: Config) -> _Repo:
-    git_dir = find_git_dir(config.vault)
-    vault = config.vault
-    if git_dir is None:
-        raise VaultsyncError(
-            "the vault is not a git repository",
-            where=str(vault),
-            why="`sync` commits, pulls and pushes the vault's own repository",
-            hint=f"make it one: git -C {vault} init -b main && git -C {vault} add -A && "
-            f"git -C {vault} commit -m 'vault' && git -C {vault} remote add origin URL",
-        )
-    top = toplevel(vault)
-    state = repo_state(top)
-    if state.ref is None:
-        raise GitError(
-            "HEAD is detached in the vault's repository: nothing synced",
-            where=str(top),
-            why="a sync commits on a branch and pushes it",
-            hint=f"check a branch out (git -C {top} switch main), then sync again",
-        )
-    current = state.ref.removeprefix("refs/heads/")
-    branch = config.sync.branch or current
-    if branch != current:
-        raise GitError(
-            f"the vault's repository is on branch `{current}`, not `{branch}`",
-            where=str(top),
-            hint=f"switch to it (git -C {top} switch {branch}) or set sync.branch: {current}",
-        )
-    return _Repo(top, state.git_dir, path_prefix(vault, top), branch, config.sync.remote, state_dir_for(config))
-
-
-def _commit(config: Config, repo: _Repo, run: SyncRun, record: SyncRecord, hold: frozenset[str]) -> None:
+def _commit(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRecord, hold: frozenset[str]) -> None:
     changes = worktree_changes(repo.top, repo.under)
     chosen = select_changes(config, repo.top, repo.under, changes, hold)
     run.left = list(chosen.left)
@@ -238,7 +169,7 @@ def _commit(config: Config, repo: _Repo, run: SyncRun, record: SyncRecord, hold:
     _record_committed(config, repo, files)
 
 
-def _record_committed(config: Config, repo: _Repo, files: list[StagedFile]) -> None:
+def _record_committed(config: Config, repo: VaultRepo, files: list[StagedFile]) -> None:
     """The committed text of each note becomes its baseline, its revision closed: an edit from now on is a new
     version, never absorbed into one a commit already carries (the hook may have stamped in the commit)."""
     from vaultsync.store.catalog import describe_note
@@ -258,7 +189,7 @@ def _record_committed(config: Config, repo: _Repo, files: list[StagedFile]) -> N
 
 
 def _versions(
-    config: Config, repo: _Repo, head: str | None, files: list[Any]
+    config: Config, repo: VaultRepo, head: str | None, files: list[Any]
 ) -> dict[str, tuple[str | None, str | None]]:
     notes = [f for f in files if is_note_path(f.path) and f.status != "D"]
     olds = (
@@ -279,7 +210,7 @@ def _version_in(raw: bytes | None, key: str) -> str | None:
     return entry.value if entry is not None and entry.kind == "scalar" and entry.value else None
 
 
-def _pull_and_push(config: Config, repo: _Repo, run: SyncRun, record: SyncRecord) -> SyncRecord:
+def _pull_and_push(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRecord) -> SyncRecord:
     tracking = f"refs/remotes/{repo.remote}/{repo.branch}"
     for attempt in range(config.sync.retries + 1):
         record = replace(record, step="fetch", pid=os.getpid(), head_before=rev(repo.top, "HEAD"))
@@ -295,10 +226,10 @@ def _pull_and_push(config: Config, repo: _Repo, run: SyncRun, record: SyncRecord
                 return record
             record = replace(record, step="rebase")
             write_record(repo.state_dir, record)
-            before = _dirty_snapshot(repo)
+            before = dirty_snapshot(repo)
             outcome = rebase_onto(repo.top, tracking, on_conflict=lambda: fault_point("sync-in-rebase"))
             if not outcome.done:
-                _check_untouched(repo, head, before)
+                check_untouched(repo, head, before)
                 if outcome.error is not None and not outcome.conflicts:
                     raise GitError(
                         "the pull could not be made: nothing in the vault was changed",
@@ -306,7 +237,8 @@ def _pull_and_push(config: Config, repo: _Repo, run: SyncRun, record: SyncRecord
                         why=outcome.error,
                         hint="fix what git says (often an untracked file where the remote has one), then sync again",
                     )
-                run.conflict = Conflict(head, tip, outcome.conflicts, time.time())
+                vault_paths = tuple(p[len(repo.under) :] for p in outcome.conflicts if p.startswith(repo.under))
+                run.conflict = Conflict(head, tip, vault_paths or outcome.conflicts, time.time())
                 run.problems += _conflict_problems(repo, run.conflict, again=False)
                 return record
             run.pulled += count_between(repo.top, head, tip)
@@ -339,7 +271,7 @@ def _pull_and_push(config: Config, repo: _Repo, run: SyncRun, record: SyncRecord
     )
 
 
-def _plan_exchange(repo: _Repo, run: SyncRun) -> None:
+def _plan_exchange(repo: VaultRepo, run: SyncRun) -> None:
     """A dry run fetches nothing: what the last fetch knew of the remote."""
     tip = rev(repo.top, f"refs/remotes/{repo.remote}/{repo.branch}")
     head = rev(repo.top, "HEAD")
@@ -348,7 +280,7 @@ def _plan_exchange(repo: _Repo, run: SyncRun) -> None:
         run.pulled = count_between(repo.top, head, tip)
 
 
-def _conflict_problems(repo: _Repo, conflict: Conflict, *, again: bool) -> list[Problem]:
+def _conflict_problems(repo: VaultRepo, conflict: Conflict, *, again: bool) -> list[Problem]:
     how = (
         f"to finish by hand: git -C {repo.top} pull --rebase {repo.remote} {repo.branch}, keep the text you want in "
         "each note named, `git add` it and `git rebase --continue`; the next sync pushes"
@@ -356,46 +288,10 @@ def _conflict_problems(repo: _Repo, conflict: Conflict, *, again: bool) -> list[
     said = "still conflicts (nothing changed since the last try)" if again else "conflicts"
     return [
         Problem(
-            path[len(repo.under) :],
+            path,
             SYNC_CONFLICT,
             f"{said} with the remote's {conflict.remote[:12]}: the pull was undone, the vault is as it was",
             hint=how,
         )
         for path in (conflict.paths or ("",))
     ]
-
-
-def _dirty_snapshot(repo: _Repo) -> dict[str, str | None]:
-    """The bytes (hashed) of every file that differs from HEAD: what an aborted pull must leave as it found."""
-    out: dict[str, str | None] = {}
-    for change in worktree_changes(repo.top, repo.under):
-        try:
-            out[change.path] = hashlib.sha256((repo.top / change.path).read_bytes()).hexdigest()
-        except OSError:
-            out[change.path] = None
-    return out
-
-
-def _check_untouched(repo: _Repo, head: str, before: dict[str, str | None]) -> None:
-    after = _dirty_snapshot(repo)
-    if rev(repo.top, "HEAD") != head or after != before:
-        changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
-        log.error(
-            "the aborted pull did not leave the vault as it was (HEAD %s, files %s): `git status` and "
-            "`git stash list` show what git kept",
-            "moved" if rev(repo.top, "HEAD") != head else "kept",
-            ", ".join(changed[:10]) or "none",
-        )
-
-
-def _repair(repo: _Repo, record: SyncRecord, run: SyncRun) -> SyncRecord:
-    """Undo what a sync killed mid-step left: a rebase it started (aborted, which restores the autostash)."""
-    if record.step is None or (record.pid is not None and record.pid != os.getpid() and process_alive(record.pid)):
-        return record
-    from vaultsync.git.worktree import abort_rebase, rebase_in_progress
-
-    if record.step == "rebase" and rebase_in_progress(repo.top):
-        abort_rebase(repo.top)
-        run.repaired.append("aborted the rebase a stopped sync left (the vault is back as it was before that pull)")
-        log.warning("sync: %s", run.repaired[-1])
-    return replace(record, step=None, pid=None)
