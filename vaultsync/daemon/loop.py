@@ -54,6 +54,7 @@ class Daemon(Reconfigure, Syncing, Publishing):
             self._git_dir = find_git_dir(self.config.vault)
             hide_temps_from_git(self._git_dir)
             self._rebuild(self.clock(), first=True)
+            self._repair_stopped_sync()
             self._wait_until_git_idle()
             scan = None
             while not self._stopping() and (scan := self._rescan("start")) is None:
@@ -96,6 +97,8 @@ class Daemon(Reconfigure, Syncing, Publishing):
     def _step(self) -> None:
         now = self.clock()
         busy = self._busy_reason()
+        if busy is not None and self._repair_while_busy(now):
+            busy = self._busy_reason()
         if busy is not None:
             self._set_waiting(busy)
             self._stop.wait(self._tick)

@@ -10,11 +10,36 @@ from vaultsync.errors import BusyError, VaultsyncError
 
 log = logging.getLogger("vaultsync")
 
+REPAIR_EVERY = 2.0  # seconds between looks at a killed sync's leftovers while git is busy
+
 
 class Syncing(GitPause):
     """Sync the vault's own repository after a quiet period; what git brought is reconciled (adopted) next."""
 
     _publish_after_sync = False  # read by the publish step (daemon/publishing.py)
+    _repair_due = 0.0
+
+    def _repair_stopped_sync(self) -> bool:
+        """Undo a rebase a killed sync left (at start, and while git looks busy: a `sync` killed by hand while
+        the daemon runs), which would keep the daemon waiting for git for ever. Whether anything was undone."""
+        if not self.sync:
+            return False
+        from vaultsync.syncing.undo import repair_stopped_sync
+
+        try:
+            repaired = repair_stopped_sync(self.config)
+        except VaultsyncError as exc:
+            log.warning("sync: could not undo what a stopped sync left: %s", exc)
+            return False
+        for line in repaired:
+            self.report.act(f"sync: {line}")
+        return bool(repaired)
+
+    def _repair_while_busy(self, now: float) -> bool:
+        if not self.sync or now < self._repair_due:
+            return False
+        self._repair_due = now + REPAIR_EVERY  # a read of the sync's record, no git, unless it names a dead sync
+        return self._repair_stopped_sync()
 
     def _maybe_sync(self) -> None:
         if not self.autosync.due(settling=self.debouncer.next_due() is not None):

@@ -24,8 +24,11 @@ class VaultRepo:
     state_dir: Path
 
 
-def locate(config: Config) -> VaultRepo:
-    """The vault's repository, or a VaultsyncError saying why it cannot be synced and what to do."""
+SYNC_LOCK = "sync.lock"  # one sync of a vault at a time (in the state folder)
+
+
+def vault_top(config: Config) -> Path:
+    """The top of the work tree that holds the vault, or a VaultsyncError with the commands that make one."""
     vault = config.vault
     if find_git_dir(vault) is None:
         raise VaultsyncError(
@@ -35,7 +38,14 @@ def locate(config: Config) -> VaultRepo:
             hint=f"make it one: git -C {vault} init -b main && git -C {vault} add -A && "
             f"git -C {vault} commit -m 'vault' && git -C {vault} remote add origin URL",
         )
-    top = toplevel(vault)
+    return toplevel(vault)
+
+
+def locate(config: Config, top: Path | None = None) -> VaultRepo:
+    """The vault's repository (whose top is `top`, if known), or a VaultsyncError saying why it cannot be synced
+    and what to do."""
+    vault = config.vault
+    top = vault_top(config) if top is None else top
     state = repo_state(top)
     if state.ref is None:
         raise GitError(

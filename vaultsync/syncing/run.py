@@ -37,18 +37,16 @@ from vaultsync.git.worktree import (
     worktree_changes,
 )
 from vaultsync.locks import hold_lock
-from vaultsync.store.state import PAUSE_FILE, Baseline, State
+from vaultsync.store.state import PAUSE_FILE, Baseline, State, state_dir_for
 from vaultsync.store.sync_record import Conflict, SyncRecord, read_record, write_record
 from vaultsync.syncing.message import commit_message
-from vaultsync.syncing.repository import VaultRepo, locate
+from vaultsync.syncing.repository import SYNC_LOCK, VaultRepo, locate, vault_top
 from vaultsync.syncing.selection import select_changes
-from vaultsync.syncing.undo import check_untouched, dirty_snapshot, repair
+from vaultsync.syncing.undo import RESCUED, check_untouched, dirty_snapshot, repair
 from vaultsync.text.frontmatter import parse_frontmatter
 from vaultsync.vault.scan import is_note_path
 
 log = logging.getLogger("vaultsync")
-
-SYNC_LOCK = "sync.lock"
 
 
 @dataclass
@@ -95,12 +93,14 @@ def sync_vault(config: Config, *, hold: frozenset[str] = frozenset(), dry_run: b
     Raises VaultsyncError when the vault is no git repository, HEAD is detached, or git fails; BusyError when
     git or a hook is busy in the vault or another sync runs (try again later).
     """
-    repo = locate(config)
-    with hold_lock(repo.state_dir / SYNC_LOCK, timeout=0, what="the vault's sync"):
+    top = vault_top(config)
+    state_dir = state_dir_for(config)
+    with hold_lock(state_dir / SYNC_LOCK, timeout=0, what="the vault's sync"):
         run = SyncRun(dry_run=dry_run)
-        record = read_record(repo.state_dir)
-        if not dry_run:
-            record = repair(repo, record, run.repaired)
+        record = read_record(state_dir)
+        if not dry_run:  # before the branch is looked at: a rebase a killed sync left has HEAD detached
+            record = repair(top, record, run.repaired, rescue=state_dir / RESCUED)
+        repo = locate(config, top)
         busy = BusyWatch().busy(repo.git_dir, repo.state_dir / PAUSE_FILE)
         if busy is not None:
             raise BusyError(
@@ -282,8 +282,8 @@ def _plan_exchange(repo: VaultRepo, run: SyncRun) -> None:
 
 def _conflict_problems(repo: VaultRepo, conflict: Conflict, *, again: bool) -> list[Problem]:
     how = (
-        f"to finish by hand: git -C {repo.top} pull --rebase {repo.remote} {repo.branch}, keep the text you want in "
-        "each note named, `git add` it and `git rebase --continue`; the next sync pushes"
+        f"to finish by hand: git -C {repo.top} pull --rebase --autostash {repo.remote} {repo.branch}, keep the text "
+        "you want in each note named, `git add` it and `git rebase --continue`; the next sync pushes"
     )
     said = "still conflicts (nothing changed since the last try)" if again else "conflicts"
     return [

@@ -6,14 +6,22 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 from dataclasses import replace
+from pathlib import Path
 
+from vaultsync.config import Config
+from vaultsync.errors import BusyError
+from vaultsync.git.repo import find_git_dir
 from vaultsync.git.worktree import abort_rebase, rebase_in_progress, rev, worktree_changes
-from vaultsync.locks import process_alive
-from vaultsync.store.sync_record import SyncRecord
-from vaultsync.syncing.repository import VaultRepo
+from vaultsync.locks import hold_lock, process_alive
+from vaultsync.store.state import state_dir_for
+from vaultsync.store.sync_record import SyncRecord, read_record, write_record
+from vaultsync.syncing.repository import SYNC_LOCK, VaultRepo, vault_top
 
 log = logging.getLogger("vaultsync")
+
+RESCUED = "sync-rescued"  # in the state folder: what an abort of a killed sync's rebase would have thrown away
 
 
 def dirty_snapshot(repo: VaultRepo) -> dict[str, str | None]:
@@ -39,12 +47,55 @@ def check_untouched(repo: VaultRepo, head: str, before: dict[str, str | None]) -
         )
 
 
-def repair(repo: VaultRepo, record: SyncRecord, repaired: list[str]) -> SyncRecord:
-    """Undo what a sync killed mid-step left: a rebase it started (aborted, which restores the autostash)."""
+def repair_stopped_sync(config: Config) -> list[str]:
+    """Undo what a sync killed mid-step left, for the daemon, which would otherwise wait for ever for git to be
+    idle (a rebase in progress never is). What was repaired, for the log; nothing while a sync runs."""
+    if find_git_dir(config.vault) is None:
+        return []
+    state_dir = state_dir_for(config)
+    try:
+        with hold_lock(state_dir / SYNC_LOCK, timeout=0, what="the vault's sync"):
+            record = read_record(state_dir)
+            if record.step is None:
+                return []
+            repaired: list[str] = []
+            write_record(state_dir, repair(vault_top(config), record, repaired, rescue=state_dir / RESCUED))
+            return repaired
+    except BusyError:
+        return []
+
+
+def repair(top: Path, record: SyncRecord, repaired: list[str], *, rescue: Path) -> SyncRecord:
+    """Undo what a sync killed mid-step left: a rebase it started (aborted, which restores the autostash). Run
+    before the branch is looked at: mid-rebase HEAD is detached.
+
+    Someone may have begun to resolve that rebase's conflicts by hand before this runs: the files the abort
+    puts back are copied first into a folder of `rescue`, and the log says where."""
     if record.step is None or (record.pid is not None and record.pid != os.getpid() and process_alive(record.pid)):
         return record
-    if record.step == "rebase" and rebase_in_progress(repo.top):
-        abort_rebase(repo.top)
-        repaired.append("aborted the rebase a stopped sync left (the vault is back as it was before that pull)")
-        log.warning("sync: %s", repaired[-1])
+    if record.step == "rebase" and rebase_in_progress(top):
+        kept = _rescue(top, rescue)
+        abort_rebase(top)
+        said = "aborted the rebase a stopped sync left (the vault is back as it was before that pull)"
+        if kept is not None:
+            said += f"; the files it had changed are copied, as they were, into {kept}"
+        repaired.append(said)
+        log.warning("sync: %s", said)
     return replace(record, step=None, pid=None)
+
+
+def _rescue(top: Path, rescue: Path) -> Path | None:
+    """Copy the tracked files that differ from the rebase's HEAD (conflicted or edited) into a new folder."""
+    changed = [c.path for c in worktree_changes(top) if c.kind != "untracked"]
+    folder = rescue / time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    kept = 0
+    for path in changed:
+        try:
+            data = (top / path).read_bytes()
+        except OSError:
+            continue  # deleted in the work tree: the abort brings it back, nothing of it to keep
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        kept += 1
+    return folder if kept else None
