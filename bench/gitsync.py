@@ -22,6 +22,10 @@ Before every one-edit run (timed or baseline) `.obsidian/workspace.json` is rewr
 note is opened: `sync` leaves it out (`sync.exclude`), the baseline's `git add -A` commits it (one more small
 blob, what a plain git sync does).
 
+A baseline without the hook commits the note unstamped, which the next `sync` would stamp and commit along
+with its own edit (a note committed without a stamp is bumped): that commit is reverted and the revert pushed,
+untimed, right after the run.
+
 Untimed, after every run of `sync`: the commit holds exactly the edited note (`git diff-tree` of HEAD; no
 commit at all for the no-op), the remote's tip equals HEAD, the pulled commit is HEAD's parent (row 3) and the
 work tree is clean but for the excluded workspace file. Each check prints a line (stderr).
@@ -228,15 +232,16 @@ def _check_baseline(bench: GitSyncBench, what: str) -> None:
         raise BenchError(f"the baseline of {what} left the vault dirty or unpushed: {bench.dirty()[:5]}")
 
 
-def _stamp_what_went_unstamped(bench: GitSyncBench, what: str) -> None:
-    """After a baseline committed without the hook: the note went in unstamped, and the next `sync` stamps it
-    (a note committed without a stamp is bumped). That sync is made here, untimed, and checked, so that every
-    timed `sync` starts from a vault whose commits are all stamped."""
+def _undo_unstamped_commit(bench: GitSyncBench, what: str) -> None:
+    """After a baseline committed without the hook: the note went in unstamped, and the next `sync` would stamp
+    it (a note committed without a stamp is bumped) and commit it with its own edit. The commit is reverted
+    here, untimed, and the revert pushed, so that every timed `sync` starts from commits that are all stamped."""
     _check_baseline(bench, what)
-    bench.sync()
-    committed = bench.committed()
-    if committed != bench.edited or bench.remote_tip() != bench.head() or bench.dirty():
-        raise BenchError(f"{what}: the sync after a commit without the hook committed {committed}, not {bench.edited}")
+    skip = {**bench.env, "VAULTSYNC_SKIP_HOOK": "1"}
+    git(bench.root, skip, "revert", "--no-edit", "HEAD")
+    git(bench.root, skip, "push", "-q")
+    if bench.remote_tip() != bench.head() or bench.dirty():
+        raise BenchError(f"{what}: the revert of a commit without the hook left the vault dirty or unpushed")
 
 
 def _no_op(bench: GitSyncBench, repeat: int) -> Row:
@@ -275,7 +280,7 @@ def _one_edit(bench: GitSyncBench, repeat: int) -> Row:
         "no hook": Step(
             bench.shell(_PUSH.format(verify="--no-verify ")),
             prepare=bench.edit_here,
-            check=lambda: _stamp_what_went_unstamped(bench, what),
+            check=lambda: _undo_unstamped_commit(bench, what),
         ),
     }
     samples = measure_steps(steps, repeat)
@@ -298,7 +303,7 @@ def _one_edit_and_pull(bench: GitSyncBench, repeat: int) -> Row:
         "no hook": Step(
             bench.shell(_PULL_PUSH.format(verify="--no-verify ")),
             prepare=prepare,
-            check=lambda: _stamp_what_went_unstamped(bench, what),
+            check=lambda: _undo_unstamped_commit(bench, what),
         ),
     }
     samples = measure_steps(steps, repeat)
