@@ -8,6 +8,8 @@ Vaults of each size are generated from a seed (bench/vaultgen.py) and made git r
 two PNG plots into `--out`; `--docs` also refreshes docs/performance.md. `--quick` is 1,000 notes only. The
 `sync` group is issue 15's two-machine script (bench/sync.py), once, at a writer's pace (`--sync-scale`). The
 `targets` group publishes two targets from one vault (bench/targets.py, on a vault of its own with note embeds).
+The `gitsync` group times issue 17's `vaultsync sync` (bench/gitsync.py: the vault given a bare remote and a
+second clone): a no-op, a one-edit and a one-edit-and-pull sync against the git commands they stand for.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.daemon import DaemonSettings, daemon_rows
+from bench.gitsync import gitsync_rows
 from bench.harness import REPO, Env, Sample, describe_machine, remove_tree
 from bench.peer import find_peer, peer_rows
 from bench.report import update_docs, write_results
@@ -32,7 +35,7 @@ from bench.sync import sync_rows
 from bench.targets import targets_rows
 
 ALL_SCENARIOS_UP_TO = 10_000
-GROUPS = ("scan", "publish", "hook", "targets", "daemon", "peer", "sync")
+GROUPS = ("scan", "publish", "hook", "targets", "gitsync", "daemon", "peer", "sync")
 
 
 def _numbers(text: str) -> list[int]:
@@ -100,6 +103,7 @@ def _size_rows(vut: VaultUnderTest, args: argparse.Namespace, peer: str | None) 
                 "targets",
                 lambda: targets_rows(vut.env.scratch, vut.notes, seed=args.seed, env=vut.env, repeat=args.repeat),
             ),
+            ("gitsync", lambda: gitsync_rows(vut, args.repeat)),
         ]
     steps.append(("daemon", lambda: daemon_rows(vut, settings)))
     rows: list[Row] = []

@@ -16,6 +16,9 @@ from vaultsync.errors import BusyError, GitError
 from vaultsync.git.run import decode, git_text, run_git
 from vaultsync.vault.writes import TEMP_MARK
 
+# Set, vaultsync's pre-commit script (and `hook run`) skip its stamping; the user's hook it keeps still runs.
+SKIP_HOOK_ENV = "VAULTSYNC_SKIP_HOOK"
+
 log = logging.getLogger("vaultsync")
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from vaultsync.errors import GitError
+from vaultsync.git.repo import SKIP_HOOK_ENV
 from vaultsync.git.run import decode, nul_joined, run_git
 
 # The user's own identity, which git_env keeps from the publication repository, is theirs to give here.
@@ -112,16 +113,16 @@ def staged_files(top: Path, head: str | None) -> list[StagedFile]:
     return files
 
 
-def run_pre_commit(top: Path) -> None:
+def run_pre_commit(top: Path) -> bool:
     """Run the repository's pre-commit hook on the index as it is (`git hook run`), so that what it changes
     (vaultsync's hook stamps the staged notes) is in the index before the commit message is written. A hook
-    that fails stops the sync as it would stop the commit."""
+    that fails stops the sync as it would stop the commit. Returns whether it ran (False: git before 2.36)."""
     done = _git(top, "hook", "run", "--ignore-missing", "pre-commit", check=False)
     if done.returncode == 0:
-        return
+        return True
     why = decode(done.stderr) or decode(done.stdout)
     if "is not a git command" in why or "unknown subcommand" in why:
-        return  # git before 2.36: the commit runs the hook, and the message may name older versions
+        return False  # git before 2.36: the commit runs the hook, and the message may name older versions
     raise GitError(
         "the vault's pre-commit hook refused the commit: nothing synced",
         where=str(top),
@@ -130,9 +131,15 @@ def run_pre_commit(top: Path) -> None:
     )
 
 
-def commit_index(top: Path, message: str) -> str:
-    """`git commit` of the index with `message` (the user's hooks, identity and signing apply); the commit."""
-    done = _git(top, "commit", "--quiet", "--no-edit", "--allow-empty-message", "-m", message, check=False)
+def commit_index(top: Path, message: str, *, hook_ran: bool = False) -> str:
+    """`git commit` of the index with `message` (the user's hooks, identity and signing apply); the commit.
+
+    `hook_ran`: `run_pre_commit` ran the pre-commit hook on this index already, so vaultsync's own stamping is
+    skipped in the commit's run of it (`SKIP_HOOK_ENV`): it would find nothing left to stamp, at the cost of a
+    second vaultsync start-up and scan of the staged notes. The user's hook it keeps runs, as git runs it."""
+    args = ("commit", "--quiet", "--no-edit", "--allow-empty-message", "-m", message)
+    env = _env({SKIP_HOOK_ENV: "1"} if hook_ran else None)
+    done = run_git(top, *args, env=env, check=False, timeout=LOCAL_TIMEOUT)
     if done.returncode != 0:
         why = decode(done.stderr) or decode(done.stdout)
         hint = "fix what git says, then sync again"

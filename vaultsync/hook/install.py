@@ -15,7 +15,7 @@ from pathlib import Path
 from vaultsync.config import Config
 from vaultsync.errors import VaultsyncError
 from vaultsync.git.merge_setup import add_merge_driver, driver_command, remove_merge_driver
-from vaultsync.git.repo import find_git_dir, hide_temps_from_git, hooks_dir, toplevel
+from vaultsync.git.repo import SKIP_HOOK_ENV, find_git_dir, hide_temps_from_git, hooks_dir, toplevel
 
 log = logging.getLogger("vaultsync")
 
@@ -23,7 +23,7 @@ MARKER = "vaultsync-pre-commit-hook"
 PREVIOUS_SUFFIX = ".vaultsync-previous"
 EDITED_SUFFIX = ".vaultsync-edited"  # our script, edited by the user, kept by `hook uninstall`
 _PYTHON_LINE = re.compile(r"^python=(.*)$", re.MULTILINE)
-SKIP_ENV = "VAULTSYNC_SKIP_HOOK"
+SKIP_ENV = SKIP_HOOK_ENV  # VAULTSYNC_SKIP_HOOK: the script and `hook run` skip vaultsync's stamping
 
 _TEMPLATE = """#!/bin/sh
 # {marker}: installed by `vaultsync hook install`; `vaultsync hook uninstall` removes it and puts back the hook

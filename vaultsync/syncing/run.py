@@ -157,12 +157,12 @@ def _commit(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRecord, h
     stage(repo.top, chosen.commit)
     if not staged_files(repo.top, head):
         return  # only stat or line-ending noise: git sees no change
-    run_pre_commit(repo.top)  # vaultsync's hook stamps against HEAD here: the message names what is committed
+    hook_ran = run_pre_commit(repo.top)  # vaultsync's hook stamps against HEAD here: the message names it
     files = staged_files(repo.top, head)
     from vaultsync.config.machine import this_machine
 
     message = commit_message(files, _versions(config, repo, head, files), machine=this_machine(), under=repo.under)
-    run.commit = commit_index(repo.top, message)
+    run.commit = commit_index(repo.top, message, hook_ran=hook_ran)
     run.message = message
     run.committed = [f.path[len(repo.under) :] for f in files]
     fault_point("sync-after-commit")
