@@ -24,6 +24,7 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any
         *("--quick", "--sizes", "200", "--repeat", "1", "--changes", "1,10", "--hook-changes", "1,5"),
         *("--settle", "0.3", "--idle-window", "1", "--latency-samples", "1", "--peer-sizes", "200"),
         *("--sync-scale", "0.05", "--sync-saves", "6"),
+        *("--skip", "gitsync"),  # tests/test_bench_gitsync.py runs that group on its own
         *("--out", str(out), "--workdir", str(tmp)),
     ]
     done = subprocess.run(
