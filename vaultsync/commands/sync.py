@@ -51,6 +51,7 @@ def sync_once(config: Config, *, dry_run: bool = False, publish: bool = False) -
     sync did not stop on a conflict. Raises what `sync_vault` raises; a failed publish is in `publish_error`."""
     from vaultsync.stamping.run import stamp_notes
     from vaultsync.syncing.run import sync_vault
+    from vaultsync.syncing.status import notes_git_sees_changed
 
     stamp = None
     notices = []
@@ -59,7 +60,10 @@ def sync_once(config: Config, *, dry_run: bool = False, publish: bool = False) -
         notices += [told] if told else []
         if config.stamping.here():
             try:
-                stamp = stamp_notes(config)
+                paths = None if not _stamped_before(config) else notes_git_sees_changed(config)
+                # Absolute: a relative PATH is read from the current folder when that lies inside the vault.
+                named = None if paths is None else [config.vault / p for p in paths]
+                stamp = stamp_notes(config, named) if named is None or named else None
             except VaultsyncError as exc:  # a CI runner: the sync goes on, the hook or a daemon stamps elsewhere
                 notices.append(f"nothing stamped ({exc.why or exc}); syncing the notes as they are")
         else:
@@ -74,3 +78,11 @@ def sync_once(config: Config, *, dry_run: bool = False, publish: bool = False) -
         except VaultsyncError as exc:
             outcome.publish_error = exc
     return outcome
+
+
+def _stamped_before(config: Config) -> bool:
+    """Whether this vault has state here: without it, the first stamp adopts every note, so it looks at all."""
+    from vaultsync.store.state import State
+
+    with State.open(config) as state:
+        return state.initialized

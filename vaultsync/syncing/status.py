@@ -6,11 +6,26 @@ from typing import Any
 
 from vaultsync.config import Config
 from vaultsync.errors import VaultsyncError
+from vaultsync.git.repo import path_prefix
 from vaultsync.git.worktree import worktree_changes
 from vaultsync.store.state import state_dir_for
 from vaultsync.store.sync_record import read_record
-from vaultsync.syncing.repository import locate
+from vaultsync.syncing.repository import locate, vault_top
 from vaultsync.syncing.selection import select_changes
+
+
+def notes_git_sees_changed(config: Config) -> list[str] | None:
+    """The vault's notes that differ from HEAD in the work tree (what a stamp before a sync must look at: a
+    stamp then costs what changed, not the vault), or None where the vault is no repository."""
+    from vaultsync.vault.scan import is_ignored_path, is_note_path
+
+    try:
+        top = vault_top(config)
+    except VaultsyncError:
+        return None
+    under = path_prefix(config.vault, top)
+    rels = (c.path[len(under) :] for c in worktree_changes(top, under) if c.kind != "deleted")
+    return [r for r in rels if is_note_path(r) and not is_ignored_path(r, config.ignore)]
 
 
 def sync_status(config: Config) -> dict[str, Any] | None:
