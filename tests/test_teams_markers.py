@@ -17,9 +17,9 @@ from conftest import GitRunner, VaultBuilder
 
 from vaultsync.cli.main import run
 from vaultsync.config import load_config, parse_config
-from vaultsync.git.busy import BusyWatch
 from vaultsync.daemon.loop import Daemon
 from vaultsync.daemon.status_file import read_daemon_status
+from vaultsync.git.busy import BusyWatch
 from vaultsync.hook.install import install_hook
 from vaultsync.publishing.apply import apply_publish
 from vaultsync.publishing.plan import plan_publish

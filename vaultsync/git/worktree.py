@@ -11,14 +11,17 @@ finishes its step, and the next sync carries on from a state git itself left.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from vaultsync.errors import GitError
+from vaultsync.errors import BusyError, GitError
+from vaultsync.git.merge import merge_file
 from vaultsync.git.run import decode, nul_joined, run_git
+from vaultsync.vault.writes import temp_name
 
 # The user's own identity, which git_env keeps from the publication repository, is theirs to give here.
 _USER_ENV = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")
@@ -82,7 +85,22 @@ class StagedFile:
 
 
 def stage(top: Path, paths: Sequence[str]) -> None:
-    """`git add -A` of exactly these paths; a missing one is staged as deleted (if it is not already)."""
+    """`git add -A` of exactly these paths; a missing one is staged as deleted (if it is not already). A file
+    that comes or goes meanwhile (a save, a rename) is looked at again; BusyError if the tree never holds still."""
+    for _ in range(3):
+        try:
+            return _stage(top, paths)
+        except GitError as exc:
+            if "did not match any files" not in (exc.why or ""):
+                raise
+    raise BusyError(
+        "the vault's files kept changing while they were being committed",
+        where=str(top),
+        hint="the next sync commits them",
+    )
+
+
+def _stage(top: Path, paths: Sequence[str]) -> None:
     present = [p for p in paths if os.path.lexists(top / p)]
     gone = [p for p in paths if p not in set(present)]
     if present:
@@ -187,23 +205,157 @@ class RebaseOutcome:
     done: bool
     conflicts: tuple[str, ...] = ()
     error: str | None = None
+    disturbed: bool = False  # files were written while the rebase ran: put back as written, pull again later
 
 
-def rebase_onto(top: Path, upstream: str, *, on_conflict: Callable[[], None] | None = None) -> RebaseOutcome:
-    """`git rebase --autostash upstream` through the merge drivers of the repository (vaultsync's for notes);
-    on a conflict the rebase is aborted, which puts HEAD, the index and the autostashed edits back."""
-    args = ("-c", "rebase.autoStash=true", "-c", "rebase.updateRefs=false", "-c", "rebase.missingCommitsCheck=ignore")
-    done = _git(top, *args, "rebase", "--autostash", "--no-autosquash", upstream, check=False)
+def rebase_onto(
+    top: Path, upstream: str, *, autostash: bool = True, on_conflict: Callable[[], None] | None = None
+) -> RebaseOutcome:
+    """`git rebase upstream` through the merge drivers of the repository (vaultsync's for notes), with
+    `--autostash` if asked (tracked files differ from HEAD: git resets them hard right after stashing them, so
+    the caller asks only for files nobody is saving); on a conflict the rebase is aborted, which puts HEAD, the
+    index and the autostashed edits back, and files saved while it ran keep what was saved."""
+    stash = f"rebase.autoStash={'true' if autostash else 'false'}"
+    args = ("-c", stash, "-c", "rebase.updateRefs=false", "-c", "rebase.missingCommitsCheck=ignore")
+    stashed_before = _stash_top(top)
+    flag = "--autostash" if autostash else "--no-autostash"
+    done = _git(top, *args, "rebase", flag, "--no-autosquash", upstream, check=False)
     if done.returncode == 0:
+        stashed = _stash_top(top)
+        # The autostash did not apply over a file saved while the rebase ran, and git kept it in `git stash
+        # list`: its edits are put back here, file by file, and the entry dropped if all went.
+        if stashed is not None and stashed != stashed_before and not _restore_stash(top, stashed):
+            _git(top, "stash", "drop", "--quiet", "stash@{0}", check=False)
         return RebaseOutcome(True)
     why = decode(done.stderr) or decode(done.stdout)
+    if finish_unstarted_rebase(top):
+        return RebaseOutcome(False, error=why, disturbed=True)
     if not rebase_in_progress(top):
-        return RebaseOutcome(False, error=why)
+        # Without the autostash, git refuses to start on a work tree with changes: a save came in meanwhile.
+        disturbed = not autostash and any(c.kind != "untracked" for c in worktree_changes(top))
+        return RebaseOutcome(False, error=why, disturbed=disturbed)
     conflicts = unmerged_paths(top)
+    # A file saved while the rebase ran (git refuses to merge over it, or it waits beside a conflict) is the
+    # user's: `rebase --abort` resets the work tree hard, so its bytes are kept here and put back after.
+    written = _written_meanwhile(top, set(conflicts))
     if on_conflict is not None:
         on_conflict()  # the crash tests' fault point: the state a daemon killed here leaves
     abort_rebase(top)
+    _put_back(top, written)
+    if written and not conflicts:
+        return RebaseOutcome(False, error=why, disturbed=True)
     return RebaseOutcome(False, conflicts=tuple(conflicts), error=None if conflicts else why)
+
+
+def _written_meanwhile(top: Path, unmerged: set[str]) -> dict[str, tuple[bytes | None, bytes | None]]:
+    """Each file of a stopped rebase's work tree that differs from its index, but the conflicted ones (git wrote
+    those): files saved while the rebase ran. Their bytes (None: deleted) and the index's, which the save was
+    made over (or the editor's older copy: either way the merge after the abort keeps only the save's edits)."""
+    out = _git(top, "diff", "--name-only", "--no-renames", "-z").stdout
+    written: dict[str, tuple[bytes | None, bytes | None]] = {}
+    for path in (os.fsdecode(p) for p in out.split(b"\0") if p):
+        if path not in unmerged:
+            written[path] = (_file_bytes(top, path), _blob(top, f":{path}"))
+    return written
+
+
+def _put_back(top: Path, written: dict[str, tuple[bytes | None, bytes | None]]) -> None:
+    """After the abort: each save's edits merged into the file as the abort left it; the save's own bytes where
+    that merge does not go cleanly (a save is never lost, nor replaced by conflict markers)."""
+    for path, (saved, base) in written.items():
+        target = top / path
+        now = _file_bytes(top, path)
+        try:
+            if saved is None:
+                target.unlink(missing_ok=True)
+                continue
+            # Both sides' lines where the save and the abort changed the same place: the save may have been made
+            # over the rebase's half-way text, and neither the save nor what the abort brought back is lost.
+            data = saved if now is None or base is None else merge_file(now, base, saved, union=True).merged
+            if data != now:
+                temp = temp_name(target)
+                temp.write_bytes(data)
+                if target.exists():
+                    os.chmod(temp, target.stat().st_mode & 0o7777)
+                os.replace(temp, target)
+        except (OSError, GitError):
+            continue
+
+
+def finish_unstarted_rebase(top: Path) -> bool:
+    """A rebase that stopped before it began leaves its state folder holding only the autostash (git before
+    2.47, when the work tree changed between the stash and git's check of it): `rebase --abort` cannot undo
+    that, and every later git command sees a rebase in progress. Put the stashed edits back in the work tree,
+    each where its file still holds HEAD's text (a file saved since keeps the newer bytes), keep the stash in
+    `git stash list` if any was left out, and remove the folder. Whether there was one."""
+    git_dir = Path(decode(_git(top, "rev-parse", "--absolute-git-dir").stdout))
+    for name in ("rebase-merge", "rebase-apply"):
+        state = git_dir / name
+        if not state.is_dir() or (state / "head-name").exists():
+            continue
+        try:
+            stash = (state / "autostash").read_text(encoding="utf-8").strip()
+        except OSError:
+            stash = ""
+        if stash and _restore_stash(top, stash):
+            _git(top, "stash", "store", "-m", "vaultsync: the autostash of a pull that did not start", stash)
+        shutil.rmtree(state, ignore_errors=True)
+        return True
+    return False
+
+
+def _restore_stash(top: Path, stash: str) -> bool:
+    """Put a stash's work-tree edits into the work tree, file by file: merged into each file as it is now (the
+    stash's base unchanged: the stashed text itself). Returns whether a file was left out (its merge would
+    conflict), the stash then being the only place of those edits."""
+    listing = _git(top, "diff", "--name-only", "--no-renames", "-z", f"{stash}^1", stash).stdout
+    left_out = False
+    for path in (os.fsdecode(p) for p in listing.split(b"\0") if p):
+        now, base, stashed = _file_bytes(top, path), _blob(top, f"{stash}^1:{path}"), _blob(top, f"{stash}:{path}")
+        if now == stashed:
+            continue
+        if now == base:
+            data = stashed
+        elif now is not None and base is not None and stashed is not None:
+            merge = merge_file(now, base, stashed)
+            data = merge.merged if merge.conflicts == 0 else None
+            if data is None:
+                left_out = True
+                continue
+        else:
+            left_out = True
+            continue
+        target = top / path
+        try:
+            if data is None:
+                target.unlink(missing_ok=True)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                temp = temp_name(target)
+                temp.write_bytes(data)
+                if target.exists():
+                    os.chmod(temp, target.stat().st_mode & 0o7777)
+                os.replace(temp, target)
+        except OSError:
+            left_out = True
+    return left_out
+
+
+def _stash_top(top: Path) -> str | None:
+    done = _git(top, "rev-parse", "-q", "--verify", "refs/stash", check=False)
+    return decode(done.stdout) if done.returncode == 0 else None
+
+
+def _file_bytes(top: Path, path: str) -> bytes | None:
+    try:
+        return (top / path).read_bytes()
+    except OSError:
+        return None
+
+
+def _blob(top: Path, spec: str) -> bytes | None:
+    done = _git(top, "cat-file", "blob", spec, check=False)
+    return done.stdout if done.returncode == 0 else None
 
 
 def rebase_in_progress(top: Path) -> bool:

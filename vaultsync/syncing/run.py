@@ -253,7 +253,18 @@ def _pull_and_push(config: Config, repo: _Repo, run: SyncRun, record: SyncRecord
             record = replace(record, step="rebase")
             write_record(repo.state_dir, record)
             before = _dirty_snapshot(repo)
-            outcome = rebase_onto(repo.top, tracking, on_conflict=lambda: fault_point("sync-in-rebase"))
+            stash = _uncommitted(repo, run)
+            outcome = rebase_onto(
+                repo.top, tracking, autostash=stash, on_conflict=lambda: fault_point("sync-in-rebase")
+            )
+            if not outcome.done and outcome.disturbed:
+                # Files were saved while the pull ran: undone, every saved byte kept; pulled again once quiet.
+                raise BusyError(
+                    "the vault changed while the pull ran: it was undone (every saved byte kept), nothing pulled",
+                    where=str(repo.top),
+                    why=outcome.error,
+                    hint="the next sync pulls again",
+                )
             if not outcome.done:
                 _check_untouched(repo, head, before)
                 if outcome.error is not None and not outcome.conflicts:
@@ -294,6 +305,23 @@ def _pull_and_push(config: Config, repo: _Repo, run: SyncRun, record: SyncRecord
         why="the remote kept receiving commits while this sync pulled them",
         hint="the commits are kept here; the next sync tries again (vaultsync never forces a push)",
     )
+
+
+def _uncommitted(repo: _Repo, run: SyncRun) -> bool:
+    """Whether the pull must stash: tracked files this sync left out (one machine's state, conflict markers,
+    notes settling) differ from HEAD. A tracked file saved since the commit is a save under way: no pull now
+    (git's autostash resets the work tree hard an instant after it read it, over any save in between)."""
+    left = {repo.under + path for path, _ in run.left}
+    tracked = [c.path for c in worktree_changes(repo.top, repo.under) if c.kind != "untracked"]
+    fresh = [path for path in tracked if path not in left]
+    if fresh:
+        raise BusyError(
+            "the vault changed since the commit: nothing pulled",
+            where=str(repo.top),
+            why=f"{len(fresh)} file(s) saved meanwhile, e.g. {fresh[0][len(repo.under) :]}",
+            hint="the next sync commits them and pulls",
+        )
+    return bool(tracked)
 
 
 def _plan_exchange(repo: _Repo, run: SyncRun) -> None:
@@ -347,10 +375,13 @@ def _check_untouched(repo: _Repo, head: str, before: dict[str, str | None]) -> N
 
 def _repair(repo: _Repo, record: SyncRecord, run: SyncRun) -> SyncRecord:
     """Undo what a sync killed mid-step left: a rebase it started (aborted, which restores the autostash)."""
+    from vaultsync.git.worktree import abort_rebase, finish_unstarted_rebase, rebase_in_progress
+
     if record.step is None or (record.pid is not None and record.pid != os.getpid() and process_alive(record.pid)):
         return record
-    from vaultsync.git.worktree import abort_rebase, rebase_in_progress
-
+    if record.step == "rebase" and finish_unstarted_rebase(repo.top):
+        run.repaired.append("put back the edits a pull that never started had stashed")
+        log.warning("sync: %s", run.repaired[-1])
     if record.step == "rebase" and rebase_in_progress(repo.top):
         abort_rebase(repo.top)
         run.repaired.append("aborted the rebase a stopped sync left (the vault is back as it was before that pull)")
