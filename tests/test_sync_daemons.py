@@ -457,6 +457,6 @@ def test_two_machines_syncing_through_git_converge_with_every_edit(tmp_path: Pat
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_two_machines_syncing_through_git_converge_over_many_rounds(tmp_path: Path, seed: int) -> None:
     run_two_machines(tmp_path, rounds=10, seed=seed)

@@ -227,3 +227,25 @@ def test_a_file_gone_between_the_listing_and_git_add_is_looked_at_again(
 
     assert seen
     assert git(ours, "diff", "--cached", "--name-only").split() == ["f.txt"]
+
+
+def test_a_note_saved_while_it_is_committed_is_not_committed_half_written(tmp_path: Path) -> None:
+    ours, _ = two_clones(tmp_path)
+    put(ours, NOTE, SEED + "typed\n")
+    # The editor's save lands right after `git add` read the note (a hook is the moment): what was staged is
+    # not what the note holds any more, perhaps a truncated file.
+    hook = ours / ".git/hooks/pre-commit"
+    hook.write_text(f"#!/bin/sh\nprintf 'typed more\\n' >> {NOTE}\n", encoding="utf-8")
+    hook.chmod(0o755)
+    config = parse_config({"state_dir": str(tmp_path / "state")}, vault=ours)
+    head = git(ours, "rev-parse", "HEAD")
+
+    with pytest.raises(BusyError, match="changed while it was being committed"):
+        sync_vault(config)
+
+    assert git(ours, "rev-parse", "HEAD") == head
+    assert git(ours, "diff", "--cached", "--name-only") == ""
+    assert (ours / NOTE).read_text(encoding="utf-8") == SEED + "typed\ntyped more\n"
+    hook.unlink()
+    run = sync_vault(config)
+    assert run.pushed and git(ours, "show", f"HEAD:{NOTE}") == SEED + "typed\ntyped more\n"

@@ -110,6 +110,18 @@ def _stage(top: Path, paths: Sequence[str]) -> None:
         _git(top, *args, stdin=_literal(gone))
 
 
+def unstaged_paths(top: Path, paths: Sequence[str]) -> list[str]:
+    """Which of these paths differ between the index and the work tree."""
+    out = _git(top, "diff", "--name-only", "--no-renames", "-z").stdout
+    wanted = set(paths)
+    return [name for name in (os.fsdecode(p) for p in out.split(b"\0") if p) if name in wanted]
+
+
+def unstage(top: Path, paths: Sequence[str]) -> None:
+    """The index's entries of these paths back to HEAD's (the work tree untouched)."""
+    _git(top, "reset", "-q", "--pathspec-from-file=-", "--pathspec-file-nul", stdin=_literal(paths), check=False)
+
+
 def staged_files(top: Path, head: str | None) -> list[StagedFile]:
     """How the index differs from HEAD, renames found as `git log` finds them."""
     out = _git(top, "diff", "--cached", "-M", "--name-status", "-z", head or _EMPTY_TREE).stdout
@@ -286,8 +298,8 @@ def finish_unstarted_rebase(top: Path) -> bool:
     """A rebase that stopped before it began leaves its state folder holding only the autostash (git before
     2.47, when the work tree changed between the stash and git's check of it): `rebase --abort` cannot undo
     that, and every later git command sees a rebase in progress. Put the stashed edits back in the work tree,
-    each where its file still holds HEAD's text (a file saved since keeps the newer bytes), keep the stash in
-    `git stash list` if any was left out, and remove the folder. Whether there was one."""
+    merged into each file as it is now (a file saved since keeps its bytes where that merge would conflict),
+    keep the stash in `git stash list` if any was left out, and remove the folder. Whether there was one."""
     git_dir = Path(decode(_git(top, "rev-parse", "--absolute-git-dir").stdout))
     for name in ("rebase-merge", "rebase-apply"):
         state = git_dir / name

@@ -36,6 +36,8 @@ from vaultsync.git.worktree import (
     stage,
     staged_files,
     try_push,
+    unstage,
+    unstaged_paths,
     worktree_changes,
 )
 from vaultsync.locks import hold_lock, process_alive
@@ -202,6 +204,7 @@ def _commit(config: Config, repo: _Repo, run: SyncRun, record: SyncRecord, hold:
         return  # only stat or line-ending noise: git sees no change
     run_pre_commit(repo.top)  # vaultsync's hook stamps against HEAD here: the message names what is committed
     files = staged_files(repo.top, head)
+    _check_still(repo, files)
     from vaultsync.config.machine import this_machine
 
     message = commit_message(files, _versions(config, repo, head, files), machine=this_machine(), under=repo.under)
@@ -212,6 +215,22 @@ def _commit(config: Config, repo: _Repo, run: SyncRun, record: SyncRecord, hold:
     # The commit holds these texts: an edit from now on is a new version, never absorbed into a committed one.
     with State.open(config) as state, state.transaction():
         state.close_windows(p for p in run.committed if is_note_path(p))
+
+
+def _check_still(repo: _Repo, files: list[Any]) -> None:
+    """Every file about to be committed still holds the bytes staged: an editor that saves in place (truncate,
+    then write) read by `git add` in between would commit a half-written, even empty, note. A file saved
+    since it was staged is unstaged again and the commit left to the next sync."""
+    paths = [f.path for f in files if f.status != "D"]
+    changed = unstaged_paths(repo.top, paths) if paths else []
+    if changed:
+        unstage(repo.top, changed)
+        raise BusyError(
+            "the vault changed while it was being committed: nothing committed",
+            where=str(repo.top),
+            why=f"{len(changed)} file(s) saved meanwhile, e.g. {changed[0][len(repo.under) :]}",
+            hint="the next sync commits them",
+        )
 
 
 def _versions(
