@@ -19,9 +19,16 @@ class FileMerge:
 
 
 def merge_file(
-    ours: bytes, base: bytes, theirs: bytes, *, marker_size: int = 7, labels: tuple[str, str, str] = LABELS
+    ours: bytes,
+    base: bytes,
+    theirs: bytes,
+    *,
+    marker_size: int = 7,
+    labels: tuple[str, str, str] = LABELS,
+    union: bool = False,
 ) -> FileMerge:
-    """Merge the changes from `base` to `theirs` into `ours`, with conflict markers where both changed a hunk."""
+    """Merge the changes from `base` to `theirs` into `ours`, with conflict markers where both changed a hunk
+    (`union`: both sides' lines of such a hunk, ours first, and no markers)."""
     with tempfile.TemporaryDirectory(prefix="vaultsync-merge-") as folder:
         paths = [Path(folder) / name for name in LABELS]
         for path, data in zip(paths, (ours, base, theirs), strict=True):
@@ -31,6 +38,7 @@ def merge_file(
             "merge-file",
             "-p",
             f"--marker-size={marker_size}",
+            *(["--union"] if union else []),
             *(arg for label in labels for arg in ("-L", label)),
             *(str(p) for p in paths),
             check=False,

@@ -1,6 +1,6 @@
 """The vault's own repository, as `vaultsync sync` works it: what changed in the work tree, a commit of the
-index through `git commit` (the user's identity, signing and hooks), a fetch, a rebase onto the remote that is
-aborted on a real conflict, a push that is never forced.
+index through `git commit` (the user's identity, signing and hooks), a fetch, a push that is never forced (the
+rebase between them: git/rebase.py).
 
 Unlike the publication repository, this one is the user's: git runs as the user would run it, with their
 config and the author and committer they set in the environment. Every command runs in a session of its own,
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from vaultsync.errors import GitError
+from vaultsync.errors import BusyError, GitError
 from vaultsync.git.repo import SKIP_HOOK_ENV
 from vaultsync.git.run import decode, nul_joined, run_git
 
@@ -37,9 +37,10 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def _git(
+def git_as_user(
     top: Path, *args: str, stdin: bytes | None = None, timeout: float = LOCAL_TIMEOUT, check: bool = True
 ) -> subprocess.CompletedProcess[bytes]:
+    """`git -C top args...` as the user runs it in the vault: their identity, no editor, no prompt."""
     return run_git(top, *args, stdin=stdin, env=_env(), check=check, timeout=timeout)
 
 
@@ -55,7 +56,7 @@ def worktree_changes(top: Path, under: str = "") -> list[WorktreeChange]:
     """What `git status` lists under the folder `under` ("" the whole work tree; "notes/" a sub-folder): every
     untracked file (not just its folder), renames as a deletion and an addition. Ignored files are not listed."""
     args = ["status", "--porcelain=v2", "-z", "--untracked-files=all", "--no-renames", "--ignore-submodules=all"]
-    listing = _git(top, *args, "--", f":(literal){under}" if under else ".").stdout
+    listing = git_as_user(top, *args, "--", f":(literal){under}" if under else ".").stdout
     changes: list[WorktreeChange] = []
     for record in listing.split(b"\0"):
         if not record:
@@ -83,19 +84,46 @@ class StagedFile:
 
 
 def stage(top: Path, paths: Sequence[str]) -> None:
-    """`git add -A` of exactly these paths; a missing one is staged as deleted (if it is not already)."""
+    """`git add -A` of exactly these paths; a missing one is staged as deleted (if it is not already). A file
+    that comes or goes meanwhile (a save, a rename) is looked at again; BusyError if the tree never holds still."""
+    for _ in range(3):
+        try:
+            return _stage(top, paths)
+        except GitError as exc:
+            if "did not match any files" not in (exc.why or ""):
+                raise
+    raise BusyError(
+        "the vault's files kept changing while they were being committed",
+        where=str(top),
+        hint="the next sync commits them",
+    )
+
+
+def _stage(top: Path, paths: Sequence[str]) -> None:
     present = [p for p in paths if os.path.lexists(top / p)]
     gone = [p for p in paths if p not in set(present)]
     if present:
-        _git(top, "add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul", stdin=_literal(present))
+        git_as_user(top, "add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul", stdin=_literal(present))
     if gone:
         args = ("rm", "--cached", "--quiet", "--ignore-unmatch", "--pathspec-from-file=-", "--pathspec-file-nul")
-        _git(top, *args, stdin=_literal(gone))
+        git_as_user(top, *args, stdin=_literal(gone))
+
+
+def unstaged_paths(top: Path, paths: Sequence[str]) -> list[str]:
+    """Which of these paths differ between the index and the work tree."""
+    out = git_as_user(top, "diff", "--name-only", "--no-renames", "-z").stdout
+    wanted = set(paths)
+    return [name for name in (os.fsdecode(p) for p in out.split(b"\0") if p) if name in wanted]
+
+
+def unstage(top: Path, paths: Sequence[str]) -> None:
+    """The index's entries of these paths back to HEAD's (the work tree untouched)."""
+    git_as_user(top, "reset", "-q", "--pathspec-from-file=-", "--pathspec-file-nul", stdin=_literal(paths), check=False)
 
 
 def staged_files(top: Path, head: str | None) -> list[StagedFile]:
     """How the index differs from HEAD, renames found as `git log` finds them."""
-    out = _git(top, "diff", "--cached", "-M", "--name-status", "-z", head or _EMPTY_TREE).stdout
+    out = git_as_user(top, "diff", "--cached", "-M", "--name-status", "-z", head or _EMPTY_TREE).stdout
     fields = [os.fsdecode(f) for f in out.split(b"\0")]
     files: list[StagedFile] = []
     i = 0
@@ -117,7 +145,7 @@ def run_pre_commit(top: Path) -> bool:
     """Run the repository's pre-commit hook on the index as it is (`git hook run`), so that what it changes
     (vaultsync's hook stamps the staged notes) is in the index before the commit message is written. A hook
     that fails stops the sync as it would stop the commit. Returns whether it ran (False: git before 2.36)."""
-    done = _git(top, "hook", "run", "--ignore-missing", "pre-commit", check=False)
+    done = git_as_user(top, "hook", "run", "--ignore-missing", "pre-commit", check=False)
     if done.returncode == 0:
         return True
     why = decode(done.stderr) or decode(done.stdout)
@@ -146,11 +174,11 @@ def commit_index(top: Path, message: str, *, hook_ran: bool = False) -> str:
         if "tell me who you are" in why.lower() or "user.email" in why:
             hint = "set who you are: git config --global user.name 'Your Name'; git config --global user.email ADDRESS"
         raise GitError("`git commit` of the vault's changes failed", where=str(top), why=why, hint=hint)
-    return decode(_git(top, "rev-parse", "HEAD").stdout)
+    return decode(git_as_user(top, "rev-parse", "HEAD").stdout)
 
 
 def remote_url(top: Path, remote: str) -> str | None:
-    done = _git(top, "remote", "get-url", remote, check=False)
+    done = git_as_user(top, "remote", "get-url", remote, check=False)
     return decode(done.stdout) if done.returncode == 0 else None
 
 
@@ -173,59 +201,17 @@ def fetch(top: Path, remote: str, branch: str, *, timeout: float) -> str | None:
 
 
 def rev(top: Path, name: str) -> str | None:
-    found = _git(top, "rev-parse", "-q", "--verify", f"{name}^{{commit}}", check=False)
+    found = git_as_user(top, "rev-parse", "-q", "--verify", f"{name}^{{commit}}", check=False)
     return decode(found.stdout) if found.returncode == 0 else None
 
 
 def is_ancestor(top: Path, older: str, newer: str) -> bool:
-    return _git(top, "merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
+    return git_as_user(top, "merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
 
 
 def count_between(top: Path, base: str, tip: str) -> int:
     """How many commits `tip` has that `base` lacks."""
-    return int(decode(_git(top, "rev-list", "--count", f"{base}..{tip}").stdout) or 0)
-
-
-@dataclass(frozen=True)
-class RebaseOutcome:
-    """`done`: HEAD is on top of the remote. Else `conflicts` (a real conflict, aborted) or `error` (git refused
-    to start, e.g. an untracked file in the way); either way the work tree and HEAD are as they were."""
-
-    done: bool
-    conflicts: tuple[str, ...] = ()
-    error: str | None = None
-
-
-def rebase_onto(top: Path, upstream: str, *, on_conflict: Callable[[], None] | None = None) -> RebaseOutcome:
-    """`git rebase --autostash upstream` through the merge drivers of the repository (vaultsync's for notes);
-    on a conflict the rebase is aborted, which puts HEAD, the index and the autostashed edits back."""
-    args = ("-c", "rebase.autoStash=true", "-c", "rebase.updateRefs=false", "-c", "rebase.missingCommitsCheck=ignore")
-    done = _git(top, *args, "rebase", "--autostash", "--no-autosquash", upstream, check=False)
-    if done.returncode == 0:
-        return RebaseOutcome(True)
-    why = decode(done.stderr) or decode(done.stdout)
-    if not rebase_in_progress(top):
-        return RebaseOutcome(False, error=why)
-    conflicts = unmerged_paths(top)
-    if on_conflict is not None:
-        on_conflict()  # the crash tests' fault point: the state a daemon killed here leaves
-    abort_rebase(top)
-    return RebaseOutcome(False, conflicts=tuple(conflicts), error=None if conflicts else why)
-
-
-def rebase_in_progress(top: Path) -> bool:
-    git_dir = Path(decode(_git(top, "rev-parse", "--absolute-git-dir").stdout))
-    return (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists()
-
-
-def unmerged_paths(top: Path) -> list[str]:
-    out = _git(top, "diff", "--name-only", "--diff-filter=U", "-z").stdout
-    return sorted(dict.fromkeys(os.fsdecode(p) for p in out.split(b"\0") if p))
-
-
-def abort_rebase(top: Path) -> None:
-    """`git rebase --abort`: HEAD back where the rebase started, the autostash applied again."""
-    _git(top, "rebase", "--abort")
+    return int(decode(git_as_user(top, "rev-list", "--count", f"{base}..{tip}").stdout) or 0)
 
 
 def try_push(top: Path, remote: str, branch: str, *, timeout: float) -> str | None:

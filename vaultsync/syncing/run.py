@@ -21,19 +21,21 @@ from vaultsync.faults import fault_point
 from vaultsync.git.busy import BusyWatch
 from vaultsync.git.merge_setup import add_merge_driver, driver_command
 from vaultsync.git.objects import read_objects
+from vaultsync.git.rebase import rebase_onto
 from vaultsync.git.worktree import (
     StagedFile,
     commit_index,
     count_between,
     fetch,
     is_ancestor,
-    rebase_onto,
     remote_url,
     rev,
     run_pre_commit,
     stage,
     staged_files,
     try_push,
+    unstage,
+    unstaged_paths,
     worktree_changes,
 )
 from vaultsync.locks import hold_lock
@@ -159,6 +161,7 @@ def _commit(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRecord, h
         return  # only stat or line-ending noise: git sees no change
     hook_ran = run_pre_commit(repo.top)  # vaultsync's hook stamps against HEAD here: the message names it
     files = staged_files(repo.top, head)
+    _check_still(repo, files)
     from vaultsync.config.machine import this_machine
 
     message = commit_message(files, _versions(config, repo, head, files), machine=this_machine(), under=repo.under)
@@ -186,6 +189,22 @@ def _record_committed(config: Config, repo: VaultRepo, files: list[StagedFile]) 
             rel = path[len(repo.under) :]
             info = describe_note(Note(path=rel, raw=raw), config)
             state.set_baseline(Baseline(rel, info.body_fp, info.meta_fp, info.version, info.date_modified, None, None))
+
+
+def _check_still(repo: VaultRepo, files: list[Any]) -> None:
+    """Every file about to be committed still holds the bytes staged: an editor that saves in place (truncate,
+    then write) read by `git add` in between would commit a half-written, even empty, note. A file saved
+    since it was staged is unstaged again and the commit left to the next sync."""
+    paths = [f.path for f in files if f.status != "D"]
+    changed = unstaged_paths(repo.top, paths) if paths else []
+    if changed:
+        unstage(repo.top, changed)
+        raise BusyError(
+            "the vault changed while it was being committed: nothing committed",
+            where=str(repo.top),
+            why=f"{len(changed)} file(s) saved meanwhile, e.g. {changed[0][len(repo.under) :]}",
+            hint="the next sync commits them",
+        )
 
 
 def _versions(
@@ -227,7 +246,18 @@ def _pull_and_push(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRe
             record = replace(record, step="rebase")
             write_record(repo.state_dir, record)
             before = dirty_snapshot(repo)
-            outcome = rebase_onto(repo.top, tracking, on_conflict=lambda: fault_point("sync-in-rebase"))
+            stash = _uncommitted(repo, run)
+            outcome = rebase_onto(
+                repo.top, tracking, autostash=stash, on_conflict=lambda: fault_point("sync-in-rebase")
+            )
+            if not outcome.done and outcome.disturbed:
+                # Files were saved while the pull ran: undone, every saved byte kept; pulled again once quiet.
+                raise BusyError(
+                    "the vault changed while the pull ran: it was undone (every saved byte kept), nothing pulled",
+                    where=str(repo.top),
+                    why=outcome.error,
+                    hint="the next sync pulls again",
+                )
             if not outcome.done:
                 check_untouched(repo, head, before)
                 if outcome.error is not None and not outcome.conflicts:
@@ -269,6 +299,23 @@ def _pull_and_push(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRe
         why="the remote kept receiving commits while this sync pulled them",
         hint="the commits are kept here; the next sync tries again (vaultsync never forces a push)",
     )
+
+
+def _uncommitted(repo: VaultRepo, run: SyncRun) -> bool:
+    """Whether the pull must stash: tracked files this sync left out (one machine's state, conflict markers,
+    notes settling) differ from HEAD. A tracked file saved since the commit is a save under way: no pull now
+    (git's autostash resets the work tree hard an instant after it read it, over any save in between)."""
+    left = {repo.under + path for path, _ in run.left}
+    tracked = [c.path for c in worktree_changes(repo.top, repo.under) if c.kind != "untracked"]
+    fresh = [path for path in tracked if path not in left]
+    if fresh:
+        raise BusyError(
+            "the vault changed since the commit: nothing pulled",
+            where=str(repo.top),
+            why=f"{len(fresh)} file(s) saved meanwhile, e.g. {fresh[0][len(repo.under) :]}",
+            hint="the next sync commits them and pulls",
+        )
+    return bool(tracked)
 
 
 def _plan_exchange(repo: VaultRepo, run: SyncRun) -> None:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from vaultsync.config import Config
 from vaultsync.errors import BusyError
+from vaultsync.git.rebase import abort_rebase, finish_unstarted_rebase, rebase_in_progress
 from vaultsync.git.repo import find_git_dir
-from vaultsync.git.worktree import abort_rebase, rebase_in_progress, rev, worktree_changes
+from vaultsync.git.worktree import rev, worktree_changes
 from vaultsync.locks import hold_lock, process_alive
 from vaultsync.store.state import state_dir_for
 from vaultsync.store.sync_record import SyncRecord, read_record, write_record
@@ -73,6 +74,9 @@ def repair(top: Path, record: SyncRecord, repaired: list[str], *, rescue: Path) 
     puts back are copied first into a folder of `rescue`, and the log says where."""
     if record.step is None or (record.pid is not None and record.pid != os.getpid() and process_alive(record.pid)):
         return record
+    if record.step == "rebase" and finish_unstarted_rebase(top):
+        repaired.append("put back the edits a pull that never started had stashed")
+        log.warning("sync: %s", repaired[-1])
     if record.step == "rebase" and rebase_in_progress(top):
         kept = _rescue(top, rescue)
         abort_rebase(top)
