@@ -49,7 +49,6 @@ def prepare_sync(config: Config) -> str | None:
 def sync_once(config: Config, *, dry_run: bool = False, publish: bool = False) -> SyncOnce:
     """Stamp every changed note (where this machine stamps), sync the vault, then publish if asked and the
     sync did not stop on a conflict. Raises what `sync_vault` raises; a failed publish is in `publish_error`."""
-    from vaultsync.stamping.run import stamp_notes
     from vaultsync.syncing.run import sync_vault
     from vaultsync.syncing.status import notes_git_sees_changed
 
@@ -63,7 +62,10 @@ def sync_once(config: Config, *, dry_run: bool = False, publish: bool = False) -
                 paths = None if not _stamped_before(config) else notes_git_sees_changed(config)
                 # Absolute: a relative PATH is read from the current folder when that lies inside the vault.
                 named = None if paths is None else [config.vault / p for p in paths]
-                stamp = stamp_notes(config, named) if named is None or named else None
+                if named is None or named:
+                    from vaultsync.stamping.run import stamp_notes  # here: a no-op sync stamps nothing
+
+                    stamp = stamp_notes(config, named)
             except VaultsyncError as exc:  # a CI runner: the sync goes on, the hook or a daemon stamps elsewhere
                 notices.append(f"nothing stamped ({exc.why or exc}); syncing the notes as they are")
         else:

@@ -21,7 +21,6 @@ from vaultsync.faults import fault_point
 from vaultsync.git.busy import BusyWatch
 from vaultsync.git.merge_setup import add_merge_driver, driver_command
 from vaultsync.git.objects import read_objects
-from vaultsync.git.rebase import rebase_onto
 from vaultsync.git.worktree import (
     StagedFile,
     commit_index,
@@ -45,7 +44,6 @@ from vaultsync.syncing.message import commit_message
 from vaultsync.syncing.repository import SYNC_LOCK, VaultRepo, locate, vault_top
 from vaultsync.syncing.selection import select_changes
 from vaultsync.syncing.undo import RESCUED, check_untouched, dirty_snapshot, repair
-from vaultsync.text.frontmatter import parse_frontmatter
 from vaultsync.vault.scan import is_note_path
 
 log = logging.getLogger("vaultsync")
@@ -225,6 +223,8 @@ def _versions(
 def _version_in(raw: bytes | None, key: str) -> str | None:
     if raw is None:
         return None
+    from vaultsync.text.frontmatter import parse_frontmatter  # here: yaml, which a no-op sync never needs
+
     entry = parse_frontmatter(raw).entry(key)
     return entry.value if entry is not None and entry.kind == "scalar" and entry.value else None
 
@@ -245,6 +245,8 @@ def _pull_and_push(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRe
                 return record
             record = replace(record, step="rebase")
             write_record(repo.state_dir, record)
+            from vaultsync.git.rebase import rebase_onto  # here: only a pull with something to bring needs it
+
             before = dirty_snapshot(repo)
             stash = _uncommitted(repo, run)
             outcome = rebase_onto(
