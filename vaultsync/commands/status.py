@@ -142,7 +142,7 @@ def _sync_lines(sync: dict[str, Any] | None) -> list[str]:
         last = "never synced"
     else:
         when = datetime.fromtimestamp(sync["last_at"]).astimezone().isoformat(timespec="seconds")
-        pushed = "pushed" if sync["last_pushed"] else "not pushed"
+        pushed = "up to date with the remote" if sync["last_pushed"] else "not pushed"
         last = f"last synced {when} ({sync['last_commit'][:12] if sync['last_commit'] else 'no commit'}, {pushed})"
     lines = [f"sync: {last}; {len(sync['to_commit'])} file(s) to commit at the next sync"]
     if sync.get("problem"):
@@ -155,7 +155,7 @@ def _sync_lines(sync: dict[str, Any] | None) -> list[str]:
             f"  conflict with the remote's {conflict['remote'][:12]} in: {', '.join(conflict['paths']) or '(see git)'}"
         )
         lines.append(
-            "  to finish by hand: git pull --rebase, keep the text you want in each note, `git add` it, "
+            "  to finish by hand: git pull --rebase --autostash, keep the text you want in each note, `git add` it, "
             "`git rebase --continue`; the next sync pushes"
         )
     for left in sync["left"]:

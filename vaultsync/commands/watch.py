@@ -10,10 +10,10 @@ from vaultsync.config import Config, load_config
 def watch_vault(config: Config, *, config_file: Path | None = None, publish: bool = False, sync: bool = False) -> int:
     """Run the daemon in the foreground until SIGTERM or SIGINT; returns its exit code.
 
-        `config` was loaded for `config.vault` from `config_file` (None: the vault's `.vaultsync.yaml`); an edit of
-        that file is applied without a restart. `publish` adds to `watch.publish`, `sync` to `watch.sync` (the
+    `config` was loaded for `config.vault` from `config_file` (None: the vault's `.vaultsync.yaml`); an edit of
+    that file is applied without a restart. `publish` adds to `watch.publish`, `sync` to `watch.sync` (the
     pre-commit hook and the merge driver are installed first, as `sync` does). Raises VaultsyncError on a CI
-        runner (unless `versioning.stamp_on_ci`) and BusyError if another daemon watches the vault.
+    runner (unless `versioning.stamp_on_ci`) and BusyError if another daemon watches the vault.
     """
     from vaultsync.daemon.loop import run_daemon
     from vaultsync.daemon.reload import ConfigSource, config_file_for

@@ -21,6 +21,10 @@ class AutoSync:
         self.last_sync = clock()
         self.not_before = 0.0
         self.failures = 0
+        self.busy_in_a_row = 0  # postponements since the last sync that ran (git busy, a save under way)
+
+    def busy(self) -> None:
+        self.busy_in_a_row += 1
 
     def changed(self) -> None:
         self.last_change = self.clock()
@@ -42,9 +46,11 @@ class AutoSync:
     def succeeded(self, *, still_dirty: bool) -> None:
         self.dirty = still_dirty and self.enabled
         self.failures = 0
+        self.busy_in_a_row = 0
         self.last_sync = self.clock()
 
     def failed(self) -> None:
         self.failures += 1
+        self.busy_in_a_row = 0
         self.last_sync = self.clock()
         self.postpone(min(MAX_BACKOFF, self.quiet * 2 ** (self.failures - 1)))

@@ -10,7 +10,9 @@ from vaultsync.errors import BusyError, VaultsyncError
 
 log = logging.getLogger("vaultsync")
 
-REPAIR_EVERY = 2.0  # seconds between looks at a killed sync's leftovers while git is busy
+REPAIR_EVERY = 2.0
+BUSY_TOLD = 10  # postponements in a row before the log says so (a real save takes one or two)
+MAX_BUSY_WAIT = 300.0  # seconds between looks at a killed sync's leftovers while git is busy
 
 
 class Syncing(GitPause):
@@ -49,9 +51,12 @@ class Syncing(GitPause):
         hold = frozenset(k for k in self.debouncer.pending() if not k.endswith("/"))
         try:
             run = sync_vault(self.config, hold=hold)
-        except BusyError as exc:  # git, a hook or a `sync` by hand: a settle later
+        except BusyError as exc:  # git, a hook, a save under way or a `sync` by hand: soon, then less often
+            self.autosync.busy()
             log.debug("sync postponed: %s", exc)
-            self.autosync.postpone(self.settle)
+            if self.autosync.busy_in_a_row == BUSY_TOLD:
+                log.warning("sync keeps being postponed: %s (%s)", exc, exc.hint or "it is tried again")
+            self.autosync.postpone(min(MAX_BUSY_WAIT, self.settle * 2 ** min(self.autosync.busy_in_a_row, 10)))
             return
         except VaultsyncError as exc:
             self.autosync.failed()

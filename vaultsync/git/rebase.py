@@ -5,6 +5,7 @@ no saved byte is lost."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Callable
@@ -16,6 +17,8 @@ from vaultsync.git.merge import merge_file
 from vaultsync.git.run import decode
 from vaultsync.git.worktree import git_as_user, worktree_changes
 from vaultsync.vault.writes import temp_name
+
+log = logging.getLogger("vaultsync")
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,15 @@ def rebase_onto(
     done = git_as_user(top, *args, "rebase", flag, "--no-autosquash", upstream, check=False)
     if done.returncode == 0:
         stashed = _stash_top(top)
-        # The autostash did not apply over a file saved while the rebase ran, and git kept it in `git stash
-        # list`: its edits are put back here, file by file, and the entry dropped if all went.
-        if stashed is not None and stashed != stashed_before and not _restore_stash(top, stashed):
-            git_as_user(top, "stash", "drop", "--quiet", "stash@{0}", check=False)
+        if stashed is not None and stashed != stashed_before:
+            # The autostash did not apply cleanly, and git kept it in `git stash list`: over a file saved while
+            # the rebase ran, or over a file the remote changed too (app state the sync leaves out, a note with
+            # conflict markers): git then leaves that file unmerged, with markers. The stashed bytes (the
+            # user's) go back in place of git's markers, the index at HEAD; the rest is merged back file by
+            # file, and the entry dropped if all went.
+            _unmerge(top, stashed)
+            if not _restore_stash(top, stashed):
+                git_as_user(top, "stash", "drop", "--quiet", "stash@{0}", check=False)
         return RebaseOutcome(True)
     why = decode(done.stderr) or decode(done.stdout)
     if finish_unstarted_rebase(top):
@@ -66,6 +74,21 @@ def rebase_onto(
     if written and not conflicts:
         return RebaseOutcome(False, error=why, disturbed=True)
     return RebaseOutcome(False, conflicts=tuple(conflicts), error=None if conflicts else why)
+
+
+def _unmerge(top: Path, stash: str) -> None:
+    """Each unmerged path an autostash left: the stash's bytes in the work tree, the index entry back at HEAD."""
+    for path in unmerged_paths(top):
+        stashed = _blob(top, f"{stash}:{path}")
+        git_as_user(top, "reset", "-q", "--", f":(literal){path}", check=False)
+        target = top / path
+        if stashed is None:
+            continue
+        temp = temp_name(target)
+        temp.write_bytes(stashed)
+        if target.exists():
+            os.chmod(temp, target.stat().st_mode & 0o7777)
+        os.replace(temp, target)
 
 
 def _written_meanwhile(top: Path, unmerged: set[str]) -> dict[str, tuple[bytes | None, bytes | None]]:
@@ -99,8 +122,11 @@ def _put_back(top: Path, written: dict[str, tuple[bytes | None, bytes | None]]) 
                 if target.exists():
                     os.chmod(temp, target.stat().st_mode & 0o7777)
                 os.replace(temp, target)
-        except (OSError, GitError):
-            continue
+        except (OSError, GitError) as exc:
+            # Kept in memory only, and the file cannot be written: say so, with what is lost from the vault.
+            log.error(
+                "could not put back %s as it was saved during the pull (%s): %d bytes", path, exc, len(saved or b"")
+            )
 
 
 def finish_unstarted_rebase(top: Path) -> bool:

@@ -24,6 +24,8 @@ from vaultsync.git.run import decode, nul_joined, run_git
 # The user's own identity, which git_env keeps from the publication repository, is theirs to give here.
 _USER_ENV = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")
 _EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+# How git reports a push that lost to another: a rejected non-fast-forward, or a ref another push held.
+_RACES = ("fetch first", "non-fast-forward", "failed to update ref", "cannot lock ref")
 LOCAL_TIMEOUT = 600.0  # a commit (its hook) or a rebase on this machine; only a hang ever reaches it
 
 ChangeKind = Literal["modified", "added", "deleted", "untracked", "unmerged"]
@@ -121,6 +123,33 @@ def unstage(top: Path, paths: Sequence[str]) -> None:
     git_as_user(top, "reset", "-q", "--pathspec-from-file=-", "--pathspec-file-nul", stdin=_literal(paths), check=False)
 
 
+def set_aside_staged(top: Path, head: str | None, keep: set[str]) -> bytes:
+    """Take out of the index every staged change of a path not in `keep` (staged by hand: a file a sync never
+    commits, or one outside the vault), so that the commit holds only the sync's paths; returns the entries
+    for `put_back_staged` (`update-index --index-info` lines)."""
+    out = git_as_user(top, "diff", "--cached", "--raw", "--no-abbrev", "--no-renames", "-z", head or _EMPTY_TREE).stdout
+    fields = out.split(b"\0")
+    lines: list[bytes] = []
+    others: list[str] = []
+    for meta, raw_path in zip(fields[0::2], fields[1::2], strict=False):
+        path = os.fsdecode(raw_path)
+        if not meta or path in keep:
+            continue
+        _old_mode, new_mode, _old_sha, new_sha, _status = meta.decode().lstrip(":").split()
+        # A staged deletion is put back as a removal (mode 0), anything else as the staged blob.
+        lines.append(f"{new_mode} {new_sha}\t".encode() + raw_path + b"\0")
+        others.append(path)
+    if others:
+        unstage(top, others)
+    return b"".join(lines)
+
+
+def put_back_staged(top: Path, entries: bytes) -> None:
+    """The index entries `set_aside_staged` took out, staged again as the user left them."""
+    if entries:
+        git_as_user(top, "update-index", "-z", "--index-info", stdin=entries)
+
+
 def staged_files(top: Path, head: str | None) -> list[StagedFile]:
     """How the index differs from HEAD, renames found as `git log` finds them."""
     out = git_as_user(top, "diff", "--cached", "-M", "--name-status", "-z", head or _EMPTY_TREE).stdout
@@ -209,6 +238,12 @@ def is_ancestor(top: Path, older: str, newer: str) -> bool:
     return git_as_user(top, "merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
 
 
+def changed_between(top: Path, base: str, tip: str) -> list[str]:
+    """The paths `tip` changed since its merge base with `base` (what a pull of `tip` brings)."""
+    out = git_as_user(top, "diff", "--name-only", "--no-renames", "-z", f"{base}...{tip}").stdout
+    return [os.fsdecode(p) for p in out.split(b"\0") if p]
+
+
 def count_between(top: Path, base: str, tip: str) -> int:
     """How many commits `tip` has that `base` lacks."""
     return int(decode(git_as_user(top, "rev-list", "--count", f"{base}..{tip}").stdout) or 0)
@@ -220,9 +255,10 @@ def try_push(top: Path, remote: str, branch: str, *, timeout: float) -> str | No
     spec = f"HEAD:refs/heads/{branch}"
     done = run_git(top, "push", "--porcelain", remote, spec, env=_env(), check=False, timeout=timeout)
     rejected = [line for line in decode(done.stdout).splitlines() if line.startswith("!")]
-    if rejected:
-        return rejected[0].split("\t")[-1] or "rejected"
-    if done.returncode != 0:
+    reason = rejected[0].split("\t")[-1] if rejected else ""
+    if any(race in reason for race in _RACES):
+        return reason  # the remote has commits this clone lacks (or another push won the ref): pull, push again
+    if done.returncode != 0 or rejected:  # a hook or a policy of the remote, a missing access: not a race
         raise GitError(
             f"the push to `{remote}` failed",
             where=str(top),

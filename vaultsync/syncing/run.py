@@ -21,15 +21,20 @@ from vaultsync.faults import fault_point
 from vaultsync.git.busy import BusyWatch
 from vaultsync.git.merge_setup import add_merge_driver, driver_command
 from vaultsync.git.objects import read_objects
+from vaultsync.git.rebase import rebase_in_progress
+from vaultsync.git.repo import find_git_dir
 from vaultsync.git.worktree import (
     StagedFile,
+    changed_between,
     commit_index,
     count_between,
     fetch,
     is_ancestor,
+    put_back_staged,
     remote_url,
     rev,
     run_pre_commit,
+    set_aside_staged,
     stage,
     staged_files,
     try_push,
@@ -42,7 +47,7 @@ from vaultsync.store.state import PAUSE_FILE, Baseline, State, state_dir_for
 from vaultsync.store.sync_record import Conflict, SyncRecord, read_record, write_record
 from vaultsync.syncing.message import commit_message
 from vaultsync.syncing.repository import SYNC_LOCK, VaultRepo, locate, vault_top
-from vaultsync.syncing.selection import select_changes
+from vaultsync.syncing.selection import SETTLING, select_changes
 from vaultsync.syncing.undo import RESCUED, check_untouched, dirty_snapshot, repair
 from vaultsync.vault.scan import is_note_path
 
@@ -100,12 +105,11 @@ def sync_vault(config: Config, *, hold: frozenset[str] = frozenset(), dry_run: b
         record = read_record(state_dir)
         if not dry_run:  # before the branch is looked at: a rebase a killed sync left has HEAD detached
             record = repair(top, record, run.repaired, rescue=state_dir / RESCUED)
-        repo = locate(config, top)
-        busy = BusyWatch().busy(repo.git_dir, repo.state_dir / PAUSE_FILE)
+        # Before the branch too: mid-rebase HEAD is detached, and the hint to give is the rebase's, not `switch`.
+        busy = BusyWatch().busy(find_git_dir(config.vault), state_dir / PAUSE_FILE)
         if busy is not None:
-            raise BusyError(
-                "the vault's git is busy: nothing synced", where=str(repo.top), why=busy.reason, hint=busy.hint
-            )
+            raise BusyError("the vault's git is busy: nothing synced", where=str(top), why=busy.reason, hint=busy.hint)
+        repo = locate(config, top)
         if not dry_run:
             add_merge_driver(repo.top, driver_command(sys.executable, repo.under.rstrip("/") or "."))
         try:
@@ -121,7 +125,10 @@ def sync_vault(config: Config, *, hold: frozenset[str] = frozenset(), dry_run: b
                 _plan_exchange(repo, run)
         except VaultsyncError as exc:
             if not dry_run:
-                write_record(repo.state_dir, replace(record, step=None, pid=None, error=str(exc), left=tuple(run.left)))
+                # A rebase of ours still under way (an abort that failed, a timeout) stays ours to undo next time.
+                ours = record.step == "rebase" and rebase_in_progress(repo.top)
+                step, pid = (record.step, record.pid) if ours else (None, None)
+                write_record(repo.state_dir, replace(record, step=step, pid=pid, error=str(exc), left=tuple(run.left)))
             raise
         if not dry_run:
             write_record(
@@ -133,7 +140,8 @@ def sync_vault(config: Config, *, hold: frozenset[str] = frozenset(), dry_run: b
                     conflict=run.conflict,
                     last_at=time.time(),
                     last_commit=run.commit or record.last_commit,
-                    last_pushed=run.pushed,
+                    # Pushed, or nothing the remote lacks: `status` says "up to date" rather than "not pushed".
+                    last_pushed=run.pushed or (run.conflict is None and run.ahead == 0 and not run.notices),
                     left=tuple(run.left),
                     error=None,
                 ),
@@ -155,15 +163,22 @@ def _commit(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRecord, h
     write_record(repo.state_dir, replace(record, step="commit", pid=os.getpid(), head_before=head))
     fault_point("sync-before-commit")
     stage(repo.top, chosen.commit)
-    if not staged_files(repo.top, head):
-        return  # only stat or line-ending noise: git sees no change
-    hook_ran = run_pre_commit(repo.top)  # vaultsync's hook stamps against HEAD here: the message names it
-    files = staged_files(repo.top, head)
-    _check_still(repo, files)
-    from vaultsync.config.machine import this_machine
+    # What the user staged by hand beyond the sync's own paths (a note with conflict markers, app state, a file
+    # outside the vault) stays out of the commit and is staged again after it, as they left it.
+    aside = set_aside_staged(repo.top, head, set(chosen.commit))
+    try:
+        if not staged_files(repo.top, head):
+            return  # only stat or line-ending noise: git sees no change
+        hook_ran = run_pre_commit(repo.top)  # vaultsync's hook stamps against HEAD here: the message names it
+        files = staged_files(repo.top, head)
+        _check_still(repo, files)
+        from vaultsync.config.machine import this_machine  # here: socket, for the message's machine line
 
-    message = commit_message(files, _versions(config, repo, head, files), machine=this_machine(), under=repo.under)
-    run.commit = commit_index(repo.top, message, hook_ran=hook_ran)
+        versions = _versions(config, repo, head, files)
+        message = commit_message(files, versions, machine=this_machine(), under=repo.under)
+        run.commit = commit_index(repo.top, message, hook_ran=hook_ran)
+    finally:
+        put_back_staged(repo.top, aside)
     run.message = message
     run.committed = [f.path[len(repo.under) :] for f in files]
     fault_point("sync-after-commit")
@@ -189,7 +204,7 @@ def _record_committed(config: Config, repo: VaultRepo, files: list[StagedFile]) 
             state.set_baseline(Baseline(rel, info.body_fp, info.meta_fp, info.version, info.date_modified, None, None))
 
 
-def _check_still(repo: VaultRepo, files: list[Any]) -> None:
+def _check_still(repo: VaultRepo, files: list[StagedFile]) -> None:
     """Every file about to be committed still holds the bytes staged: an editor that saves in place (truncate,
     then write) read by `git add` in between would commit a half-written, even empty, note. A file saved
     since it was staged is unstaged again and the commit left to the next sync."""
@@ -206,7 +221,7 @@ def _check_still(repo: VaultRepo, files: list[Any]) -> None:
 
 
 def _versions(
-    config: Config, repo: VaultRepo, head: str | None, files: list[Any]
+    config: Config, repo: VaultRepo, head: str | None, files: list[StagedFile]
 ) -> dict[str, tuple[str | None, str | None]]:
     notes = [f for f in files if is_note_path(f.path) and f.status != "D"]
     olds = (
@@ -248,7 +263,7 @@ def _pull_and_push(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRe
             from vaultsync.git.rebase import rebase_onto  # here: only a pull with something to bring needs it
 
             before = dirty_snapshot(repo)
-            stash = _uncommitted(repo, run)
+            stash = _uncommitted(repo, run, head, tip)
             outcome = rebase_onto(
                 repo.top, tracking, autostash=stash, on_conflict=lambda: fault_point("sync-in-rebase")
             )
@@ -288,13 +303,14 @@ def _pull_and_push(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRe
             run.pushed = True
             run.ahead = 0
             return record
-        log.info(
-            "push to %s rejected (%s): pulling again (%d of %d)",
-            repo.remote,
-            rejected,
-            attempt + 1,
-            config.sync.retries,
-        )
+        if attempt < config.sync.retries:
+            log.info(
+                "push to %s rejected (%s): pulling again (retry %d of %d)",
+                repo.remote,
+                rejected,
+                attempt + 1,
+                config.sync.retries,
+            )
     raise PushRejectedError(
         f"the push to `{repo.remote}` was rejected {config.sync.retries + 1} times",
         where=str(repo.top),
@@ -303,18 +319,24 @@ def _pull_and_push(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRe
     )
 
 
-def _uncommitted(repo: VaultRepo, run: SyncRun) -> bool:
+def _uncommitted(repo: VaultRepo, run: SyncRun, head: str, tip: str) -> bool:
     """Whether the pull must stash: tracked files this sync left out (one machine's state, conflict markers,
-    notes settling) differ from HEAD. A tracked file saved since the commit is a save under way: no pull now
-    (git's autostash resets the work tree hard an instant after it read it, over any save in between)."""
-    left = {repo.under + path for path, _ in run.left}
-    tracked = [c.path for c in worktree_changes(repo.top, repo.under) if c.kind != "untracked"]
-    fresh = [path for path in tracked if path not in left]
+    notes settling, anything outside the vault's folder) differ from HEAD. A tracked file of the vault saved
+    since the commit is a save under way: no pull now (git's autostash resets the work tree hard an instant
+    after it read it, over any save in between); so is a settling note the remote changed too (its edit and
+    the remote's are merged once it is committed, through the driver, not by a stash)."""
+    left = {repo.under + path: why for path, why in run.left}
+    tracked = [c.path for c in worktree_changes(repo.top) if c.kind != "untracked"]
+    ours = [path for path in tracked if path.startswith(repo.under)]
+    fresh = [path for path in ours if path not in left]
+    if not fresh:
+        settling = {path for path in ours if left.get(path) == SETTLING}
+        fresh = sorted(settling & set(changed_between(repo.top, head, tip))) if settling else []
     if fresh:
         raise BusyError(
             "the vault changed since the commit: nothing pulled",
             where=str(repo.top),
-            why=f"{len(fresh)} file(s) saved meanwhile, e.g. {fresh[0][len(repo.under) :]}",
+            why=f"{len(fresh)} file(s) being saved, e.g. {fresh[0][len(repo.under) :]}",
             hint="the next sync commits them and pulls",
         )
     return bool(tracked)
