@@ -71,11 +71,6 @@ class SyncRun:
     notices: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
-    @property
-    def changed_tree(self) -> bool:
-        """Whether the work tree may hold what another machine wrote (a publish or the stamper looks again)."""
-        return self.pulled > 0
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "dry_run": self.dry_run,
@@ -125,10 +120,12 @@ def sync_vault(config: Config, *, hold: frozenset[str] = frozenset(), dry_run: b
                 _plan_exchange(repo, run)
         except VaultsyncError as exc:
             if not dry_run:
-                # A rebase of ours still under way (an abort that failed, a timeout) stays ours to undo next time.
-                ours = record.step == "rebase" and rebase_in_progress(repo.top)
-                step, pid = (record.step, record.pid) if ours else (None, None)
-                write_record(repo.state_dir, replace(record, step=step, pid=pid, error=str(exc), left=tuple(run.left)))
+                # A rebase of ours still under way (an abort that failed, a timeout) stays ours to undo next time:
+                # the step as written on disk before the rebase began.
+                written = read_record(state_dir)
+                ours = written.step == "rebase" and rebase_in_progress(repo.top)
+                step, pid = (written.step, written.pid) if ours else (None, None)
+                write_record(state_dir, replace(record, step=step, pid=pid, error=str(exc), left=tuple(run.left)))
             raise
         if not dry_run:
             write_record(
