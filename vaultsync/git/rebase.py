@@ -84,11 +84,7 @@ def _unmerge(top: Path, stash: str) -> None:
         target = top / path
         if stashed is None:
             continue
-        temp = temp_name(target)
-        temp.write_bytes(stashed)
-        if target.exists():
-            os.chmod(temp, target.stat().st_mode & 0o7777)
-        os.replace(temp, target)
+        _replace(target, stashed)
 
 
 def _written_meanwhile(top: Path, unmerged: set[str]) -> dict[str, tuple[bytes | None, bytes | None]]:
@@ -117,11 +113,7 @@ def _put_back(top: Path, written: dict[str, tuple[bytes | None, bytes | None]]) 
             # over the rebase's half-way text, and neither the save nor what the abort brought back is lost.
             data = saved if now is None or base is None else merge_file(now, base, saved, union=True).merged
             if data != now:
-                temp = temp_name(target)
-                temp.write_bytes(data)
-                if target.exists():
-                    os.chmod(temp, target.stat().st_mode & 0o7777)
-                os.replace(temp, target)
+                _replace(target, data)
         except (OSError, GitError) as exc:
             # Kept in memory only, and the file cannot be written: say so, with what is lost from the vault.
             log.error(
@@ -178,14 +170,19 @@ def _restore_stash(top: Path, stash: str) -> bool:
                 target.unlink(missing_ok=True)
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                temp = temp_name(target)
-                temp.write_bytes(data)
-                if target.exists():
-                    os.chmod(temp, target.stat().st_mode & 0o7777)
-                os.replace(temp, target)
+                _replace(target, data)
         except OSError:
             left_out = True
     return left_out
+
+
+def _replace(target: Path, data: bytes) -> None:
+    """The file's bytes replaced in one rename (an editor reading it sees the old text or the new), mode kept."""
+    temp = temp_name(target)
+    temp.write_bytes(data)
+    if target.exists():
+        os.chmod(temp, target.stat().st_mode & 0o7777)
+    os.replace(temp, target)
 
 
 def _stash_top(top: Path) -> str | None:
