@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -266,7 +267,7 @@ def test_a_vault_that_is_no_repository_gets_the_commands_that_make_it_one(tmp_pa
     (vault / "a.md").write_text("---\ntitle: A\n---\nText.\n")
     before = (vault / "a.md").read_bytes()
     done = subprocess.run(
-        ["python", "-m", "vaultsync", "--vault", str(vault), "sync"], capture_output=True, text=True, cwd=tmp_path
+        [sys.executable, "-m", "vaultsync", "--vault", str(vault), "sync"], capture_output=True, text=True, cwd=tmp_path
     )
     assert done.returncode == 1
     assert "not a git repository" in done.stderr and "git -C" in done.stderr and "init" in done.stderr
@@ -305,7 +306,7 @@ def test_a_vault_in_a_folder_of_the_repository_commits_only_that_folder(
     put(top, "notes/n.md", "---\ntitle: N\n---\nText.\n")
     put(top, "src/tool.py", "code\n")
     done = subprocess.run(
-        ["python", "-m", "vaultsync", "--vault", str(top.top / "notes"), "sync", "--json"],
+        [sys.executable, "-m", "vaultsync", "--vault", str(top.top / "notes"), "sync", "--json"],
         capture_output=True,
         text=True,
     )
@@ -375,7 +376,7 @@ def test_a_vault_in_a_folder_pulls_while_files_outside_it_are_being_worked_on(tm
     seed.git("push", "-q")
     put(mine, "src/tool.py", "code being written\n")  # tracked, outside the vault, not committed by a sync
     done = subprocess.run(
-        ["python", "-m", "vaultsync", "--vault", str(mine.top / "notes"), "sync", "--json"],
+        [sys.executable, "-m", "vaultsync", "--vault", str(mine.top / "notes"), "sync", "--json"],
         capture_output=True,
         text=True,
     )
