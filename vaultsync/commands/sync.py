@@ -50,26 +50,13 @@ def sync_once(config: Config, *, dry_run: bool = False, publish: bool = False) -
     """Stamp every changed note (where this machine stamps), sync the vault, then publish if asked and the
     sync did not stop on a conflict. Raises what `sync_vault` raises; a failed publish is in `publish_error`."""
     from vaultsync.syncing.run import sync_vault
-    from vaultsync.syncing.status import notes_git_sees_changed
 
     stamp = None
-    notices = []
+    notices: list[str] = []
     if not dry_run:
         told = prepare_sync(config)
         notices += [told] if told else []
-        if config.stamping.here():
-            try:
-                paths = None if not _stamped_before(config) else notes_git_sees_changed(config)
-                # Absolute: a relative PATH is read from the current folder when that lies inside the vault.
-                named = None if paths is None else [config.vault / p for p in paths]
-                if named is None or named:
-                    from vaultsync.stamping.run import stamp_notes  # here: a no-op sync stamps nothing
-
-                    stamp = stamp_notes(config, named)
-            except VaultsyncError as exc:  # a CI runner: the sync goes on, the hook or a daemon stamps elsewhere
-                notices.append(f"nothing stamped ({exc.why or exc}); syncing the notes as they are")
-        else:
-            notices.append(f"this machine does not stamp (stamping.machine: {config.stamping.machine})")
+        stamp = _stamp_before_sync(config, notices)
     run = sync_vault(config, dry_run=dry_run)
     outcome = SyncOnce(run, stamp, notices=notices)
     if publish and not dry_run and run.conflict is None:
@@ -82,9 +69,25 @@ def sync_once(config: Config, *, dry_run: bool = False, publish: bool = False) -
     return outcome
 
 
-def _stamped_before(config: Config) -> bool:
-    """Whether this vault has state here: without it, the first stamp adopts every note, so it looks at all."""
+def _stamp_before_sync(config: Config, notices: list[str]) -> StampRun | None:
+    """Stamp the notes git sees changed (every note where the vault has no state here yet: the first stamp adopts
+    them all); None when nothing needed it or this machine does not stamp, which `notices` then says."""
     from vaultsync.store.state import State
+    from vaultsync.syncing.status import notes_git_sees_changed
 
+    if not config.stamping.here():
+        notices.append(f"this machine does not stamp (stamping.machine: {config.stamping.machine})")
+        return None
     with State.open(config) as state:
-        return state.initialized
+        first_sight = not state.initialized
+    paths = None if first_sight else notes_git_sees_changed(config)
+    if paths is not None and not paths:
+        return None  # a no-op sync stamps nothing, and imports no stamper
+    from vaultsync.stamping.run import stamp_notes
+
+    try:
+        # Absolute: a relative PATH is read from the current folder when that lies inside the vault.
+        return stamp_notes(config, None if paths is None else [config.vault / p for p in paths])
+    except VaultsyncError as exc:  # a CI runner: the sync goes on, the hook or a daemon stamps elsewhere
+        notices.append(f"nothing stamped ({exc.why or exc}); syncing the notes as they are")
+        return None

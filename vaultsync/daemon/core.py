@@ -20,7 +20,7 @@ from vaultsync.daemon.observer import EventSource, Hint, WatchdogSource
 from vaultsync.daemon.reload import ConfigSource
 from vaultsync.daemon.status_file import HEARTBEAT_SECONDS, status_file
 from vaultsync.store.journal import Journal
-from vaultsync.store.state import State, state_dir_for
+from vaultsync.store.state import State, state_dir_for, state_prefix_in_vault
 
 
 @dataclasses.dataclass
@@ -80,8 +80,7 @@ class DaemonCore:
         self.grace = grace
         self.check_every = check_every
         self.state_dir = state_dir_for(config)
-        inside = self.state_dir.is_relative_to(config.vault) and self.state_dir != config.vault
-        self._own_prefix = self.state_dir.relative_to(config.vault).as_posix() + "/" if inside else ""
+        self._own_prefix = state_prefix_in_vault(config)
         self._own_source = event_source is None
         self.source: EventSource = event_source or self._make_source()
         self.stats = DaemonStats()

@@ -309,6 +309,12 @@ def remote_names(repo: Path) -> list[str]:
     return git_text(repo, "remote").split()
 
 
+def rejection(done: subprocess.CompletedProcess[bytes]) -> str | None:
+    """Why a `git push --porcelain` refused a ref (its `!` line's reason), or None if it refused none."""
+    rejected = [line for line in decode(done.stdout).splitlines() if line.startswith("!")]
+    return (rejected[0].split("\t")[-1] or "rejected") if rejected else None
+
+
 def push(repo: Path, remote: str, branch: str, *, timeout: float = PUSH_TIMEOUT) -> None:
     """Push `branch` to `remote`, never forced. A rejection, a missing remote or a hang raises GitError."""
     if remote not in remote_names(repo):
@@ -323,9 +329,8 @@ def push(repo: Path, remote: str, branch: str, *, timeout: float = PUSH_TIMEOUT)
     # No terminal (own session, GIT_TERMINAL_PROMPT=0): a credential prompt fails at once instead of hanging.
     env = {"GIT_TERMINAL_PROMPT": "0"}
     done = run_git(repo, "push", "--porcelain", remote, spec, env=env, check=False, timeout=timeout)
-    rejected = [line for line in decode(done.stdout).splitlines() if line.startswith("!")]
-    if rejected:
-        reason = rejected[0].split("\t")[-1]
+    reason = rejection(done)
+    if reason is not None:
         raise PushRejectedError(
             f"the push to `{remote}` was rejected",
             where=str(repo),

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Literal
 
 from vaultsync.errors import BusyError, GitError
-from vaultsync.git.repo import SKIP_HOOK_ENV
-from vaultsync.git.run import decode, nul_joined, run_git
+from vaultsync.git.commit import rejection
+from vaultsync.git.repo import SKIP_HOOK_ENV, ref_sha
+from vaultsync.git.run import decode, literal_paths, nul_joined, run_git
 
 # The user's own identity, which git_env keeps from the publication repository, is theirs to give here.
 _USER_ENV = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")
@@ -226,12 +227,7 @@ def fetch(top: Path, remote: str, branch: str, *, timeout: float) -> str | None:
             why=why,
             hint="check the remote's URL (git remote -v) and your access to it; nothing in the vault was changed",
         )
-    return rev(top, tracking)
-
-
-def rev(top: Path, name: str) -> str | None:
-    found = git_as_user(top, "rev-parse", "-q", "--verify", f"{name}^{{commit}}", check=False)
-    return decode(found.stdout) if found.returncode == 0 else None
+    return ref_sha(top, tracking)
 
 
 def is_ancestor(top: Path, older: str, newer: str) -> bool:
@@ -254,11 +250,10 @@ def try_push(top: Path, remote: str, branch: str, *, timeout: float) -> str | No
     this clone lacks), None once pushed. Any other failure raises GitError."""
     spec = f"HEAD:refs/heads/{branch}"
     done = run_git(top, "push", "--porcelain", remote, spec, env=_env(), check=False, timeout=timeout)
-    rejected = [line for line in decode(done.stdout).splitlines() if line.startswith("!")]
-    reason = rejected[0].split("\t")[-1] if rejected else ""
-    if any(race in reason for race in _RACES):
+    reason = rejection(done)
+    if reason is not None and any(race in reason for race in _RACES):
         return reason  # the remote has commits this clone lacks (or another push won the ref): pull, push again
-    if done.returncode != 0 or rejected:  # a hook or a policy of the remote, a missing access: not a race
+    if done.returncode != 0 or reason is not None:  # a hook or a policy of the remote, no access: not a race
         raise GitError(
             f"the push to `{remote}` failed",
             where=str(top),
@@ -269,4 +264,4 @@ def try_push(top: Path, remote: str, branch: str, *, timeout: float) -> str | No
 
 
 def _literal(paths: Iterable[str]) -> bytes:
-    return nul_joined(f":(literal){p}" for p in paths)
+    return nul_joined(literal_paths(paths))

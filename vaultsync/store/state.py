@@ -118,6 +118,14 @@ def state_dir_for(config: Config) -> Path:
     return default_state_dir(config.vault)
 
 
+def state_prefix_in_vault(config: Config) -> str:
+    """The state folder as a vault-path prefix ("state/") when it is configured inside the vault, else "": the
+    daemon ignores its events, a sync never commits it."""
+    folder = state_dir_for(config)
+    inside = folder.is_relative_to(config.vault) and folder != config.vault
+    return folder.relative_to(config.vault).as_posix() + "/" if inside else ""
+
+
 @contextmanager
 def vault_lock(config: Config, *, timeout: float = 30.0) -> Iterator[None]:
     """Hold the vault's lock (VAULT_LOCK in its state folder) while notes are written or a publication is made:

@@ -21,10 +21,10 @@ from vaultsync.faults import fault_point
 from vaultsync.git.busy import BusyWatch
 from vaultsync.git.merge_setup import add_merge_driver, driver_command
 from vaultsync.git.objects import read_objects
-from vaultsync.git.rebase import rebase_in_progress
-from vaultsync.git.repo import find_git_dir
+from vaultsync.git.repo import find_git_dir, ref_sha
 from vaultsync.git.worktree import (
     StagedFile,
+    WorktreeChange,
     changed_between,
     commit_index,
     count_between,
@@ -32,7 +32,6 @@ from vaultsync.git.worktree import (
     is_ancestor,
     put_back_staged,
     remote_url,
-    rev,
     run_pre_commit,
     set_aside_staged,
     stage,
@@ -122,6 +121,8 @@ def sync_vault(config: Config, *, hold: frozenset[str] = frozenset(), dry_run: b
             if not dry_run:
                 # A rebase of ours still under way (an abort that failed, a timeout) stays ours to undo next time:
                 # the step as written on disk before the rebase began.
+                from vaultsync.git.rebase import rebase_in_progress
+
                 written = read_record(state_dir)
                 ours = written.step == "rebase" and rebase_in_progress(repo.top)
                 step, pid = (written.step, written.pid) if ours else (None, None)
@@ -153,7 +154,7 @@ def _commit(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRecord, h
     run.problems += chosen.problems
     if not chosen.commit:
         return
-    head = rev(repo.top, "HEAD")
+    head = ref_sha(repo.top, "HEAD")
     if run.dry_run:
         run.committed = [p[len(repo.under) :] for p in chosen.commit]
         return
@@ -244,11 +245,11 @@ def _version_in(raw: bytes | None, key: str) -> str | None:
 def _pull_and_push(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRecord) -> SyncRecord:
     tracking = f"refs/remotes/{repo.remote}/{repo.branch}"
     for attempt in range(config.sync.retries + 1):
-        record = replace(record, step="fetch", pid=os.getpid(), head_before=rev(repo.top, "HEAD"))
+        record = replace(record, step="fetch", pid=os.getpid(), head_before=ref_sha(repo.top, "HEAD"))
         write_record(repo.state_dir, record)
         tip = fetch(repo.top, repo.remote, repo.branch, timeout=config.sync.timeout)
         fault_point("sync-after-fetch")
-        head = rev(repo.top, "HEAD")
+        head = ref_sha(repo.top, "HEAD")
         if tip is not None and head is not None and not is_ancestor(repo.top, tip, head):
             known = record.conflict
             if known is not None and (known.local, known.remote) == (head, tip):
@@ -259,8 +260,9 @@ def _pull_and_push(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRe
             write_record(repo.state_dir, record)
             from vaultsync.git.rebase import rebase_onto  # here: only a pull with something to bring needs it
 
-            before = dirty_snapshot(repo)
-            stash = _uncommitted(repo, run, head, tip)
+            changes = worktree_changes(repo.top)  # the whole work tree: the rebase and its abort touch all of it
+            before = dirty_snapshot(repo, changes)
+            stash = _uncommitted(repo, run, head, tip, changes)
             outcome = rebase_onto(
                 repo.top, tracking, autostash=stash, on_conflict=lambda: fault_point("sync-in-rebase")
             )
@@ -286,7 +288,7 @@ def _pull_and_push(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRe
                 run.problems += _conflict_problems(repo, run.conflict, again=False)
                 return record
             run.pulled += count_between(repo.top, head, tip)
-            head = rev(repo.top, "HEAD")
+            head = ref_sha(repo.top, "HEAD")
         run.conflict = None
         if not config.sync.push or head is None or head == tip:
             run.ahead = 0 if tip is None or head is None else count_between(repo.top, tip, head)
@@ -316,14 +318,14 @@ def _pull_and_push(config: Config, repo: VaultRepo, run: SyncRun, record: SyncRe
     )
 
 
-def _uncommitted(repo: VaultRepo, run: SyncRun, head: str, tip: str) -> bool:
+def _uncommitted(repo: VaultRepo, run: SyncRun, head: str, tip: str, changes: list[WorktreeChange]) -> bool:
     """Whether the pull must stash: tracked files this sync left out (one machine's state, conflict markers,
     notes settling, anything outside the vault's folder) differ from HEAD. A tracked file of the vault saved
     since the commit is a save under way: no pull now (git's autostash resets the work tree hard an instant
     after it read it, over any save in between); so is a settling note the remote changed too (its edit and
     the remote's are merged once it is committed, through the driver, not by a stash)."""
     left = {repo.under + path: why for path, why in run.left}
-    tracked = [c.path for c in worktree_changes(repo.top) if c.kind != "untracked"]
+    tracked = [c.path for c in changes if c.kind != "untracked"]
     ours = [path for path in tracked if path.startswith(repo.under)]
     fresh = [path for path in ours if path not in left]
     if not fresh:
@@ -341,8 +343,8 @@ def _uncommitted(repo: VaultRepo, run: SyncRun, head: str, tip: str) -> bool:
 
 def _plan_exchange(repo: VaultRepo, run: SyncRun) -> None:
     """A dry run fetches nothing: what the last fetch knew of the remote."""
-    tip = rev(repo.top, f"refs/remotes/{repo.remote}/{repo.branch}")
-    head = rev(repo.top, "HEAD")
+    tip = ref_sha(repo.top, f"refs/remotes/{repo.remote}/{repo.branch}")
+    head = ref_sha(repo.top, "HEAD")
     if tip is not None and head is not None:
         run.ahead = count_between(repo.top, tip, head)
         run.pulled = count_between(repo.top, head, tip)

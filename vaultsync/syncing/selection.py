@@ -10,9 +10,10 @@ from pathlib import Path, PurePosixPath
 from vaultsync.config import Config
 from vaultsync.errors import CONFLICT_MARKERS, Problem
 from vaultsync.git.worktree import WorktreeChange
+from vaultsync.store.state import state_prefix_in_vault
 from vaultsync.text.markers import conflict_marker_line
 from vaultsync.vault.conflict_copies import is_conflict_copy
-from vaultsync.vault.scan import is_note_path, is_temp_name, matches_any
+from vaultsync.vault.scan import is_note_path, is_scratch_file_name, matches_any
 
 SETTLING = "still settling: committed once it is quiet"
 
@@ -32,7 +33,7 @@ def select_changes(
     """Sort `changes` (repository paths under the vault's folder `under`) into committed and left out. `hold`
     names vault paths that are still settling (the daemon's)."""
     held = set(hold)
-    own = _own_state_prefix(config)
+    own = state_prefix_in_vault(config)
     commit: list[str] = []
     left: list[tuple[str, str]] = []
     problems: list[Problem] = []
@@ -59,11 +60,11 @@ def select_changes(
     return Selection(tuple(commit), tuple(left), tuple(problems))
 
 
-def _why_left(config: Config, rel: str, held: set[str], own: str | None) -> str | None:
+def _why_left(config: Config, rel: str, held: set[str], own: str) -> str | None:
     name = PurePosixPath(rel).name
-    if own is not None and (rel + "/").startswith(own):
+    if own and (rel + "/").startswith(own):
         return "vaultsync's own state folder"
-    if is_temp_name(name):
+    if is_scratch_file_name(name):
         return "an editor's or sync tool's temporary file"
     if is_conflict_copy(name):
         return "a sync conflict copy: merge what it holds into the original, then delete it"
@@ -73,15 +74,6 @@ def _why_left(config: Config, rel: str, held: set[str], own: str | None) -> str 
     if rel in held:
         return SETTLING
     return None
-
-
-def _own_state_prefix(config: Config) -> str | None:
-    if config.state_dir is None:
-        return None
-    folder = (config.vault / Path(config.state_dir).expanduser()).resolve()
-    if not folder.is_relative_to(config.vault) or folder == config.vault:
-        return None
-    return folder.relative_to(config.vault).as_posix() + "/"
 
 
 def _marker_line(path: Path) -> int | None:

@@ -7,14 +7,14 @@ import hashlib
 import logging
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from vaultsync.config import Config
 from vaultsync.errors import BusyError
-from vaultsync.git.rebase import abort_rebase, finish_unstarted_rebase, rebase_in_progress
-from vaultsync.git.repo import find_git_dir
-from vaultsync.git.worktree import rev, worktree_changes
+from vaultsync.git.repo import find_git_dir, ref_sha
+from vaultsync.git.worktree import WorktreeChange, worktree_changes
 from vaultsync.locks import hold_lock, process_alive
 from vaultsync.store.state import state_dir_for
 from vaultsync.store.sync_record import SyncRecord, read_record, write_record
@@ -25,10 +25,11 @@ log = logging.getLogger("vaultsync")
 RESCUED = "sync-rescued"  # in the state folder: what an abort of a killed sync's rebase would have thrown away
 
 
-def dirty_snapshot(repo: VaultRepo) -> dict[str, str | None]:
-    """The bytes (hashed) of every file that differs from HEAD: what an aborted pull must leave as it found."""
+def dirty_snapshot(repo: VaultRepo, changes: Sequence[WorktreeChange] | None = None) -> dict[str, str | None]:
+    """The bytes (hashed) of every file of the work tree that differs from HEAD (`changes`, if listed already):
+    what an aborted pull must leave as it found."""
     out: dict[str, str | None] = {}
-    for change in worktree_changes(repo.top, repo.under):
+    for change in worktree_changes(repo.top) if changes is None else changes:
         try:
             out[change.path] = hashlib.sha256((repo.top / change.path).read_bytes()).hexdigest()
         except OSError:
@@ -38,12 +39,12 @@ def dirty_snapshot(repo: VaultRepo) -> dict[str, str | None]:
 
 def check_untouched(repo: VaultRepo, head: str, before: dict[str, str | None]) -> None:
     after = dirty_snapshot(repo)
-    if rev(repo.top, "HEAD") != head or after != before:
+    if ref_sha(repo.top, "HEAD") != head or after != before:
         changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
         log.error(
             "the aborted pull did not leave the vault as it was (HEAD %s, files %s): `git status` and "
             "`git stash list` show what git kept",
-            "moved" if rev(repo.top, "HEAD") != head else "kept",
+            "moved" if ref_sha(repo.top, "HEAD") != head else "kept",
             ", ".join(changed[:10]) or "none",
         )
 
@@ -74,6 +75,9 @@ def repair(top: Path, record: SyncRecord, repaired: list[str], *, rescue: Path) 
     puts back are copied first into a folder of `rescue`, and the log says where."""
     if record.step is None or (record.pid is not None and record.pid != os.getpid() and process_alive(record.pid)):
         return record
+    # Here, not at the top: only a sync stopped in its rebase needs git/rebase.py (and what it imports).
+    from vaultsync.git.rebase import abort_rebase, finish_unstarted_rebase, rebase_in_progress
+
     if record.step == "rebase" and finish_unstarted_rebase(top):
         repaired.append("put back the edits a pull that never started had stashed")
         log.warning("sync: %s", repaired[-1])

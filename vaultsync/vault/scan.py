@@ -45,7 +45,7 @@ _TEMP_NAME = re.compile(
 _CONFLICT_NAME = UNAMBIGUOUS_NAME  # the unambiguous forms; the ambiguous ones need the files (see conflict_copies)
 
 
-def is_temp_name(name: str) -> bool:
+def is_scratch_file_name(name: str) -> bool:
     """An editor's or sync tool's temporary file (vaultsync's own included): never a vault's content."""
     return bool(_TEMP_NAME.search(name)) or _TEMP_MARK in name or name.startswith((".#", "~$", ".~lock."))
 
