@@ -68,6 +68,21 @@ class FrontmatterShape:
         return not (self.drop or self.rename or self.set)
 
 
+@dataclass(frozen=True)
+class FeedConfig:
+    """A target's Atom and JSON feeds of what it published (docs/feeds.md): written only where `url` is set."""
+
+    url: str | None = None  # the site's base URL, where the target's folder is served (https://example.com/blog)
+    entries: int = 50  # the latest published changes listed
+    title: str | None = None  # default: the target's name
+    author: str | None = None  # default: the title
+    enabled: bool = True  # false: no feed even with a url (an existing one is removed)
+
+    @property
+    def on(self) -> bool:
+        return self.enabled and bool(self.url)
+
+
 LinkStyle = Literal["keep", "markdown", "url", "text"]
 EmbedStyle = Literal["keep", "inline"]
 
@@ -95,6 +110,7 @@ class PublishConfig:
     routes: dict[str, str] = field(default_factory=dict)  # vault-path prefix -> URL template; first match wins
     embeds: EmbedStyle = "keep"
     anchors: Literal["github", "none"] = "github"  # how `[[note#Heading]]` becomes `#heading`; none: no anchor
+    feed: FeedConfig = field(default_factory=FeedConfig)
 
     @property
     def shapes_copies(self) -> bool:

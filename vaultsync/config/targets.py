@@ -14,14 +14,16 @@ import string
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from vaultsync.errors import ConfigError
 
 if TYPE_CHECKING:
-    from vaultsync.config import Config
+    from vaultsync.config import Config, FeedConfig
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 PLACEHOLDERS = ("path", "slug", "stem")
+MAX_FEED_ENTRIES = 1000
 
 
 def inherit_publish(data: Mapping[str, Any], where: str) -> Mapping[str, Any]:
@@ -102,6 +104,7 @@ def check_targets(config: Config, where: str) -> None:
                     why=f"a key set on copies and its value must each be one line, got {value!r}",
                     hint="write one line of text, a number or true/false",
                 )
+        _check_feed(key, publish.feed, where)
         repo = target.publish_repo
         if repo is None:
             continue
@@ -116,6 +119,34 @@ def check_targets(config: Config, where: str) -> None:
                     "(e.g. `site-a` and `site-b`, not `` and `blog`)",
                 )
         seen[(repo, folder)] = name
+
+
+def _check_feed(key: str, feed: FeedConfig, where: str) -> None:
+    """A feed's base URL is absolute (readers resolve every link against it); its texts are one line."""
+    if feed.url is not None:
+        parts = urlsplit(feed.url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ConfigError(
+                f"invalid value for `{key}.feed.url`",
+                where=where,
+                why=f"the feed needs the site's absolute base URL, got {feed.url!r}",
+                hint="write the address the target's folder is served at, e.g. `https://example.com/blog`",
+            )
+    if not 1 <= feed.entries <= MAX_FEED_ENTRIES:
+        raise ConfigError(
+            f"invalid value for `{key}.feed.entries`",
+            where=where,
+            why=f"a feed lists 1 to {MAX_FEED_ENTRIES} entries, got {feed.entries!r}",
+            hint="use e.g. 50",
+        )
+    for option, text in (("title", feed.title), ("author", feed.author)):
+        if text is not None and (not text.strip() or any(c in text for c in "\r\n\0")):
+            raise ConfigError(
+                f"invalid value for `{key}.feed.{option}`",
+                where=where,
+                why=f"expected one line of text, got {text!r}",
+                hint=f"write the {option} on one line, or remove the key for the default",
+            )
 
 
 def _nested(a: str, b: str) -> bool:

@@ -8,6 +8,7 @@ push that is never forced.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import os
 import re
@@ -69,6 +70,7 @@ class CommitBuilder:
         self._proc: subprocess.Popen[bytes] | None = None
         self._changes: dict[str, int | None] = {}  # path -> blob mark, None: delete
         self._marks_used = 0
+        self._idents: tuple[bytes, bytes] | None = None
 
     def __enter__(self) -> CommitBuilder:
         return self
@@ -92,7 +94,7 @@ class CommitBuilder:
         head = self.state.head
         if head is None and not any(mark is not None for mark in self._changes.values()):
             return None
-        author, committer = _idents(self.repo, identity)
+        author, committer = self._idents or _idents(self.repo, identity)
         text = message.encode("utf-8", "surrogateescape")
         commit_mark = self._next_mark()
         lines = [b"commit refs/vaultsync/publish", b"mark :%d" % commit_mark]
@@ -115,6 +117,15 @@ class CommitBuilder:
         entries = {path: f"100644 {marks[mark]}" for path, mark in self._changes.items() if mark is not None}
         _refresh_index(self.repo, sorted(self._changes), entries, old_head=head, head=commit, null="0" * len(commit))
         return commit
+
+    def committed_at(self, identity: Identity) -> str:
+        """The time the commit will carry, RFC 3339 with git's offset: for a file in it that says when it was made."""
+        self._idents = self._idents or _idents(self.repo, identity)
+        found = _IDENT_TIME.search(self._idents[1])
+        seconds, offset = found[1].split() if found else (b"0", b"+0000")
+        minutes = int(offset[1:3]) * 60 + int(offset[3:5])
+        zone = datetime.timezone(datetime.timedelta(minutes=-minutes if offset[:1] == b"-" else minutes))
+        return datetime.datetime.fromtimestamp(int(seconds), zone).isoformat()
 
     def _next_mark(self) -> int:
         self._marks_used += 1

@@ -99,6 +99,8 @@ class PublishPlan:
     copy_bytes: Callable[[str, bytes], bytes] | None = field(default=None, repr=False, compare=False)
     # The target this plan publishes to (its name in `targets:`, or "default").
     target: str = "default"
+    # The target's feed files (publishing/feeds.py), rewritten by each commit that changes a note; none: no feed.
+    feed_paths: tuple[str, ...] = ()
 
     @cached_property  # asked several times per run; comparing thousands of entries each time adds up
     def manifest_changed(self) -> bool:

@@ -28,9 +28,10 @@ from vaultsync.git.repo import RepoState, check_ready, ensure_repo, hide_temps_f
 from vaultsync.publishing.actions import PublishAction, PublishPlan
 from vaultsync.publishing.catchup import PUBLISHED_BY
 from vaultsync.publishing.copies import published_bytes, strips_comments
+from vaultsync.publishing.feeds import commit_events, feed_files
 from vaultsync.publishing.formatting import version_suffix
 from vaultsync.publishing.guard import written_bytes
-from vaultsync.publishing.manifest import Manifest, dump_shards, manifest_files, parse_shards
+from vaultsync.publishing.manifest import Manifest, ManifestEntry, dump_shards, manifest_files, parse_shards
 from vaultsync.publishing.outputs import RepoWriter, VaultResolver, check_target
 from vaultsync.publishing.ownership import record_folders, worktree_differences
 from vaultsync.publishing.resolution import NOTE_BEHIND_ATTACHMENT
@@ -55,6 +56,13 @@ class PublishResult:
     pushed: bool = False
     problems: tuple[Problem, ...] = ()
     kept_old: frozenset[str] = frozenset()  # old folders whose manifest still lists files (it could not remove)
+    manifest: Manifest | None = None  # as committed (None: the plan's); it lists the feed files written
+    feeds: tuple[str, ...] = ()  # the feed files rewritten in the commit
+
+    @property
+    def files(self) -> Manifest:
+        """The manifest this result leaves committed (with the feed files it wrote), else the plan's."""
+        return self.manifest if self.manifest is not None else self.plan.manifest
 
     def folders(self) -> set[str]:
         """The folders this vault's publication is in once this result is committed."""
@@ -75,7 +83,7 @@ class PublishResult:
                 ("removed", self.removed),
             )
             for action in group
-        ]
+        ] + [f"wrote feed {path}" for path in self.feeds]
 
     def summary(self) -> str:
         pushed = ", pushed" if self.pushed else ""
@@ -90,6 +98,7 @@ class PublishResult:
             "pushed": self.pushed,
             "summary": self.summary(),
             **{name: [a.as_dict() for a in getattr(self, name)] for name in ("added", "updated", "renamed", "removed")},
+            "feeds": list(self.feeds),
             "problems": [p.as_dict() for p in self.problems],
         }
 
@@ -238,6 +247,13 @@ def _carry_out(
                 else:
                     writer.write(path, shard)
                     commit_builder.put(path, shard)
+        events = commit_events(done["add"], done["update"], done["rename"], plan.delete)
+        committed = commit_builder.committed_at(config.publish.identity) if plan.feed_paths and events else ""
+        feeds = feed_files(config, plan, files, events, committed, problems)
+        for path, data in feeds.items():
+            writer.write(path, data)
+            commit_builder.put(path, data)
+            files[path] = ManifestEntry("", "feed", hashlib.sha256(data).hexdigest())
         fault_point("before-manifest")
         # Last: a crash before it repairs. Only the shards that list a change are written, unless the ones
         # on disk are not HEAD's.
@@ -264,6 +280,8 @@ def _carry_out(
         removed=tuple(a for a in plan.delete if a.output not in refused),
         problems=tuple(problems),
         kept_old=frozenset(kept_old),
+        manifest=Manifest(files),
+        feeds=tuple(feeds),
     )
 
 

@@ -31,6 +31,7 @@ from vaultsync.errors import (
 from vaultsync.publishing.copies import published_bytes, strips_comments
 from vaultsync.publishing.outputs import VaultResolver, attachment_output
 from vaultsync.publishing.selection import goes_to
+from vaultsync.publishing.urls import fill_url
 from vaultsync.store.catalog import NoteInfo
 from vaultsync.store.state import State, target_key
 from vaultsync.text import comments
@@ -252,12 +253,8 @@ class Copier:
         return None
 
     def _fill(self, template: str, dest: str) -> str:
-        stem = posixpath.basename(dest).removesuffix(".md")
         info = self.infos.get(dest)
-        slug = info.slug if info is not None and info.slug else heading_slug(stem)
-        return template.format(
-            path=quote(dest.removesuffix(".md")), slug=quote(slug, safe=""), stem=quote(stem, safe="")
-        )
+        return fill_url(template, dest, info.slug if info is not None else None)
 
     def _body_of(self, path: str) -> bytes | None:
         """A public note's body as published (frontmatter cut, comments stripped), if it is still the bytes

@@ -17,6 +17,9 @@ def format_plan(plan: PublishPlan) -> list[str]:
     lines += [
         f"  move    from folder `{o.folder or '/'}` (its manifest is removed)" for o in plan.old if not o.kept.files
     ]
+    notes = [a for a in (*plan.add, *plan.update, *plan.rename, *plan.delete) if a.kind == "note"]
+    if plan.feed_paths and notes:
+        lines.append(f"  feed    {', '.join(plan.feed_paths)} (rewritten with the commit)")
     if plan.manifest_changed and not (plan.add or plan.update or plan.rename or plan.delete):
         lines.append("  update  the manifest")
     lines += [f"warning: {p}" for p in plan.warnings]

@@ -30,7 +30,7 @@ _encode_string: Callable[[str], str] = json.encoder.encode_basestring
 FORMAT = 2
 _READABLE_FORMATS = (1, 2)
 
-Kind = Literal["note", "attachment"]
+Kind = Literal["note", "attachment", "feed"]  # feed: a feed file (source "")
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def parse_manifest(data: bytes, *, folder: str, where: str) -> tuple[Manifest, l
                 )
             else:
                 entry = ManifestEntry(**{k: raw[k] for k in _ENTRY_KEYS if k in raw})  # says what is missing
-            if entry.kind not in ("note", "attachment") or not isinstance(entry.sha256, str):
+            if entry.kind not in ("note", "attachment", "feed") or not isinstance(entry.sha256, str):
                 raise ValueError(f"bad entry for {path}")
             entries[path] = entry
     except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:

@@ -35,6 +35,7 @@ from vaultsync.git.repo import head_commit
 from vaultsync.publishing.actions import OldPublication, PublishAction, PublishPlan
 from vaultsync.publishing.copier import Copier, PlannedCopy, shapes_copies
 from vaultsync.publishing.copies import published_bytes, strips_comments
+from vaultsync.publishing.feeds import feed_outputs
 from vaultsync.publishing.guard import guard_plan
 from vaultsync.publishing.manifest import Manifest, ManifestEntry, load_manifests, manifest_files, parse_shards
 from vaultsync.publishing.outputs import attachment_output, check_target, note_output, refuse_collisions, sha_file
@@ -227,6 +228,12 @@ def plan_publish(
                 Problem(paths[0], DUPLICATE_UUID, f"`{uuid}` is also the site_uuid of {', '.join(paths[1:])}")
             )
     refuse_collisions(wanted)
+    feeds = feed_outputs(config)
+    for want in [w for w in wanted if w.output in feeds]:
+        where = f"`{want.output}` is where the target's feed is written"
+        errors.append(Problem(want.source, OUTPUT_IN_THE_WAY, f"{where}; not published", hint=_FEED_HINT))
+        wanted.remove(want)
+        keep.add(want.source)  # what it published there before stays; the feed is refused while it is in the way
 
     head = head_commit(repo) if repo.is_dir() else None
     previous, on_disk, found = load_manifests(repo, folder, head) if repo.is_dir() else (Manifest(), Manifest(), [])
@@ -253,6 +260,7 @@ def plan_publish(
             on_disk=on_disk if on_disk is not previous else Manifest(),
             copy_bytes=copier.copy_bytes if copier is not None else None,
             target=config.target,
+            feed_paths=feeds,
         ),
         {want.output: want for want in wanted},
         owned,
@@ -275,6 +283,9 @@ def plan_publish(
             record_published_copies(state, adopted)
         mine = functools.partial(published_by_me, state)
     return guard_rollbacks(plan, versions, mine, users)
+
+
+_FEED_HINT = "rename or move the file in the vault, or turn the feed off (`feed.enabled: false`)"
 
 
 def _old_publications(
@@ -354,6 +365,9 @@ def _classify(
     delete: list[PublishAction] = []
     for out, entry in sorted(owned.items()):
         if out in files:
+            continue
+        if entry.kind == "feed" and out in plan.feed_paths:
+            files[out] = entry  # rewritten by apply when a note changes; listed until the feed is turned off
             continue
         if entry.source in keep and (out in previous or out in head_diff.keys() | old_paths):
             if out in previous:

@@ -30,6 +30,7 @@ from vaultsync.publishing.apply import PublishResult, apply_publish
 from vaultsync.publishing.catchup import publish_until_pushed
 from vaultsync.publishing.copier import shapes_copies
 from vaultsync.publishing.copies import published_bytes, strips_comments
+from vaultsync.publishing.feeds import feed_outputs
 from vaultsync.publishing.manifest import Manifest
 from vaultsync.publishing.plan import plan_publish
 from vaultsync.store.catalog import describe_note, load_catalog
@@ -115,7 +116,7 @@ class PublishSession:
                     notes[action.source] = KnownNote(action, info.slug, info.uuid, info.links, info.tags, info.targets)
             self.snapshot = Snapshot(
                 head=head,
-                manifest=plan.manifest,
+                manifest=result.files,
                 names=frozenset(scan.notes.keys() | scan.attachments.keys()),
                 notes=notes,
                 attachments=frozenset(a.source for a in plan.wanted.values() if a.kind == "attachment"),
@@ -158,7 +159,7 @@ class PublishSession:
         if result.problems or result.commit is None:
             self.snapshot = None  # a note changed again while publishing: the next publish plans it all
         else:
-            self.snapshot = replace(snap, head=result.commit, manifest=plan.manifest, notes=known)
+            self.snapshot = replace(snap, head=result.commit, manifest=result.files, notes=known)
         return result
 
     @staticmethod
@@ -178,6 +179,8 @@ class PublishSession:
             previous=snap.manifest,
             notes_read=len(update),
             quick=True,
+            target=config.target,
+            feed_paths=feed_outputs(config),
         )
 
 

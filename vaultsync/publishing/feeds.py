@@ -1,0 +1,217 @@
+"""A target's feeds (`feed.xml`, `feed.json`): its latest published changes, rewritten in each publish commit
+that adds, updates, renames or removes a note (docs/feeds.md).
+
+The entries come from the publication repository's history (publishing/history.py reads vaultsync's commit
+bodies) plus the commit being made; only notes the target lists after this commit appear, so an unpublished
+note leaves the feed with the commit that removes its copy, and a private one never enters it. Titles and
+links are read from the copies themselves: the feed says nothing the published files do not.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import posixpath
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from vaultsync.config import Config, output_folder
+from vaultsync.errors import OUTPUT_IN_THE_WAY, Problem
+from vaultsync.publishing.actions import PublishAction, PublishPlan
+from vaultsync.publishing.feed_formats import ATOM_NAME, JSON_NAME, FeedEntry, FeedHead, atom_feed, json_feed
+from vaultsync.publishing.history import Event, PublishCommit, publish_history
+from vaultsync.publishing.manifest import ManifestEntry
+from vaultsync.publishing.ownership import worktree_differences
+from vaultsync.publishing.urls import fill_url
+from vaultsync.text.frontmatter import parse_frontmatter
+
+_ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT")  # a versionless note's change is keyed by its commit's time
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def feed_outputs(config: Config) -> tuple[str, ...]:
+    """The feed files' paths in the publication repository; none when the target has no feed."""
+    if not config.publish.feed.on:
+        return ()
+    folder = output_folder(config)
+    return tuple(posixpath.join(folder, name) for name in (ATOM_NAME, JSON_NAME))
+
+
+@dataclass(frozen=True)
+class Change:
+    """A note's version as first published: `output` is the copy's path now, `then` at that commit."""
+
+    output: str
+    then: str
+    version: str | None
+    kind: str  # "new" | "updated"
+    committed: str
+
+
+@dataclass
+class _Seen:
+    """A (note, version) met walking back: the oldest publish of it met so far, and whether that is the first."""
+
+    then: str
+    committed: str
+    at: int  # the commit's place in the walk, 0 the newest
+    kind: str | None = None  # None: an older publish of this version may come
+
+
+def latest_changes(commits: Iterable[PublishCommit], current: Collection[str], limit: int) -> list[Change]:
+    """The `limit` latest first publishes of a version of the notes at `current` paths, newest first.
+
+    `commits` run newest first. Each path is mapped back through renames to the note at it now; an add (or a
+    removal) ends what a path's older lines can say about the note there now. A version republished later (its
+    text refreshed, the note renamed) keeps the date, the id and the place of its first publish, so a reader is
+    not shown it again. It is new when it is the version the note was added with, else an update. The walk
+    stops once no older commit can change the answer.
+    """
+    alias: dict[str, str] = {path: path for path in current}  # a path at this point of history -> its path now
+    seen: dict[tuple[str, str], _Seen] = {}
+    open_: dict[str, set[tuple[str, str]]] = {}  # a note now -> its versions whose first publish is not yet met
+    for at, commit in enumerate(commits):
+        if _settled(seen, limit, at):
+            break
+        before = dict(alias)
+        for event in commit.events:
+            now = alias.get(event.output)
+            if event.change == "renamed" and event.old_output is not None:
+                before.pop(event.output, None)
+                if now is not None:
+                    before[event.old_output] = now
+            elif event.change in ("added", "removed"):
+                before.pop(event.output, None)
+            if now is None or event.change == "removed":
+                continue
+            key = (now, event.version or commit.committed)
+            for other in list(open_.get(now, ())):
+                if other != key:  # an older publish of another version: `other` was first published after it
+                    seen[other].kind = "updated"
+                    open_[now].discard(other)
+            if key not in seen:
+                if not _may_enter(seen, limit, at):
+                    continue
+                seen[key] = _Seen(event.output, commit.committed, at)
+                open_.setdefault(now, set()).add(key)
+            elif seen[key].kind is None:
+                seen[key] = _Seen(event.output, commit.committed, at)  # an older publish of the same version
+            if event.change == "added" and key in open_.get(now, ()):
+                seen[key].kind = "new"
+                open_[now].discard(key)
+        alias = before
+    ranked = sorted(seen.items(), key=lambda item: item[1].at)[:limit]
+    # History that ends before a note's first publish (a repository vaultsync did not start) says no more.
+    return [Change(now, s.then, version_of(key), s.kind or "updated", s.committed) for (now, key), s in ranked]
+
+
+def version_of(key: str) -> str | None:
+    return None if _ISO_TIME.match(key) else key
+
+
+def _settled(seen: Mapping[tuple[str, str], _Seen], limit: int, at: int) -> bool:
+    """Whether the `limit` newest first publishes are known: that many are decided, each newer than anything
+    still open (an open version's first publish is at or before its oldest publish met so far)."""
+    decided = sorted(s.at for s in seen.values() if s.kind is not None)
+    if len(decided) < limit:
+        return False
+    nth = decided[limit - 1]
+    return nth < at and all(s.at > nth for s in seen.values() if s.kind is None)
+
+
+def _may_enter(seen: Mapping[tuple[str, str], _Seen], limit: int, at: int) -> bool:
+    """Whether a version first met at `at` can still be among the newest: not when `limit` decided ones are newer."""
+    decided = sorted(s.at for s in seen.values() if s.kind is not None)
+    return len(decided) < limit or decided[limit - 1] >= at
+
+
+def commit_events(
+    added: Iterable[PublishAction],
+    updated: Iterable[PublishAction],
+    renamed: Iterable[PublishAction],
+    removed: Iterable[PublishAction],
+) -> tuple[Event, ...]:
+    """The note lines of the commit being made, as history will read them back."""
+    events = [Event("added", a.output, a.version) for a in added if a.kind == "note"]
+    events += [Event("updated", a.output, a.version) for a in updated if a.kind == "note"]
+    events += [Event("renamed", a.output, a.version, a.old_output) for a in renamed if a.kind == "note"]
+    events += [Event("removed", a.output) for a in removed if a.kind == "note"]
+    return tuple(events)
+
+
+def feed_files(
+    config: Config,
+    plan: PublishPlan,
+    files: Mapping[str, ManifestEntry],
+    events: tuple[Event, ...],
+    committed: str,
+    problems: list[Problem],
+) -> dict[str, bytes]:
+    """The feed files' bytes for the commit being made (with manifest `files` after it), or nothing: when the
+    commit changes no note, or a feed file holds bytes vaultsync did not write (a problem says so)."""
+    paths = plan.feed_paths
+    if not paths or not events or _refused(plan, paths, problems):
+        return {}
+    feed = config.publish.feed
+    assert feed.url is not None  # feed_paths are set only for a feed with a url
+    notes = {out for out, entry in files.items() if entry.kind == "note"}
+    history = publish_history(plan.repo, plan.folder, start=plan.base) if plan.base is not None else iter(())
+    changes = latest_changes(itertools.chain([PublishCommit("", committed, events)], history), notes, feed.entries)
+    base = feed.url.rstrip("/")
+    entries = [_entry(config, plan.repo, base, change, files[change.output]) for change in changes]
+    title = feed.title or (config.target if config.targets else plan.repo.name)
+    head = FeedHead(title, feed.author or title, base, max((e.updated for e in entries), default=committed))
+    return dict(zip(paths, (atom_feed(head, entries), json_feed(head, entries)), strict=True))
+
+
+def _refused(plan: PublishPlan, paths: tuple[str, ...], problems: list[Problem]) -> bool:
+    """Whether a feed file is someone else's: there unlisted, or changed since vaultsync wrote it."""
+    listed = {**plan.on_disk.files, **plan.previous.files}
+    expected = {}
+    for path in paths:
+        entry = listed.get(path)
+        if entry is None or entry.kind != "feed":
+            if os.path.lexists(plan.repo / path):
+                why = f"`{path}` exists in the publication repository and vaultsync did not write it"
+                problems.append(Problem(path, OUTPUT_IN_THE_WAY, f"{why}; the feed is not written", hint=_MOVE))
+                return True
+        else:
+            expected[path] = {e.sha256 for m in (plan.on_disk, plan.previous) if (e := m.files.get(path))}
+    for path, why in sorted(worktree_differences(plan.repo, expected).items()):
+        problems.append(Problem(path, OUTPUT_IN_THE_WAY, f"{why}; the feed is not written", hint=_MOVE))
+    return any(p.path in paths for p in problems)
+
+
+_MOVE = "move or delete that file (vaultsync only replaces files its manifest lists), or commit it"
+
+
+def _entry(config: Config, repo: Path, base: str, change: Change, entry: ManifestEntry) -> FeedEntry:
+    title, slug = _title_and_slug(config, repo / change.output)
+    publish = config.publish
+    template = next((t for prefix, t in publish.routes.items() if entry.source.startswith(prefix)), publish.url)
+    url = fill_url(template, entry.source, slug)
+    if "://" not in url:  # a site path: under the base URL, where the target's folder is served
+        url = f"{base}/{url.lstrip('/')}"
+    uuid = entry.site_uuid
+    key = f"urn:uuid:{uuid.lower()}" if uuid and _UUID.fullmatch(uuid) else f"{base}/{quote(change.then)}"
+    stamp = quote(change.version or change.committed, safe=".-+:")
+    name = title or posixpath.basename(change.output).removesuffix(".md")
+    return FeedEntry(f"{key}#{stamp}", name, url, change.committed, change.kind, change.version, change.output)
+
+
+def _title_and_slug(config: Config, copy: Path) -> tuple[str | None, str | None]:
+    """The copy's `title` and slug (under the names the target gives them on copies), when it has them."""
+    try:
+        raw = copy.read_bytes()
+    except OSError:
+        return None, None
+    front = parse_frontmatter(raw)
+    rename = config.publish.frontmatter.rename
+    found = []
+    for key in ("title", config.fields.slug):
+        entry = front.entry(rename.get(key, key)) if front.ok else None
+        found.append(entry.value.strip() or None if entry is not None and entry.kind == "scalar" else None)
+    return found[0], found[1]
