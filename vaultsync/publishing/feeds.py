@@ -74,8 +74,6 @@ def latest_changes(commits: Iterable[PublishCommit], current: Collection[str], l
     seen: dict[tuple[str, str], _Seen] = {}
     open_: dict[str, set[tuple[str, str]]] = {}  # a note now -> its versions whose first publish is not yet met
     for at, commit in enumerate(commits):
-        if _settled(seen, limit, at):
-            break
         before = dict(alias)
         for event in commit.events:
             now = alias.get(event.output)
@@ -103,7 +101,9 @@ def latest_changes(commits: Iterable[PublishCommit], current: Collection[str], l
                 seen[key].kind = "new"
                 open_[now].discard(key)
         alias = before
-    ranked = sorted(seen.items(), key=lambda item: item[1].at)[:limit]
+        if _settled(seen, limit, at + 1):
+            break  # before reading one more commit: the next page of history may not be needed at all
+    ranked = sorted(seen.items(), key=lambda item: (item[1].at, item[1].then))[:limit]
     # History that ends before a note's first publish (a repository vaultsync did not start) says no more.
     return [Change(now, s.then, version_of(key), s.kind or "updated", s.committed) for (now, key), s in ranked]
 
