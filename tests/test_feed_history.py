@@ -4,6 +4,7 @@ against a model that replays random publication histories from the first commit 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -101,12 +102,12 @@ def test_the_walk_stops_once_older_commits_cannot_change_the_answer() -> None:
         for i in range(1, 500)
     ]
 
-    def walk() -> object:
+    def walk() -> Iterator[PublishCommit]:
         for commit in reversed(history):
             read.append(commit.sha)
             yield commit
 
-    found = latest_changes(walk(), {"a.md"}, 2)  # type: ignore[arg-type]
+    found = latest_changes(walk(), {"a.md"}, 2)
     assert [c.version for c in found] == ["0.0.0.500", "0.0.0.499"]
     assert [c.kind for c in found] == ["updated", "updated"]
     assert len(read) == 3

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import feedparser  # type: ignore[import-untyped]
+import feedparser
 import pytest
 from targetkit import CANARY, TargetKit
 

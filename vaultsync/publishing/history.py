@@ -56,11 +56,15 @@ def parse_events(message: str) -> tuple[Event, ...] | None:
             events.append(Event("renamed", new, version, old))
             continue
         found = _LINE.fullmatch(line)
-        if found is not None:
-            change, output, version = found.groups()
-            if change == "removed":  # a removal names no version: `(…)` at its end is part of the path
-                output, version = line.removeprefix("removed: "), None
-            events.append(Event(change, output, version))  # type: ignore[arg-type]
+        if found is None:
+            continue
+        change, output, version = found.groups()
+        if change == "added":
+            events.append(Event("added", output, version))
+        elif change == "updated":
+            events.append(Event("updated", output, version))
+        else:  # a removal names no version: `(…)` at its end is part of the path
+            events.append(Event("removed", line.removeprefix("removed: ")))
     return tuple(events)
 
 
