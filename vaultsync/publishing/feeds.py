@@ -9,6 +9,8 @@ links are read from the copies themselves: the feed says nothing the published f
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import itertools
 import os
 import posixpath
@@ -30,6 +32,12 @@ from vaultsync.text.frontmatter import parse_frontmatter
 
 _ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT")  # a versionless note's change is keyed by its commit's time
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+# How far back a feed reads: a version whose previous publish lies further back is taken for an update first
+# published at its oldest publish within reach. It bounds the cost of a publish on a long history (a page of
+# 200 commits' messages costs about 10 ms to read; a note's first publish is often the very first commit).
+HISTORY_LIMIT = 1000
 
 
 def feed_outputs(config: Config) -> tuple[str, ...]:
@@ -70,62 +78,71 @@ def latest_changes(commits: Iterable[PublishCommit], current: Collection[str], l
     not shown it again. It is new when it is the version the note was added with, else an update. The walk
     stops once no older commit can change the answer.
     """
-    alias: dict[str, str] = {path: path for path in current}  # a path at this point of history -> its path now
-    seen: dict[tuple[str, str], _Seen] = {}
-    open_: dict[str, set[tuple[str, str]]] = {}  # a note now -> its versions whose first publish is not yet met
+    walk = _Walk(current, limit)
     for at, commit in enumerate(commits):
-        before = dict(alias)
-        for event in commit.events:
-            now = alias.get(event.output)
-            if event.change == "renamed" and event.old_output is not None:
-                before.pop(event.output, None)
-                if now is not None:
-                    before[event.old_output] = now
-            elif event.change in ("added", "removed"):
-                before.pop(event.output, None)
-            if now is None or event.change == "removed":
-                continue
-            key = (now, event.version or commit.committed)
-            for other in list(open_.get(now, ())):
-                if other != key:  # an older publish of another version: `other` was first published after it
-                    seen[other].kind = "updated"
-                    open_[now].discard(other)
-            if key not in seen:
-                if not _may_enter(seen, limit, at):
-                    continue
-                seen[key] = _Seen(event.output, commit.committed, at)
-                open_.setdefault(now, set()).add(key)
-            elif seen[key].kind is None:
-                seen[key] = _Seen(event.output, commit.committed, at)  # an older publish of the same version
-            if event.change == "added" and key in open_.get(now, ()):
-                seen[key].kind = "new"
-                open_[now].discard(key)
-        alias = before
-        if _settled(seen, limit, at + 1):
+        walk.step(at, commit)
+        if walk.settled(at + 1):
             break  # before reading one more commit: the next page of history may not be needed at all
-    ranked = sorted(seen.items(), key=lambda item: (item[1].at, item[1].then))[:limit]
+    ranked = heapq.nsmallest(limit, walk.seen.items(), key=lambda item: (item[1].at, item[1].then))
     # History that ends before a note's first publish (a repository vaultsync did not start) says no more.
     return [Change(now, s.then, version_of(key), s.kind or "updated", s.committed) for (now, key), s in ranked]
 
 
+class _Walk:
+    def __init__(self, current: Collection[str], limit: int) -> None:
+        self.limit = limit
+        self.alias: dict[str, str] = {path: path for path in current}  # a path then -> the note's path now
+        self.seen: dict[tuple[str, str], _Seen] = {}
+        self.open: dict[str, set[tuple[str, str]]] = {}  # a note now -> versions whose first publish is not met
+        self.decided: list[int] = []  # the `at` of each decided version, sorted
+
+    def step(self, at: int, commit: PublishCommit) -> None:
+        gone, moved = [], []  # what the paths held before this commit, applied once all its lines are read
+        for event in commit.events:
+            now = self.alias.get(event.output)
+            if event.change != "updated":
+                gone.append(event.output)
+            if event.change == "renamed" and event.old_output is not None and now is not None:
+                moved.append((event.old_output, now))
+            if now is None or event.change == "removed":
+                continue
+            key = (now, event.version or commit.committed)
+            waiting = self.open.get(now, set())
+            for other in [o for o in waiting if o != key]:  # an older publish of another version
+                self._decide(now, other, "updated")
+            seen = self.seen.get(key)
+            if seen is None:
+                if len(self.decided) >= self.limit and self.decided[self.limit - 1] < at:
+                    continue  # `limit` versions first published after this one are known: it cannot be listed
+                self.seen[key] = _Seen(event.output, commit.committed, at)
+                self.open.setdefault(now, set()).add(key)
+            elif seen.kind is None:  # an older publish of the same version
+                seen.then, seen.committed, seen.at = event.output, commit.committed, at
+            if event.change == "added" and key in self.open.get(now, ()):
+                self._decide(now, key, "new")
+        for path in gone:
+            self.alias.pop(path, None)
+        self.alias.update(moved)
+
+    def _decide(self, now: str, key: tuple[str, str], kind: str) -> None:
+        seen = self.seen[key]
+        seen.kind = kind
+        bisect.insort(self.decided, seen.at)
+        self.open[now].discard(key)
+        if not self.open[now]:
+            del self.open[now]
+
+    def settled(self, at: int) -> bool:
+        """Whether the `limit` newest first publishes are known: that many are decided, each newer than `at`
+        and than anything still open (an open version was first published at or before its oldest publish met)."""
+        if len(self.decided) < self.limit:
+            return False
+        nth = self.decided[self.limit - 1]
+        return nth < at and all(self.seen[k].at > nth for keys in self.open.values() for k in keys)
+
+
 def version_of(key: str) -> str | None:
     return None if _ISO_TIME.match(key) else key
-
-
-def _settled(seen: Mapping[tuple[str, str], _Seen], limit: int, at: int) -> bool:
-    """Whether the `limit` newest first publishes are known: that many are decided, each newer than anything
-    still open (an open version's first publish is at or before its oldest publish met so far)."""
-    decided = sorted(s.at for s in seen.values() if s.kind is not None)
-    if len(decided) < limit:
-        return False
-    nth = decided[limit - 1]
-    return nth < at and all(s.at > nth for s in seen.values() if s.kind is None)
-
-
-def _may_enter(seen: Mapping[tuple[str, str], _Seen], limit: int, at: int) -> bool:
-    """Whether a version first met at `at` can still be among the newest: not when `limit` decided ones are newer."""
-    decided = sorted(s.at for s in seen.values() if s.kind is not None)
-    return len(decided) < limit or decided[limit - 1] >= at
 
 
 def commit_events(
@@ -159,7 +176,8 @@ def feed_files(
     assert feed.url is not None  # feed_paths are set only for a feed with a url
     notes = {out for out, entry in files.items() if entry.kind == "note"}
     history = publish_history(plan.repo, plan.folder, start=plan.base) if plan.base is not None else iter(())
-    changes = latest_changes(itertools.chain([PublishCommit("", committed, events)], history), notes, feed.entries)
+    commits = itertools.chain([PublishCommit("", committed, events)], itertools.islice(history, HISTORY_LIMIT))
+    changes = latest_changes(commits, notes, feed.entries)
     base = feed.url.rstrip("/")
     entries = [_entry(config, plan.repo, base, change, files[change.output]) for change in changes]
     title = feed.title or (config.target if config.targets else plan.repo.name)
