@@ -285,3 +285,37 @@ def test_a_bad_feed_setting_is_refused_naming_the_key(kit: TargetKit, feed: dict
     assert ran.code == 1
     assert key in ran.err and why in ran.err
     assert not kit.site("site").exists()
+
+
+@pytest.mark.parametrize("fault", ["before-manifest", "before-commit", "before-update-ref"])
+def test_a_publish_killed_after_writing_the_feed_is_finished_by_the_next(kit: TargetKit, fault: str) -> None:
+    """The killed run's feed bytes are listed nowhere yet (not even the first time): the next run knows them for
+    its own, rewrites them and commits."""
+    from crashkit import run_vaultsync
+
+    kit.vault.note("a.md", "Body.\n", publish="true", at_semantic_version="0.0.0.1")
+    _configure(kit)
+    for first in (True, False):
+        if not first:
+            _edit(kit, "a.md", "More.\n")
+        killed = run_vaultsync("--vault", str(kit.vault.root), "publish", cwd=kit.tmp, fault=fault)
+        assert killed.killed, killed.stderr
+        assert (kit.site("site") / "feed.xml").exists()
+        ran = kit.publish_ok()
+        assert "not written" not in ran.err
+        version = "0.0.0.1" if first else "0.0.0.2"
+        assert _feeds(kit.site("site"))[1]["items"][0]["_vaultsync"]["version"] == version
+
+
+def test_a_feed_file_changed_by_someone_elses_commit_is_left_as_they_committed_it(kit: TargetKit) -> None:
+    kit.vault.note("a.md", "Body.\n", publish="true", at_semantic_version="0.0.0.1")
+    _configure(kit)
+    kit.publish_ok()
+    site = kit.site("site")
+    (site / "feed.xml").write_text("<feed>hand made</feed>\n")
+    kit.git(site, "commit", "-q", "-am", "my own feed")
+    _edit(kit, "a.md", "More.\n")
+    ran = kit.publish()
+    assert ran.code == 1 and "feed.xml" in ran.err and "a commit vaultsync did not make" in ran.err
+    assert kit.copy(site, "feed.xml") == b"<feed>hand made</feed>\n"
+    assert b"0.0.0.2" in kit.copy(site, "a.md")

@@ -249,7 +249,7 @@ def _carry_out(
                     commit_builder.put(path, shard)
         events = commit_events(done["add"], done["update"], done["rename"], plan.delete)
         committed = commit_builder.committed_at(config.publish.identity) if plan.feed_paths and events else ""
-        feeds = feed_files(config, plan, files, events, committed, problems)
+        feeds = feed_files(config, plan, files, events, committed, problems, ready.git_dir)
         for path, data in feeds.items():
             writer.write(path, data)
             commit_builder.put(path, data)

@@ -10,8 +10,10 @@ links are read from the copies themselves: the feed says nothing the published f
 from __future__ import annotations
 
 import bisect
+import hashlib
 import heapq
 import itertools
+import json
 import os
 import posixpath
 import re
@@ -22,10 +24,12 @@ from urllib.parse import quote
 
 from vaultsync.config import Config, output_folder
 from vaultsync.errors import OUTPUT_IN_THE_WAY, Problem
+from vaultsync.git.objects import read_objects
 from vaultsync.publishing.actions import PublishAction, PublishPlan
 from vaultsync.publishing.feed_formats import ATOM_NAME, JSON_NAME, FeedEntry, FeedHead, atom_feed, json_feed
 from vaultsync.publishing.history import Event, PublishCommit, publish_history
 from vaultsync.publishing.manifest import ManifestEntry
+from vaultsync.publishing.outputs import sha_file
 from vaultsync.publishing.ownership import worktree_differences
 from vaultsync.publishing.urls import fill_url
 from vaultsync.text.frontmatter import parse_frontmatter
@@ -166,11 +170,19 @@ def feed_files(
     events: tuple[Event, ...],
     committed: str,
     problems: list[Problem],
+    git_dir: Path,
 ) -> dict[str, bytes]:
     """The feed files' bytes for the commit being made (with manifest `files` after it), or nothing: when the
-    commit changes no note, or a feed file holds bytes vaultsync did not write (a problem says so)."""
+    commit changes no note, or a feed file holds bytes vaultsync did not write (a problem says so).
+
+    Their sha256s are noted in the git folder before the caller writes them: a run killed before its commit
+    leaves feed files whose bytes no manifest lists, and the next run must know them for its own.
+    """
     paths = plan.feed_paths
-    if not paths or not events or _refused(plan, paths, problems):
+    if not paths or not events:
+        return {}
+    pending = git_dir / _PENDING
+    if _refused(plan, paths, _read_pending(pending), problems):
         return {}
     feed = config.publish.feed
     assert feed.url is not None  # feed_paths are set only for a feed with a url
@@ -182,25 +194,54 @@ def feed_files(
     entries = [_entry(config, plan.repo, base, change, files[change.output]) for change in changes]
     title = feed.title or (config.target if config.targets else plan.repo.name)
     head = FeedHead(title, feed.author or title, base, max((e.updated for e in entries), default=committed))
-    return dict(zip(paths, (atom_feed(head, entries), json_feed(head, entries)), strict=True))
+    written = dict(zip(paths, (atom_feed(head, entries), json_feed(head, entries)), strict=True))
+    _write_pending(pending, {path: hashlib.sha256(data).hexdigest() for path, data in written.items()})
+    return written
 
 
-def _refused(plan: PublishPlan, paths: tuple[str, ...], problems: list[Problem]) -> bool:
-    """Whether a feed file is someone else's: there unlisted, or changed since vaultsync wrote it."""
+# In the publication repository's git folder: the feed bytes a publish was about to write (path -> sha256).
+_PENDING = "vaultsync-feeds.json"
+
+
+def _read_pending(path: Path) -> dict[str, str]:
+    try:
+        found = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(v, str)} if isinstance(found, dict) else {}
+
+
+def _write_pending(path: Path, shas: dict[str, str]) -> None:
+    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temp.write_text(json.dumps(shas, sort_keys=True), encoding="utf-8")
+    os.replace(temp, path)
+
+
+def _refused(plan: PublishPlan, paths: tuple[str, ...], pending: Mapping[str, str], problems: list[Problem]) -> bool:
+    """Whether a feed file is someone else's: there unlisted, or changed since vaultsync wrote it (the bytes a
+    run killed before its commit wrote are vaultsync's)."""
     listed = {**plan.on_disk.files, **plan.previous.files}
-    expected = {}
+    expected: dict[str, set[str]] = {}
+    refused = []
     for path in paths:
+        ours = {e.sha256 for m in (plan.on_disk, plan.previous) if (e := m.files.get(path)) and e.kind == "feed"}
+        ours |= {pending[path]} if path in pending else set()
         entry = listed.get(path)
         if entry is None or entry.kind != "feed":
-            if os.path.lexists(plan.repo / path):
-                why = f"`{path}` exists in the publication repository and vaultsync did not write it"
-                problems.append(Problem(path, OUTPUT_IN_THE_WAY, f"{why}; the feed is not written", hint=_MOVE))
-                return True
+            full = plan.repo / path
+            if os.path.lexists(full) and (full.is_symlink() or not full.is_file() or sha_file(full) not in ours):
+                refused.append((path, f"`{path}` exists in the publication repository and vaultsync did not write it"))
         else:
-            expected[path] = {e.sha256 for m in (plan.on_disk, plan.previous) if (e := m.files.get(path))}
-    for path, why in sorted(worktree_differences(plan.repo, expected).items()):
+            expected[path] = ours
+    if expected and plan.base is not None:  # a commit that changed a feed file: someone else's change, kept
+        at_head = read_objects(plan.repo, [f"{plan.base}:{path}" for path in expected])
+        for (path, ours), blob in zip(expected.items(), at_head, strict=True):
+            if blob is not None and hashlib.sha256(blob).hexdigest() not in ours:
+                refused.append((path, f"`{path}` was changed by a commit vaultsync did not make"))
+    refused += sorted(worktree_differences(plan.repo, expected).items())
+    for path, why in refused:
         problems.append(Problem(path, OUTPUT_IN_THE_WAY, f"{why}; the feed is not written", hint=_MOVE))
-    return any(p.path in paths for p in problems)
+    return bool(refused)
 
 
 _MOVE = "move or delete that file (vaultsync only replaces files its manifest lists), or commit it"
