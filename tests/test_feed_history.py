@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaultsync.publishing.apply import commit_message
-from vaultsync.publishing.feeds import Change, latest_changes
+from vaultsync.publishing.feed_changes import Change, latest_changes
 from vaultsync.publishing.history import Event, PublishCommit, parse_events
+from vaultsync.publishing.message import commit_message
 
 
 @dataclass
@@ -36,7 +36,7 @@ def _history(seed: int, commits: int) -> tuple[list[PublishCommit], dict[str, _N
         for _ in range(rng.randint(1, 3)):
             free = [n for n in names if n not in live and n not in touched]
             mine = [p for p in live if p not in touched]
-            op = rng.choice(["add", "update", "same", "rename", "remove"] if mine else ["add"])
+            op = rng.choice(["add", "update", "same", "rename", "remove", "replace"] if mine else ["add"])
             if op == "add" and free:
                 path = rng.choice(free)
                 note = live[path] = _Note(path, rng.randint(1, 3), 0)
@@ -60,6 +60,13 @@ def _history(seed: int, commits: int) -> tuple[list[PublishCommit], dict[str, _N
                 live[new] = note
                 events.append(Event("renamed", new, f"0.0.0.{note.version}", old))
                 touched.update((old, new))
+            elif op == "replace" and mine:  # another note at the same path (a new site_uuid): `replaced:`
+                path = rng.choice(mine)
+                note = live[path] = _Note(path, rng.randint(1, 3), 0)
+                note.added_with = note.version
+                note.first[note.version] = (number, path)
+                events.append(Event("added", path, f"0.0.0.{note.version}"))
+                touched.add(path)
             elif op == "remove" and mine:
                 path = rng.choice(mine)
                 del live[path]
@@ -133,17 +140,22 @@ def test_commit_bodies_read_back_as_the_events_they_list() -> None:
 
     message = commit_message(
         [note("Notes/a (draft).md", "0.0.0.2"), note("b.md", None)],
-        [note("c.md", "1.2.3")],
-        [note("new place/d.md", "0.0.0.4", old="old place/d.md")],
-        [note("e (old).md", "0.0.0.9")],
+        [note("c.md", "1.2.3"), note("f.md", "0.0.1.0")],
+        [note("new place/d.md", "0.0.0.4", old="old place/d.md"), note("x.md", "0.0.0.5", old="a -> b.md")],
+        [note("e (old).md", "0.0.0.9"), note('"quoted".md', None)],
         subject="a subject of my own",
+        replaced={"f.md"},
     )
+    assert 'renamed: "a -> b.md" -> x.md (0.0.0.5)' in message.splitlines()
     assert parse_events(message) == (
         Event("added", "Notes/a (draft).md", "0.0.0.2"),
         Event("added", "b.md", None),
         Event("updated", "c.md", "1.2.3"),
+        Event("added", "f.md", "0.0.1.0"),  # replaced: another note at that path, new there
         Event("renamed", "new place/d.md", "0.0.0.4", "old place/d.md"),
+        Event("renamed", "x.md", "0.0.0.5", "a -> b.md"),
         Event("removed", "e (old).md"),
+        Event("removed", '"quoted".md'),
     )
 
 

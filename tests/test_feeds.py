@@ -276,6 +276,7 @@ def test_the_daemons_publishes_rewrite_the_feed_one_edit_at_a_time(kit: TargetKi
         ({"url": BASE, "entries": 0}, "targets.main.feed.entries", "1 to 1000"),
         ({"url": BASE, "title": "two\nlines"}, "targets.main.feed.title", "one line"),
         ({"url": 42}, "targets.main.feed.url", "text"),
+        ({"url": "https://example.com/my blog"}, "targets.main.feed.url", "absolute base URL"),
     ],
 )
 def test_a_bad_feed_setting_is_refused_naming_the_key(kit: TargetKit, feed: dict[str, Any], key: str, why: str) -> None:
@@ -319,3 +320,115 @@ def test_a_feed_file_changed_by_someone_elses_commit_is_left_as_they_committed_i
     assert ran.code == 1 and "feed.xml" in ran.err and "a commit vaultsync did not make" in ran.err
     assert kit.copy(site, "feed.xml") == b"<feed>hand made</feed>\n"
     assert b"0.0.0.2" in kit.copy(site, "a.md")
+
+
+def test_titles_come_from_the_committed_copies_never_from_the_work_tree(kit: TargetKit) -> None:
+    """A copy replaced in the site's work tree by a link to a private note: the feed does not follow it."""
+    kit.vault.note("a.md", "A.\n", publish="true", at_semantic_version="0.0.0.1")
+    kit.vault.note("b.md", "B.\n", publish="true", at_semantic_version="0.0.0.1")
+    kit.vault.note("Journal/secret.md", "Private.\n", title=f"{CANARY}-diagnosis")
+    _configure(kit)
+    kit.publish_ok()
+    site = kit.site("site")
+    (site / "a.md").unlink()
+    (site / "a.md").symlink_to(kit.vault.root / "Journal/secret.md")
+    (site / "b.md").write_text(f"---\ntitle: {CANARY}-typed-in-the-site\n---\n")
+    _edit(kit, "a.md", "More.\n")
+    kit.publish()
+    assert CANARY not in kit.history(site)
+    assert {i["title"] for i in _feeds(site)[1]["items"]} <= {"a", "b"}
+
+
+def test_two_targets_in_one_repository_each_finish_a_killed_publish(kit: TargetKit) -> None:
+    from crashkit import run_vaultsync
+
+    kit.vault.note("a.md", "A.\n", publish="true", at_semantic_version="0.0.0.1")
+    feed = {"url": BASE}
+    targets = {name: {"repo": "../site", "folder": name, "feed": feed} for name in ("a", "b")}
+    kit.configure({"targets": targets})
+    assert kit.cli("init").code == 0
+    killed = run_vaultsync(
+        "--vault", str(kit.vault.root), "publish", "--target", "a", cwd=kit.tmp, fault="before-manifest"
+    )
+    assert killed.killed
+    kit.publish_ok("--target", "b")
+    ran = kit.publish_ok()
+    assert "not written" not in ran.err
+    assert {"a/feed.xml", "a/feed.json", "b/feed.xml", "b/feed.json"} <= kit.tree(kit.site("site"))
+
+
+def test_feed_files_someone_removed_in_a_commit_stay_removed(kit: TargetKit) -> None:
+    kit.vault.note("a.md", "A.\n", publish="true", at_semantic_version="0.0.0.1")
+    _configure(kit)
+    kit.publish_ok()
+    site = kit.site("site")
+    kit.git(site, "rm", "-q", "feed.xml", "feed.json")
+    kit.git(site, "commit", "-q", "-m", "no feeds here")
+    _edit(kit, "a.md", "More.\n")
+    ran = kit.publish()
+    assert ran.code == 1 and "removed by a commit vaultsync did not make" in ran.err
+    assert not {"feed.xml", "feed.json"} & kit.tree(site)
+    assert b"0.0.0.2" in kit.copy(site, "a.md")
+    _edit(kit, "a.md", "And more.\n")
+    assert kit.publish("--force").code == 0  # --force writes the feed again
+    assert {"feed.xml", "feed.json"} <= kit.tree(site)
+
+
+def test_another_note_at_the_same_path_is_new_in_the_feed(kit: TargetKit) -> None:
+    """A note moved away and a new one (its own site_uuid) written at its old path: `replaced:`, not updated."""
+    old_uuid, new_uuid = UUID, "9f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+    kit.vault.note(
+        "post.md", "Old.\n", title="Old post", site_uuid=old_uuid, publish="true", at_semantic_version="0.0.0.1"
+    )
+    _configure(kit)
+    kit.publish_ok()
+    vault = kit.vault.root
+    (vault / "post.md").rename(vault / "archived.md")
+    kit.vault.note(
+        "post.md", "New.\n", title="Brand new post", site_uuid=new_uuid, publish="true", at_semantic_version="0.0.1.0"
+    )
+    kit.publish_ok()
+    assert "replaced: post.md (0.0.1.0)" in kit.git(kit.site("site"), "log", "-1", "--format=%B")
+    items = {(i["title"], i["_vaultsync"]["version"]): i for i in _feeds(kit.site("site"))[1]["items"]}
+    assert items[("Brand new post", "0.0.1.0")]["_vaultsync"]["change"] == "new"
+    assert items[("Brand new post", "0.0.1.0")]["id"] == f"urn:uuid:{new_uuid}#0.0.1.0"
+    assert ("Brand new post", "0.0.0.1") not in items  # the old note's history is not the new one's
+
+
+def test_a_path_with_an_arrow_in_it_keeps_its_history_through_a_rename(kit: TargetKit) -> None:
+    kit.vault.note("a -> b.md", "A.\n", site_uuid=UUID, publish="true", at_semantic_version="0.0.0.1")
+    _configure(kit)
+    kit.publish_ok()
+    vault = kit.vault.root
+    (vault / "a -> b.md").rename(vault / "c.md")
+    _edit(kit, "c.md", "More.\n")
+    kit.publish_ok()
+    _edit(kit, "c.md", "Even more.\n")
+    kit.publish_ok()
+    items = _feeds(kit.site("site"))[1]["items"]
+    assert [i["_vaultsync"]["version"] for i in items] == ["0.0.0.2", "0.0.0.1"]  # the stamp after a rename adopts
+    assert [i["url"] for i in items] == [f"{BASE}/c", f"{BASE}/c"]
+
+
+def test_notes_sharing_a_site_uuid_still_get_ids_of_their_own(kit: TargetKit) -> None:
+    """A note duplicated in Obsidian carries its original's site_uuid: ids must stay unique in each feed."""
+    kit.vault.note("a.md", "A.\n", site_uuid=UUID, publish="true", at_semantic_version="0.0.0.1")
+    kit.vault.note("a copy.md", "A.\n", site_uuid=UUID, publish="true", at_semantic_version="0.0.0.1")
+    _configure(kit)
+    kit.publish()
+    ids = [i["id"] for i in _feeds(kit.site("site"))[1]["items"]]
+    assert len(ids) == len(set(ids)) == 2
+
+
+def test_the_dry_run_says_a_feed_will_not_be_written(kit: TargetKit) -> None:
+    kit.vault.note("a.md", "A.\n", publish="true", at_semantic_version="0.0.0.1")
+    site = kit.site("site")
+    site.mkdir()
+    kit.git(site, "init", "-q", "-b", "main")
+    (site / "feed.json").write_text("{}\n")
+    _configure(kit)
+    ran = kit.cli("publish", "--dry-run")
+    assert ran.code == 1
+    assert "feed.json" in ran.out + ran.err and "the feed is not written" in ran.out + ran.err
+    assert "rewritten with the commit" not in ran.out
+    assert json.loads(kit.cli("publish", "--dry-run", "--json").out)["targets"][0]["feeds"] == []

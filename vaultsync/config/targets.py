@@ -125,7 +125,8 @@ def _check_feed(key: str, feed: FeedConfig, where: str) -> None:
     """A feed's base URL is absolute (readers resolve every link against it); its texts are one line."""
     if feed.url is not None:
         parts = urlsplit(feed.url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        odd = parts.query or parts.fragment or any(c.isspace() or c in '<>"' for c in feed.url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or odd:
             raise ConfigError(
                 f"invalid value for `{key}.feed.url`",
                 where=where,

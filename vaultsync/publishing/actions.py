@@ -137,6 +137,7 @@ class PublishPlan:
             "summary": self.summary(),
             "unchanged": self.unchanged,
             **{name: [a.as_dict() for a in getattr(self, name)] for name in ("add", "update", "rename", "delete")},
+            "feeds": list(self.feed_paths),
             "warnings": [p.as_dict() for p in self.warnings],
             "errors": [p.as_dict() for p in self.errors],
             "old_folders": [old.folder for old in self.old],

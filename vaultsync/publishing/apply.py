@@ -26,12 +26,13 @@ from vaultsync.git.commit import push as git_push
 from vaultsync.git.objects import read_objects
 from vaultsync.git.repo import RepoState, check_ready, ensure_repo, hide_temps_from_git, is_repo
 from vaultsync.publishing.actions import PublishAction, PublishPlan
-from vaultsync.publishing.catchup import PUBLISHED_BY
 from vaultsync.publishing.copies import published_bytes, strips_comments
-from vaultsync.publishing.feeds import commit_events, feed_files
+from vaultsync.publishing.feed_changes import commit_events
+from vaultsync.publishing.feeds import feed_files, feed_refusals
 from vaultsync.publishing.formatting import version_suffix
 from vaultsync.publishing.guard import written_bytes
 from vaultsync.publishing.manifest import Manifest, ManifestEntry, dump_shards, manifest_files, parse_shards
+from vaultsync.publishing.message import commit_message, counts_text, replaced_outputs
 from vaultsync.publishing.outputs import RepoWriter, VaultResolver, check_target
 from vaultsync.publishing.ownership import record_folders, worktree_differences
 from vaultsync.publishing.resolution import NOTE_BEHIND_ATTACHMENT
@@ -39,8 +40,6 @@ from vaultsync.store.published import record_published_copies
 from vaultsync.store.state import State
 from vaultsync.vault.note import Note
 from vaultsync.vault.scan import is_note_path
-
-TRAILER = PUBLISHED_BY
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class PublishResult:
         pushed = ", pushed" if self.pushed else ""
         if self.commit is None:
             return f"nothing to publish: no commit{pushed}"
-        counts = _counts(len(self.added), len(self.updated), len(self.removed), len(self.renamed))
+        counts = counts_text(len(self.added), len(self.updated), len(self.removed), len(self.renamed))
         return f"committed {self.commit[:12]} ({counts}){pushed}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -101,11 +100,6 @@ class PublishResult:
             "feeds": list(self.feeds),
             "problems": [p.as_dict() for p in self.problems],
         }
-
-
-def _counts(added: int, updated: int, removed: int, renamed: int = 0) -> str:
-    """`+A ~U -R`, and `+A ~U >N -R` when N files were renamed (a rename is not an update)."""
-    return f"+{added} ~{updated} >{renamed} -{removed}" if renamed else f"+{added} ~{updated} -{removed}"
 
 
 # -- apply --------------------------------------------------------------------------------------------------
@@ -193,6 +187,7 @@ def _carry_out(
     problems: list[Problem] = []
     refused = _refused(plan, problems)  # paths holding bytes vaultsync did not write: left alone
     done: dict[str, list[PublishAction]] = {"add": [], "update": [], "rename": []}
+    written: dict[str, bytes] = {}
     total = len(plan.add) + len(plan.update) + 2 * len(plan.rename) + len(plan.delete)
     count = 0
 
@@ -223,6 +218,8 @@ def _carry_out(
                     data, sha = read
                     writer.write(action.output, data)
                     commit_builder.put(action.output, data)
+                    if plan.feed_paths and action.kind == "note":
+                        written[action.output] = data  # the feed's titles: the copies as this commit has them
                     files[action.output] = action.entry(sha)
                     done[group].append(action)
                 step()
@@ -247,13 +244,20 @@ def _carry_out(
                 else:
                     writer.write(path, shard)
                     commit_builder.put(path, shard)
-        events = commit_events(done["add"], done["update"], done["rename"], plan.delete)
-        committed = commit_builder.committed_at(config.publish.identity) if plan.feed_paths and events else ""
-        feeds = feed_files(config, plan, files, events, committed, problems, ready.git_dir)
+        removed = [a for a in plan.delete if a.output not in refused]
+        replaced = replaced_outputs(done["update"], previous)
+        events = commit_events(done["add"], done["update"], done["rename"], removed, replaced=replaced)
+        feeds: dict[str, bytes] = {}
+        if plan.feed_paths and events:
+            refusals = feed_refusals(plan, ready.git_dir)
+            problems += refusals
+            if not refusals:
+                when = commit_builder.committed_at(config.publish.identity)
+                feeds = feed_files(config, plan, files, events, when, written, ready.git_dir)
         for path, data in feeds.items():
             writer.write(path, data)
             commit_builder.put(path, data)
-            files[path] = ManifestEntry("", "feed", hashlib.sha256(data).hexdigest())
+            files[path] = ManifestEntry(path, "feed", hashlib.sha256(data).hexdigest())
         fault_point("before-manifest")
         # Last: a crash before it repairs. Only the shards that list a change are written, unless the ones
         # on disk are not HEAD's.
@@ -266,7 +270,7 @@ def _carry_out(
                 writer.write(path, shard)
                 commit_builder.put(path, shard)
         fault_point("before-commit")
-        text = commit_message(done["add"], done["update"], done["rename"], list(plan.delete), subject=message)
+        text = commit_message(done["add"], done["update"], done["rename"], removed, subject=message, replaced=replaced)
         # HEAD as checked before writing: if another git moved it since, the branch is not moved (BusyError).
         # A quick plan's updates differ from the manifest, hence from HEAD: no need for git to compare trees.
         known = plan.quick and bool(done["update"])
@@ -277,7 +281,7 @@ def _carry_out(
         added=tuple(done["add"]),
         updated=tuple(done["update"]),
         renamed=tuple(done["rename"]),
-        removed=tuple(a for a in plan.delete if a.output not in refused),
+        removed=tuple(removed),
         problems=tuple(problems),
         kept_old=frozenset(kept_old),
         manifest=Manifest(files),
@@ -351,25 +355,3 @@ def _read_source(
     if data is raw:
         return raw, sha  # published byte-exact: the check's hash is the published bytes' hash
     return data, hashlib.sha256(data).hexdigest()
-
-
-def commit_message(
-    added: list[PublishAction],
-    updated: list[PublishAction],
-    renamed: list[PublishAction],
-    removed: list[PublishAction],
-    *,
-    subject: str | None = None,
-) -> str:
-    """`vaultsync: publish +A ~U -R` (`+A ~U >N -R` with N renames), each file and version in the body, a trailer.
-
-    A custom `subject` replaces the first line only: the body and the trailer that marks vaultsync's commits
-    stay, so hooks and people can always tell them apart.
-    """
-    first = subject.strip() if subject and subject.strip() else None
-    first = first or f"vaultsync: publish {_counts(len(added), len(updated), len(removed), len(renamed))}"
-    body = [f"added: {a.output}{version_suffix(a)}" for a in added]
-    body += [f"updated: {a.output}{version_suffix(a)}" for a in updated]
-    body += [f"renamed: {a.old_output} -> {a.output}{version_suffix(a)}" for a in renamed]
-    body += [f"removed: {a.output}" for a in removed]
-    return "\n\n".join([first, "\n".join(body or ["manifest updated"]), TRAILER]) + "\n"

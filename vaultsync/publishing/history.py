@@ -7,6 +7,7 @@ writes them). That is the record: feeds and `vaultsync log` read it here, and no
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,9 +22,21 @@ from vaultsync.publishing.manifest import load_manifests, manifest_files
 
 Change = Literal["added", "updated", "renamed", "removed"]
 
+# A path as written in a body: as it is, or a JSON string where it could be misread (` -> ` in it, a quote first).
+_PATH = r'(?:"(?:[^"\\]|\\.)*"|.+?)'
 # The path is lazy and the version optional at the very end: `a (draft).md (0.0.0.2)` is path `a (draft).md`.
-_LINE = re.compile(r"(added|updated|removed): (.+?)(?: \(([^()]*)\))?")
-_RENAMED = re.compile(r"renamed: (.+?) -> (.+?)(?: \(([^()]*)\))?")
+_LINE = re.compile(rf"(added|updated|replaced|removed): ({_PATH})(?: \(([^()]*)\))?")
+_RENAMED = re.compile(rf"renamed: ({_PATH}) -> ({_PATH})(?: \(([^()]*)\))?")
+
+
+def _path(text: str) -> str:
+    if text.startswith('"') and text.endswith('"') and len(text) > 1:
+        try:
+            found = json.loads(text)
+        except ValueError:
+            return text
+        return found if isinstance(found, str) else text
+    return text
 
 
 @dataclass(frozen=True)
@@ -53,18 +66,18 @@ def parse_events(message: str) -> tuple[Event, ...] | None:
         renamed = _RENAMED.fullmatch(line)
         if renamed is not None:
             old, new, version = renamed.groups()
-            events.append(Event("renamed", new, version, old))
+            events.append(Event("renamed", _path(new), version, _path(old)))
             continue
         found = _LINE.fullmatch(line)
         if found is None:
             continue
         change, output, version = found.groups()
-        if change == "added":
-            events.append(Event("added", output, version))
+        if change in ("added", "replaced"):  # replaced: another note at the path, new there
+            events.append(Event("added", _path(output), version))
         elif change == "updated":
-            events.append(Event("updated", output, version))
+            events.append(Event("updated", _path(output), version))
         else:  # a removal names no version: `(…)` at its end is part of the path
-            events.append(Event("removed", line.removeprefix("removed: ")))
+            events.append(Event("removed", _path(line.removeprefix("removed: "))))
     return tuple(events)
 
 

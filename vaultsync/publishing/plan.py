@@ -31,11 +31,11 @@ from vaultsync.errors import (
     PublishError,
 )
 from vaultsync.git.objects import read_objects, tree_files
-from vaultsync.git.repo import head_commit
+from vaultsync.git.repo import find_git_dir, head_commit, is_repo
 from vaultsync.publishing.actions import OldPublication, PublishAction, PublishPlan
 from vaultsync.publishing.copier import Copier, PlannedCopy, shapes_copies
 from vaultsync.publishing.copies import published_bytes, strips_comments
-from vaultsync.publishing.feeds import feed_outputs
+from vaultsync.publishing.feeds import feed_outputs, feed_refusals
 from vaultsync.publishing.guard import guard_plan
 from vaultsync.publishing.manifest import Manifest, ManifestEntry, load_manifests, manifest_files, parse_shards
 from vaultsync.publishing.outputs import attachment_output, check_target, note_output, refuse_collisions, sha_file
@@ -273,6 +273,8 @@ def plan_publish(
         old_paths=old_paths,
     )
     plan = guard_plan(plan, owned, head_diff)
+    if plan.feed_paths and (refused := feed_refusals(plan, find_git_dir(repo) if is_repo(repo) else None)):
+        plan = replace(plan, feed_paths=(), errors=(*plan.errors, *refused))  # the plan says what apply will do
     removed = {a.source for a in plan.delete if a.kind == "note" and a.source in scan.notes}
     versions = {s: catalog.infos[s].version for s in removed if s in catalog.infos}
     mine = None
