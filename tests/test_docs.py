@@ -54,6 +54,24 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
     assert vaultsync.__version__ in capsys.readouterr().out
 
 
+def test_the_console_scripts_version_imports_no_command(tmp_path: Path) -> None:
+    """`vaultsync --version` answers before click and the commands are imported (its cost is start-up), and
+    says what click's `--version` says."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.argv = ['vaultsync', '--version']; from vaultsync.cli.main import main; main(); "
+        "print(sorted(m for m in ('click', 'rich', 'yaml', 'sqlite3', 'vaultsync.cli.app') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    assert out.splitlines() == [f"vaultsync, version {vaultsync.__version__}", "[]"]
+    click_says = subprocess.run(
+        [sys.executable, "-m", "vaultsync", "--version", "--version"], capture_output=True, text=True, cwd=tmp_path
+    ).stdout  # not exactly `--version`: click's own option answers
+    assert click_says.splitlines()[0] == f"vaultsync, version {vaultsync.__version__}"
+
+
 @pytest.mark.parametrize("name", sorted(cli.commands))
 def test_every_top_level_command_is_in_the_readme(name: str) -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
