@@ -22,6 +22,7 @@ from vaultsync.history.versions import (
     WORKING,
     NoteHistory,
     NoteVersion,
+    in_version_order,
     insert_by_version,
     read_stamp,
     with_line_counts,
@@ -46,27 +47,32 @@ def note_history(config: Config, path: Path | str, *, cwd: Path | None = None) -
     by_version = {row.version: i for i, row in enumerate(rows) if row.version is not None}
     extras: dict[str, NoteVersion] = {}
 
-    def seen(data: bytes, source: str) -> None:
+    def seen(data: bytes, source: str, *, before_rewrite: bool = False) -> None:
+        # A pre-image is the note just before vaultsync rewrote it: often the very edit that caused the bump,
+        # under the old version. It stands for that version only when nothing else knows it.
         stamp = read_stamp(data, names)
         if stamp.version is not None and stamp.version in by_version:
-            i = by_version[stamp.version]
-            rows[i] = rows[i].known_from(source)
+            if not before_rewrite:
+                i = by_version[stamp.version]
+                rows[i] = rows[i].known_from(source)
             return
         sha = blob_id(data)
-        texts[sha] = data
         key = stamp.version or sha
-        before = extras.get(key)
-        sources = before.sources if before is not None else ()
+        earlier = extras.get(key)
+        if earlier is not None and before_rewrite:
+            return
+        texts[sha] = data
+        sources = earlier.sources if earlier is not None else ()
         if source not in sources:
             sources = (*sources, source)
         valid = stamp.version is None or stamp.parsed is not None
         extras[key] = NoteVersion(stamp.version, stamp.date, rel, sha, sources, valid=valid)
 
     for entry in Journal.for_vault(config).entries(rel):  # oldest first: the newest text of a version wins
-        seen(entry.read(), JOURNAL)
         written = entry.written()
         if written is not None:
             seen(written, JOURNAL)
+        seen(entry.read(), JOURNAL, before_rewrite=True)
     current = _read_file(config.vault, rel)
     if current is not None:
         seen(current, WORKING)
@@ -130,7 +136,7 @@ def _from_git(repo: Path, config: Config, rel: str, texts: dict[str, bytes]) -> 
                 valid=stamp.version is None or stamp.parsed is not None,
             )
         )
-    return rows, followed.renames
+    return in_version_order(rows), followed.renames
 
 
 def _older_commit(row: NoteVersion, commit: str) -> NoteVersion:

@@ -4,6 +4,7 @@ is known from, and the lines each version changed against the one before it."""
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -130,6 +131,28 @@ class NoteHistory:
             "notes": list(self.notes),
             "versions": [v.as_dict() for v in self.versions],
         }
+
+
+def in_version_order(rows: Sequence[NoteVersion]) -> list[NoteVersion]:
+    """Rows newest version first. The walk's order is not that on branched history (git lists one branch, then
+    the other); the version is, since along a history it only goes up and a merge settles above both sides.
+    Rows without a readable version keep their place in the walk."""
+    slots = [i for i, row in enumerate(rows) if _parsed(row) is not None]
+    ordered = sorted((rows[i] for i in slots), key=functools.cmp_to_key(_newer_first))
+    out = list(rows)
+    for i, row in zip(slots, ordered, strict=True):
+        out[i] = row
+    return out
+
+
+def _parsed(row: NoteVersion) -> Version | None:
+    return Stamp(row.version, None, None).parsed
+
+
+def _newer_first(a: NoteVersion, b: NoteVersion) -> int:
+    va, vb = _parsed(a), _parsed(b)
+    assert va is not None and vb is not None
+    return -1 if va.is_ahead_of(vb) else 1 if vb.is_ahead_of(va) else 0
 
 
 def insert_by_version(rows: list[NoteVersion], extra: NoteVersion) -> None:
