@@ -254,6 +254,15 @@ def test_a_vault_that_is_no_repository_works_from_the_journal_and_the_file_and_s
     assert not (vault.top / ".git").exists()
 
 
+def test_a_note_not_committed_yet_is_listed_from_its_file_and_the_log_says_why(repo: Vault) -> None:
+    build_renamed_history(repo)
+    repo.write("Notes/new.md", NOTE.replace("0.0.0.1", "0.0.0.7"))
+    got = repo.log("Notes/new.md")
+    assert [(r["version"], r["sources"], r["commit"]) for r in got["versions"]] == [("0.0.0.7", ["working copy"], None)]
+    assert got["repository"] is True
+    assert "no commit" in got["notes"][0]
+
+
 def test_a_text_without_a_version_is_a_row_named_by_its_commit(repo: Vault) -> None:
     repo.write("note.md", NOTE.replace("at_semantic_version: 0.0.0.1\n", ""))
     repo.git("add", "-A")

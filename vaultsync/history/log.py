@@ -30,6 +30,7 @@ from vaultsync.history.versions import (
 from vaultsync.store.journal import Journal
 from vaultsync.vault.selection import vault_relative
 
+NOT_COMMITTED = "no commit of the vault's git history holds this note (under this name) yet"
 NOT_A_REPO = "the vault is not in a git repository: versions come from vaultsync's journal and the note's file only"
 
 
@@ -42,8 +43,10 @@ def note_history(config: Config, path: Path | str, *, cwd: Path | None = None) -
     rows: list[NoteVersion] = []
     texts: dict[str, bytes] = {}
     renames = 0
+    said: tuple[str, ...] = (NOT_A_REPO,)
     if repo is not None:
         rows, renames = _from_git(repo, config, rel, texts)
+        said = () if rows else (NOT_COMMITTED,)
     by_version = {row.version: i for i, row in enumerate(rows) if row.version is not None}
     extras: dict[str, NoteVersion] = {}
 
@@ -69,10 +72,13 @@ def note_history(config: Config, path: Path | str, *, cwd: Path | None = None) -
         extras[key] = NoteVersion(stamp.version, stamp.date, rel, sha, sources, valid=valid)
 
     for entry in Journal.for_vault(config).entries(rel):  # oldest first: the newest text of a version wins
-        written = entry.written()
+        try:
+            written, before = entry.written(), entry.read()
+        except OSError:  # dropped by the journal's rotation (a stamp running now) while we read
+            continue
         if written is not None:
             seen(written, JOURNAL)
-        seen(entry.read(), JOURNAL, before_rewrite=True)
+        seen(before, JOURNAL, before_rewrite=True)
     current = _read_file(config.vault, rel)
     if current is not None:
         seen(current, WORKING)
@@ -95,7 +101,7 @@ def note_history(config: Config, path: Path | str, *, cwd: Path | None = None) -
         versions=tuple(with_line_counts(rows, texts)),
         texts=texts,
         renames=renames,
-        notes=() if repo is not None else (NOT_A_REPO,),
+        notes=said,
     )
 
 
@@ -146,7 +152,7 @@ def _older_commit(row: NoteVersion, commit: str) -> NoteVersion:
 def _read_file(vault: Path, rel: str) -> bytes | None:
     try:
         return (vault / rel).read_bytes()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+    except OSError:  # gone, a folder, unreadable: its history is still there
         return None
 
 
