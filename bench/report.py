@@ -17,6 +17,7 @@ GROUPS = {
     "hook": "Git pre-commit hook",
     "targets": "Publication targets: two from one vault, one `publish` (issue 16)",
     "gitsync": "Vault sync through git: `vaultsync sync` (issue 17)",
+    "history": "A note's history: `vaultsync log NOTE`",
     "daemon": "Daemon (absolute)",
     "peer": "Peer tool on the same vault",
     "sync": "Two machines and a sync tool (counts, not seconds)",

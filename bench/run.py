@@ -10,6 +10,8 @@ two PNG plots into `--out`; `--docs` also refreshes docs/performance.md. `--quic
 `targets` group publishes two targets from one vault (bench/targets.py, on a vault of its own with note embeds).
 The `gitsync` group times issue 17's `vaultsync sync` (bench/gitsync.py: the vault given a bare remote and a
 second clone): a no-op, a one-edit and a one-edit-and-pull sync against the git commands they stand for.
+The `history` group times `vaultsync log NOTE` on a repository of `--history-commits` commits against
+`git log --follow` of the same note (bench/history.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 from bench.daemon import DaemonSettings, daemon_rows
 from bench.gitsync import gitsync_rows
 from bench.harness import REPO, Env, Sample, describe_machine, remove_tree
+from bench.history import history_rows
 from bench.peer import find_peer, peer_rows
 from bench.report import update_docs, write_results
 from bench.results import Row
@@ -35,7 +38,7 @@ from bench.sync import sync_rows
 from bench.targets import targets_rows
 
 ALL_SCENARIOS_UP_TO = 10_000
-GROUPS = ("scan", "publish", "hook", "targets", "gitsync", "daemon", "peer", "sync")
+GROUPS = ("scan", "publish", "hook", "targets", "gitsync", "daemon", "peer", "sync", "history")
 
 
 def _numbers(text: str) -> list[int]:
@@ -72,6 +75,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--sync-scale", type=float, help="Time factor of the sync script (default 1: a writer's pace; quick: 0.2)."
     )
     parser.add_argument("--sync-saves", type=int, default=18, help="Saves of each note in the sync script.")
+    parser.add_argument("--history-commits", type=int, default=3_000, help="Commits of the `history` group's vault.")
     parser.add_argument("--skip", default="", help=f"Comma-separated groups to leave out: {', '.join(GROUPS)}.")
     parser.add_argument("--workdir", type=Path, help="Where to generate the vaults (default: a temporary folder).")
     args = parser.parse_args(argv)
@@ -178,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
             rows += _size_rows(vut, args, peer)
             remove_tree(scratch / "state")
             remove_tree(vut.root)
+        if "history" not in args.skip:
+            start = time.perf_counter()
+            rows += history_rows(env, args.repeat, commits=args.history_commits)
+            _say(f"history: {time.perf_counter() - start:.1f} s")
         if "sync" not in args.skip:
             start = time.perf_counter()
             rows += sync_rows(env, scale=args.sync_scale, saves=args.sync_saves)

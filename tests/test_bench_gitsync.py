@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from helpers_vault import REPO_ROOT
 
-OTHER_GROUPS = "scan,publish,hook,targets,daemon,peer,sync"
+OTHER_GROUPS = "scan,publish,hook,targets,daemon,peer,sync,history"
 SCENARIOS = {
     "no-op `sync` (nothing changed, the remote unchanged)": ("`git status --porcelain` + `git fetch`", 0),
     "one-edit `sync` (1 note's body edited; committed, pushed)": (

@@ -23,7 +23,7 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any
     args = [
         *("--quick", "--sizes", "200", "--repeat", "1", "--changes", "1,10", "--hook-changes", "1,5"),
         *("--settle", "0.3", "--idle-window", "1", "--latency-samples", "1", "--peer-sizes", "200"),
-        *("--sync-scale", "0.05", "--sync-saves", "6"),
+        *("--sync-scale", "0.05", "--sync-saves", "6", "--history-commits", "300"),
         *("--skip", "gitsync"),  # tests/test_bench_gitsync.py runs that group on its own
         *("--out", str(out), "--workdir", str(tmp)),
     ]
@@ -124,6 +124,14 @@ def test_the_sync_script_is_counted_with_and_without_vaultsync(suite: tuple[Path
     for kind in kinds:
         assert rows[f"{kind}, no vaultsync"]["tool"]["median"] == 0  # the sync tool alone clashes on nothing
     assert rows["writes by vaultsync, one daemon"]["tool"]["median"] >= 1  # the daemon stamped the edits
+
+
+def test_the_history_group_times_log_against_git_log_follow(suite: tuple[Path, dict[str, Any]]) -> None:
+    _, data = suite
+    (row,) = _rows(data, "history")
+    assert row["scenario"].startswith("`log NOTE` on a 300-commit vault repository (32 versions")
+    assert row["baseline_name"] == "`git log --follow --oneline -- NOTE`"
+    assert row["ratio"] == pytest.approx(row["tool"]["median"] / row["baseline"]["median"])
 
 
 def test_the_sync_group_can_be_skipped_and_others_run_without_it() -> None:

@@ -12,6 +12,7 @@ grace, the cleanup of an interrupted write's temp files, the publish memo::
     run = stamp_notes(config, dry_run=True)                # as `vaultsync stamp --dry-run`: run.plan only
     bump_notes(config, ["Notes/a.md"], part="minor")       # as `vaultsync bump --part minor Notes/a.md`
     restore_note_copy(config, "Notes/a.md")                # as `vaultsync restore Notes/a.md`
+    history = note_log(config, "Notes/a.md")               # as `vaultsync log Notes/a.md` (read-only)
 
     run = publish_notes(config, to=Path("site"))           # as `vaultsync publish --to site`
     print(run.result.summary() if run.result else run.plan.summary())
@@ -63,6 +64,7 @@ _EXPORTS = {
     "PublishSession": "vaultsync.publishing.session",
     "install_hook": "vaultsync.hook.install",
     "sync_once": "vaultsync.commands.sync",
+    "note_log": "vaultsync.commands.log",
     "sync_vault": "vaultsync.syncing.run",
     "SyncRun": "vaultsync.syncing.run",
     "run_daemon": "vaultsync.daemon.loop",
@@ -70,6 +72,7 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from vaultsync.check import check_vault
+    from vaultsync.commands.log import note_log
     from vaultsync.commands.sync import sync_once
     from vaultsync.config import Config, load_config, parse_config
     from vaultsync.daemon.loop import run_daemon
@@ -106,6 +109,7 @@ __all__ = [
     "init_notes",
     "install_hook",
     "load_config",
+    "note_log",
     "parse_config",
     "parse_frontmatter",
     "plan_publish",

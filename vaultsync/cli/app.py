@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 import click
 
 from vaultsync._version import __version__
-from vaultsync.cli import daemon, notes, publish, report, sync
+from vaultsync.cli import daemon, history, notes, publish, report, sync
 from vaultsync.cli.options import Context
 from vaultsync.cli.render import (
     EXIT_BUG,
@@ -70,6 +70,7 @@ for _command in (
     notes.bump,
     notes.restore,
     report.status,
+    history.log_command,
     publish.publish,
     sync.sync,
     daemon.watch,

@@ -1,0 +1,43 @@
+"""`log`: a note's versions from the vault (history/) merged with what each publication target published of it
+(publishing/history.py); `--show` and `--diff` read the texts. Read-only, no daemon, no lock."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from vaultsync.config import Config
+from vaultsync.history.log import note_history, version_diff, version_text
+from vaultsync.history.versions import NoteHistory, NoteVersion, Published, insert_by_version
+from vaultsync.publishing import history as published
+
+
+def note_log(config: Config, path: Path | str, *, cwd: Path | None = None) -> NoteHistory:
+    """Every version of the note at `path`, newest first: the vault's git history, the journal, the note's file,
+    and each target's publications (a version known from a target gets `target:NAME` and its publish commits;
+    a version only a target knows is a row too)."""
+    history = note_history(config, path, cwd=cwd)
+    rows = list(history.versions)
+    for name in config.target_names():
+        for pub in published.published_versions(config.for_target(name), history.note, history.site_uuid):
+            if pub.version is None:
+                continue  # a copy without a version names no row
+            record = Published(pub.target, pub.commit, pub.date, pub.output)
+            i = next((i for i, row in enumerate(rows) if row.version == pub.version), None)
+            if i is None:
+                row = NoteVersion(pub.version, None, None, None, ())
+                insert_by_version(rows, row)
+                i = rows.index(row)
+            row = rows[i].known_from(f"target:{pub.target}")
+            rows[i] = replace(row, published=(*row.published, record))
+    return replace(history, versions=tuple(rows))
+
+
+def note_version_text(config: Config, path: Path | str, version: str, *, cwd: Path | None = None) -> bytes:
+    """`log NOTE --show V`: the exact bytes of version V of the note."""
+    return version_text(note_history(config, path, cwd=cwd), version)
+
+
+def note_version_diff(config: Config, path: Path | str, old: str, new: str, *, cwd: Path | None = None) -> bytes:
+    """`log NOTE --diff V1 V2`: what `git diff` of the two versions' blobs prints."""
+    return version_diff(note_history(config, path, cwd=cwd), old, new)
