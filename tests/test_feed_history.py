@@ -37,8 +37,9 @@ def _history(seed: int, commits: int) -> tuple[list[PublishCommit], dict[str, _N
             free = [n for n in names if n not in live and n not in touched]
             mine = [p for p in live if p not in touched]
             op = rng.choice(["add", "update", "same", "rename", "remove", "replace"] if mine else ["add"])
-            if op == "add" and free:
-                path = rng.choice(free)
+            if (op == "add" and free) or (op == "replace" and mine):
+                # replace: another note at a published path (a new site_uuid there), `replaced:` in the body
+                path = rng.choice(free if op == "add" else mine)
                 note = live[path] = _Note(path, rng.randint(1, 3), 0)
                 note.added_with = note.version
                 note.first[note.version] = (number, path)
@@ -60,13 +61,6 @@ def _history(seed: int, commits: int) -> tuple[list[PublishCommit], dict[str, _N
                 live[new] = note
                 events.append(Event("renamed", new, f"0.0.0.{note.version}", old))
                 touched.update((old, new))
-            elif op == "replace" and mine:  # another note at the same path (a new site_uuid): `replaced:`
-                path = rng.choice(mine)
-                note = live[path] = _Note(path, rng.randint(1, 3), 0)
-                note.added_with = note.version
-                note.first[note.version] = (number, path)
-                events.append(Event("added", path, f"0.0.0.{note.version}"))
-                touched.add(path)
             elif op == "remove" and mine:
                 path = rng.choice(mine)
                 del live[path]
