@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from shapekit import Vault, rendered_outside_code
 
@@ -237,6 +237,8 @@ hidden_text = st.lists(st.sampled_from(PLAIN_NOISE + HIDDEN + [b"![[Public]]", b
 
 @settings(max_examples=400, deadline=None)
 @given(hidden_text.map(b"".join), hidden_text.map(b"".join), link_styles, embed_styles)
+# Found by this test: the embed took the brackets of a Markdown image whose destination held the link.
+@example(body=b"![[hidden]]([x](hidden.md))", public=b"", links="keep", embeds="keep")
 def test_nothing_of_a_private_note_reaches_the_copy(
     body: bytes, public: bytes, links: LinkStyle, embeds: EmbedStyle
 ) -> None:

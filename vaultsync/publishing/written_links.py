@@ -5,7 +5,7 @@ how a link is written in a copy is `shaping`'s."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
 from vaultsync.text.code import code_spans
@@ -105,12 +105,21 @@ def written_links(body: bytes) -> list[Ref]:
                 refs.append(ref)
     refs.sort(key=lambda r: (r.start, -r.end))
     kept: list[Ref] = []
+    rest: list[Ref] = []
     for ref in refs:
         if not kept or ref.start >= kept[-1].end:
             kept.append(ref)
         elif ref.wiki and _shares_brackets(kept[-1], ref):
-            kept[-1] = ref  # `[[a]](b.md)`: the brackets are the wikilink's, as Obsidian reads them
-    return kept
+            # `[[a]](b.md)`: the brackets are the wikilink's, as Obsidian reads them; what followed it in the
+            # Markdown link that lost them is text again, and may hold links of its own: `![[a]]([x](b.md))`.
+            outer, kept[-1] = kept[-1], ref
+            if outer.end > ref.end:
+                tail = written_links(body[ref.end : outer.end])
+                rest += [replace(r, start=r.start + ref.end, end=r.end + ref.end) for r in tail]
+    if not rest:
+        return kept
+    # A wikilink of that text is in both (the scan above saw it, and so did the text's own): once.
+    return sorted({(r.start, r.end): r for r in [*rest, *kept]}.values(), key=lambda r: r.start)
 
 
 def _shares_brackets(outer: Ref, wiki: Ref) -> bool:
