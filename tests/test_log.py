@@ -387,3 +387,91 @@ def test_versions_a_target_published_are_marked_and_one_only_a_target_knows_is_a
     assert old.sources == ("target:default",) and old.commit is None and old.blob is None
     with pytest.raises(NoteError, match="not in the vault"):
         version_text(history, "0.0.0.0")
+
+
+def test_a_folder_a_file_no_note_and_an_ignored_path_are_refused(repo: Vault) -> None:
+    build_renamed_history(repo)
+    repo.write("Notes/pic.png", "not a note")
+    repo.write(".obsidian/app.json", "{}")
+    repo.commit("more files")
+    for path, why in (
+        ("Notes", b"it is a folder"),
+        ("Notes/pic.png", b"only .md files are notes"),
+        (".obsidian/app.json", b".obsidian"),
+        (".git/config", b".git"),
+    ):
+        done = repo.vaultsync("log", path)
+        assert done.returncode == 1, path
+        assert b"not a note (" in done.stderr and why in done.stderr, done.stderr
+        assert done.stdout == b""
+
+
+def test_a_working_copy_without_a_version_that_git_holds_is_that_row_not_another(repo: Vault) -> None:
+    repo.write("plain.md", "# Plain\n\nNo frontmatter at all.\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-verify", "-m", "plain")
+    rows = repo.log("plain.md")["versions"]
+    assert len(rows) == 1
+    assert rows[0]["version"] is None and rows[0]["sources"] == ["vault", "working copy"]
+
+
+def test_line_counts_of_a_long_note_are_the_lines_each_edit_changed(repo: Vault) -> None:
+    """3,000 lines, 60 versions each changing one line (and the version; the first edit the date too): the head
+    and tail an edit leaves alone are set aside before the line diff (a whole-text diff of each pair cost
+    seconds; the `history` bench's long note times it)."""
+    body = "".join(f"Line {i}.\n" for i in range(3000))
+    repo.write("long.md", NOTE + body)
+    repo.commit("long")
+    for n in range(60):
+        repo.edit("long.md", f"Line {n * 40}.", f"Line {n * 40}, edited.")
+        repo.commit(f"edit {n}")
+    rows = repo.log("long.md")["versions"]
+    assert len(rows) == 61
+    assert [(r["added"], r["removed"]) for r in rows] == [(2, 2)] * 59 + [(3, 3), (3009, 0)]
+
+
+def test_a_rewrite_past_the_matched_size_is_counted_as_lines_gone_and_come() -> None:
+    from vaultsync.history.versions import count_lines
+
+    old = b"".join(b"old %d\n" % i for i in range(2500)) + b"same\n"
+    new = b"".join(b"new %d\n" % i for i in range(2400)) + b"same\n" + b"old 7\n"
+    assert count_lines(old, new) == (2400, 2499)  # "same" and "old 7" are in both, moved
+    assert count_lines(b"a\nb\nc\n", b"a\nx\nc\n") == (1, 1)
+    assert count_lines(b"", b"a\nb\n") == (2, 0)
+
+
+def test_show_and_diff_of_a_version_only_a_target_knows_say_where_it_is(
+    repo: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vaultsync.publishing import history as published
+    from vaultsync.publishing.history import PublishedVersion
+
+    build_renamed_history(repo)
+
+    def fake(config: object, source: str, site_uuid: str | None) -> list[PublishedVersion]:
+        return [PublishedVersion("default", "0.0.0.0", "d" * 40, "2025-01-01T00:00:00+00:00", "x.md", "new")]
+
+    monkeypatch.setattr(published, "published_versions", fake)
+    from vaultsync.commands.log import note_version_text
+    from vaultsync.config import load_config
+    from vaultsync.errors import NoteError
+
+    with pytest.raises(NoteError, match="known only from target:default"):
+        note_version_text(load_config(vault=repo.top), "Archive/garden.md", "0.0.0.0")
+
+
+def test_json_with_show_or_diff_is_a_usage_error(repo: Vault) -> None:
+    build_renamed_history(repo)
+    assert repo.vaultsync("log", "Archive/garden.md", "--json", "--show", "0.0.0.1").returncode == 2
+
+
+def test_a_shallow_clone_says_its_history_is_cut(repo: Vault, tmp_path: Path) -> None:
+    build_renamed_history(repo)
+    clone = Vault(tmp_path / "clone")
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{repo.top}", str(clone.top)], check=True, env=os.environ.copy()
+    )
+    (clone.top / ".obsidian").mkdir()
+    done = clone.vaultsync("log", "Archive/garden.md", "--json")
+    assert done.returncode == 0, done.stderr
+    assert any("shallow clone" in n for n in json.loads(done.stdout)["notes"])

@@ -42,6 +42,8 @@ def log_command(ctx: Context, note: Path, as_json: bool, show: str | None, diff:
     out = sys.stdout.buffer
     if show is not None and diff is not None:
         raise click.UsageError("give --show or --diff, not both")
+    if as_json and (show is not None or diff is not None):
+        raise click.UsageError("--json lists the versions; --show and --diff print text, without --json")
     if show is not None:
         out.write(note_version_text(ctx.config, note, show))
         return

@@ -12,11 +12,11 @@ from vaultsync.history.versions import NoteHistory, NoteVersion, Published, inse
 from vaultsync.publishing import history as published
 
 
-def note_log(config: Config, path: Path | str, *, cwd: Path | None = None) -> NoteHistory:
+def note_log(config: Config, path: Path | str, *, cwd: Path | None = None, counts: bool = True) -> NoteHistory:
     """Every version of the note at `path`, newest first: the vault's git history, the journal, the note's file,
     and each target's publications (a version known from a target gets `target:NAME` and its publish commits;
     a version only a target knows is a row too)."""
-    history = note_history(config, path, cwd=cwd)
+    history = note_history(config, path, cwd=cwd, counts=counts)
     rows = list(history.versions)
     for name in config.target_names():
         for pub in published.published_versions(config.for_target(name), history.note, history.site_uuid):
@@ -35,9 +35,9 @@ def note_log(config: Config, path: Path | str, *, cwd: Path | None = None) -> No
 
 def note_version_text(config: Config, path: Path | str, version: str, *, cwd: Path | None = None) -> bytes:
     """`log NOTE --show V`: the exact bytes of version V of the note."""
-    return version_text(note_history(config, path, cwd=cwd), version)
+    return version_text(note_log(config, path, cwd=cwd, counts=False), version)
 
 
 def note_version_diff(config: Config, path: Path | str, old: str, new: str, *, cwd: Path | None = None) -> bytes:
     """`log NOTE --diff V1 V2`: what `git diff` of the two versions' blobs prints."""
-    return version_diff(note_history(config, path, cwd=cwd), old, new)
+    return version_diff(note_log(config, path, cwd=cwd, counts=False), old, new)

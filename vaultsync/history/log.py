@@ -28,38 +28,50 @@ from vaultsync.history.versions import (
     with_line_counts,
 )
 from vaultsync.store.journal import Journal
+from vaultsync.vault.scan import is_note_path, why_ignored
 from vaultsync.vault.selection import vault_relative
 
 NOT_COMMITTED = "no commit of the vault's git history holds this note (under this name) yet"
+SHALLOW = "the repository is a shallow clone: versions older than its first commit are not in it"
 NOT_A_REPO = "the vault is not in a git repository: versions come from vaultsync's journal and the note's file only"
 
 
-def note_history(config: Config, path: Path | str, *, cwd: Path | None = None) -> NoteHistory:
+def note_history(config: Config, path: Path | str, *, cwd: Path | None = None, counts: bool = True) -> NoteHistory:
     """Every version of the note at `path` (vault-relative, or relative to `cwd` inside the vault, or absolute),
-    newest first. Raises NoteError when nothing at all is known of it."""
+    newest first. Raises NoteError when nothing at all is known of it, or `path` names no note (a folder, a file
+    that is no .md note, a path the scan ignores). `counts`: the lines each version changed (`--show` and
+    `--diff` need none)."""
     (rel,) = vault_relative(config.vault, [Path(path)], cwd=cwd or Path.cwd())
+    _refuse_non_note(config, rel)
     names = config.fields
-    repo = config.vault if find_git_dir(config.vault) is not None else None
+    git_dir = find_git_dir(config.vault)
+    repo = config.vault if git_dir is not None else None
     rows: list[NoteVersion] = []
     texts: dict[str, bytes] = {}
     renames = 0
     said: tuple[str, ...] = (NOT_A_REPO,)
-    if repo is not None:
+    if repo is not None and git_dir is not None:
         rows, renames = _from_git(repo, config, rel, texts)
         said = () if rows else (NOT_COMMITTED,)
+        if (git_dir / "shallow").exists():  # `git clone --depth`: the walk ends at the clone's first commit
+            said = (*said, SHALLOW)
     by_version = {row.version: i for i, row in enumerate(rows) if row.version is not None}
+    by_blob = {row.blob: i for i, row in enumerate(rows) if row.blob is not None}
     extras: dict[str, NoteVersion] = {}
 
     def seen(data: bytes, source: str, *, before_rewrite: bool = False) -> None:
         # A pre-image is the note just before vaultsync rewrote it: often the very edit that caused the bump,
         # under the old version. It stands for that version only when nothing else knows it.
+        sha = blob_id(data)
+        if sha in by_blob and not before_rewrite:  # a text git holds (with or without a version): that row
+            rows[by_blob[sha]] = rows[by_blob[sha]].known_from(source)
+            return
         stamp = read_stamp(data, names)
         if stamp.version is not None and stamp.version in by_version:
             if not before_rewrite:
                 i = by_version[stamp.version]
                 rows[i] = rows[i].known_from(source)
             return
-        sha = blob_id(data)
         key = stamp.version or sha
         earlier = extras.get(key)
         if earlier is not None and before_rewrite:
@@ -98,11 +110,22 @@ def note_history(config: Config, path: Path | str, *, cwd: Path | None = None) -
         note=rel,
         site_uuid=uuid,
         repository=repo,
-        versions=tuple(with_line_counts(rows, texts)),
+        versions=tuple(with_line_counts(rows, texts) if counts else rows),
         texts=texts,
         renames=renames,
         notes=said,
     )
+
+
+def _refuse_non_note(config: Config, rel: str) -> None:
+    """`log` is of one note: a folder would mix the notes in it, and a file no note is not versioned."""
+    why = why_ignored(rel, config.ignore)
+    if (config.vault / rel).is_dir():
+        why = "it is a folder"
+    elif why is None and not is_note_path(rel):
+        why = "only .md files are notes"
+    if why is not None:
+        raise NoteError("not a note", where=rel, why=why, hint="name one note of the vault, e.g. Notes/idea.md")
 
 
 def _from_git(repo: Path, config: Config, rel: str, texts: dict[str, bytes]) -> tuple[list[NoteVersion], int]:

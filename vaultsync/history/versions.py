@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -185,9 +186,25 @@ def with_line_counts(rows: Sequence[NoteVersion], texts: Mapping[str, bytes]) ->
     return out
 
 
+# Past this many differing lines on a side, lines are counted as multisets, not matched in order: a line diff
+# costs the product of the two sides, and a 3,000-line note rewritten 300 times took 26 s.
+_MATCHED_LINES = 2000
+
+
 def count_lines(old: bytes, new: bytes) -> tuple[int, int]:
-    """Lines added and removed from `old` to `new`, as a line diff counts them."""
+    """Lines added and removed from `old` to `new`, as a line diff counts them (an edit rarely touches more
+    than a few lines in the middle: the common head and tail are set aside first)."""
     a, b = old.splitlines(), new.splitlines()
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    a, b = a[head : len(a) - tail], b[head : len(b) - tail]
+    if max(len(a), len(b)) > _MATCHED_LINES:
+        gone, came = Counter(a), Counter(b)
+        return sum((came - gone).values()), sum((gone - came).values())
     added = removed = 0
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag != "equal":
