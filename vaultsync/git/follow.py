@@ -86,14 +86,16 @@ class _Commit:
 @dataclass
 class _Walk:
     """What one walk has learnt: the names the file had (newest first), where each `A` came from (`origins`: the
-    older name, the same name when the file was restored, None where its history starts), and, per older name,
-    the commits where a file of that name is another file (`elsewhere`: at or after the commit that renamed it)."""
+    older name, the same name when the file was restored, None where its history starts), per older name the
+    commits that renamed it away (`away`: at and after them a file of that name is another file), and those
+    commits' descendants, read only when needed (`after`)."""
 
     repo: Path
     identity: Callable[[bytes], str | None] | None
     names: list[str]
     origins: dict[str, str | None] = field(default_factory=dict)
-    elsewhere: dict[str, set[str]] = field(default_factory=dict)
+    away: dict[str, list[str]] = field(default_factory=dict)
+    after: dict[str, set[str]] = field(default_factory=dict)
 
     def pick(self, commits: list[_Commit]) -> tuple[list[PathChange], int]:
         """The file's changes among `commits` (newest first, topologically), to the add where its history
@@ -101,8 +103,9 @@ class _Walk:
         again with one more name; `_NEW_RENAME`: pick again, now knowing more commits of another file)."""
         changes: list[PathChange] = []
         rank = {name: i for i, name in enumerate(self.names)}
+        place = {one.commit: i for i, one in enumerate(commits)}
         for one in commits:
-            change = self._change(one, rank)
+            change = self._change(one, rank, place)
             if change is None:
                 continue
             changes.append(change)
@@ -114,22 +117,36 @@ class _Walk:
                 return changes, _DONE  # this name's history starts here; older changes are another file's
             if known or old == change.path:
                 continue
-            descendants = git_text(self.repo, "rev-list", "--ancestry-path", f"{change.commit}..HEAD").split()
-            self.elsewhere.setdefault(old, set()).update([change.commit, *descendants])
+            self.away.setdefault(old, []).append(change.commit)
             if old not in self.names:
                 self.names.append(old)
                 return changes, _NEW_NAME
             return changes, _NEW_RENAME
         return changes, _DONE
 
-    def _change(self, one: _Commit, rank: dict[str, int]) -> PathChange | None:
+    def _change(self, one: _Commit, rank: dict[str, int], place: dict[str, int]) -> PathChange | None:
         """The commit's change of the file: of its newest name that the commit did not delete, else a deletion.
         A change of an older name at or after the commit that renamed it is another file's."""
-        mine = [e for e in one.entries if rank[e[0]] == 0 or one.commit not in self.elsewhere.get(e[0], ())]
+        mine = [e for e in one.entries if rank[e[0]] == 0 or not self._renamed_before(e[0], one.commit, place)]
         if not mine:
             return None
         name, status, blob = min(mine, key=lambda e: (e[1] == "D", rank[e[0]]))
         return PathChange(one.commit, one.parents, one.date, name, status, None if status == "D" else blob)
+
+    def _renamed_before(self, name: str, commit: str, place: dict[str, int]) -> bool:
+        """Whether `commit` is, or descends from, a commit that renamed `name` away. A commit the walk lists after
+        the rename (topological order: children first) cannot descend from it; else one `rev-list` says."""
+        for renamed in self.away.get(name, ()):
+            if commit == renamed:
+                return True
+            if place.get(renamed, len(place)) < place[commit]:
+                continue
+            if renamed not in self.after:
+                rev = f"{renamed}..HEAD"
+                self.after[renamed] = set(git_text(self.repo, "rev-list", "--ancestry-path", rev).split())
+            if commit in self.after[renamed]:
+                return True
+        return False
 
     def _origin(self, added: PathChange) -> str | None:
         old = None
