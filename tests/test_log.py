@@ -475,3 +475,107 @@ def test_a_shallow_clone_says_its_history_is_cut(repo: Vault, tmp_path: Path) ->
     done = clone.vaultsync("log", "Archive/garden.md", "--json")
     assert done.returncode == 0, done.stderr
     assert any("shallow clone" in n for n in json.loads(done.stdout)["notes"])
+
+
+LONG_NOTE = NOTE + "\nParagraph two.\n\nParagraph three.\n\nParagraph four.\n"
+
+
+def bump(repo: Vault, rel: str, line: str, *, after: str = "Paragraph one.") -> str:
+    """One edit of the note, committed through the hook (which bumps its version)."""
+    repo.edit(rel, after, f"{after}\n\n{line}")
+    return repo.commit(line)
+
+
+@pytest.mark.parametrize("merged_into", ["renaming", "other"])
+@pytest.mark.parametrize("renamed_on", ["feature", "main"])
+def test_versions_made_under_the_old_name_on_a_branch_merged_after_the_rename_are_listed(
+    repo: Vault, renamed_on: str, merged_into: str
+) -> None:
+    """One branch renames the note (`git mv`) and edits it, the other edits it twice under its old name; one
+    merges the other (git's rename detection carries the edits into the new name, the merge driver settles a
+    version). Every commit of both branches is a commit of the note."""
+    repo.write("old.md", LONG_NOTE)
+    repo.commit("create")
+    other = "main" if renamed_on == "feature" else "feature"
+    repo.git("branch", "feature")
+    repo.git("checkout", "-q", renamed_on)
+    repo.git("mv", "old.md", "new.md")
+    repo.commit("rename")
+    renamed = bump(repo, "new.md", "Renamed, then edited.", after="Paragraph four.")
+    repo.git("checkout", "-q", other)
+    first, second = bump(repo, "old.md", "Edited under the old name."), bump(repo, "old.md", "And again.")
+    into, merged = (renamed_on, other) if merged_into == "renaming" else (other, renamed_on)
+    repo.git("checkout", "-q", into)
+    repo.git("merge", "-q", "--no-edit", merged)
+    assert not (repo.top / "old.md").exists()
+    # git's own walk over both names has them all.
+    walked = repo.git("log", "--topo-order", "--format=%H", "--", "new.md", "old.md").stdout.split()
+    assert {first, second, renamed} <= set(walked)
+    got = repo.log("new.md")
+    rows = [(r["version"], r["commits"]) for r in got["versions"]]
+    assert rows == [("0.0.0.4", 1), ("0.0.0.3", 1), ("0.0.0.2", 2), ("0.0.0.1", 2)]
+    settled, again, two, one = got["versions"]
+    assert settled["commit"] == repo.git("rev-parse", "HEAD").stdout.strip() and settled["path"] == "new.md"
+    assert (again["commit"], again["path"]) == (second, "old.md")
+    assert {two["commit"], two["first_commit"]} == {first, renamed}  # one text on each branch
+    assert one["path"] == "new.md" and "vault" in one["sources"]  # the `git mv` carried it last
+    assert got["renames"] == 1
+
+
+def test_a_new_note_at_the_old_name_after_a_rename_is_another_note(repo: Vault) -> None:
+    """Obsidian's "Untitled.md": renamed, then a new note takes the name and is edited."""
+    repo.write("Untitled.md", NOTE)
+    created = repo.commit("create")
+    repo.git("mv", "Untitled.md", "idea.md")
+    renamed = repo.commit("rename")
+    edited = bump(repo, "idea.md", "An idea.")
+    repo.write("Untitled.md", NOTE.replace(OURS, OTHER).replace("0.0.0.1", "0.0.0.7"))
+    repo.commit("another note at the old name")
+    bump(repo, "Untitled.md", "Its own edit.")
+    rows = repo.log("idea.md")["versions"]
+    got = [(r["version"], r["path"], r["commit"], r["first_commit"]) for r in rows]
+    assert got == [("0.0.0.2", "idea.md", edited, edited), ("0.0.0.1", "idea.md", renamed, created)]
+
+
+def test_a_note_deleted_and_restored_keeps_its_history_before_the_deletion(repo: Vault) -> None:
+    repo.write("n.md", NOTE)
+    created = repo.commit("create")
+    bump(repo, "n.md", "First edit.")
+    repo.git("rm", "-q", "n.md")
+    repo.commit("delete")
+    repo.git("revert", "--no-edit", "HEAD")
+    bump(repo, "n.md", "After the restore.")
+    rows = repo.log("n.md")["versions"]
+    assert [r["version"] for r in rows] == ["0.0.0.3", "0.0.0.2", "0.0.0.1"]
+    assert [r["commits"] for r in rows] == [1, 2, 1]  # the edit and the restore carried the same text
+    # Against 0.0.0.1 (the edit, the version and date lines), not all lines added as a new note's.
+    assert (rows[1]["added"], rows[1]["removed"]) == (4, 2)
+    assert rows[2]["commit"] == created and "vault" in rows[2]["sources"]
+
+
+OURS, OTHER = "5a1d0c7e-0000-4000-8000-000000000001", "5a1d0c7e-0000-4000-8000-0000000000ff"
+
+
+@pytest.mark.parametrize(("older", "newer"), [(OTHER, OURS), (None, OURS), (OURS, None)])
+def test_a_file_deleted_from_the_same_path_is_another_note_unless_both_have_one_site_uuid(
+    repo: Vault, older: str | None, newer: str | None
+) -> None:
+    """Committed past the hook, which would fill a missing site_uuid: a note without one stays so."""
+
+    def commit(text: str | None, message: str) -> str:
+        if text is None:
+            repo.git("rm", "-q", "n.md")
+        else:
+            repo.write("n.md", text)
+            repo.git("add", "n.md")
+        repo.git("commit", "-q", "--no-verify", "-m", message)
+        return repo.git("rev-parse", "HEAD").stdout.strip()
+
+    def with_uuid(text: str, uuid: str | None) -> str:
+        return text.replace(OURS, uuid) if uuid else text.replace(f"site_uuid: {OURS}\n", "")
+
+    commit(with_uuid(NOTE, older), "an older note")
+    commit(None, "delete it")
+    added = commit(with_uuid(NOTE.replace("0.0.0.1", "0.0.0.5"), newer), "a new note at the same path")
+    rows = repo.log("n.md")["versions"]
+    assert [(r["version"], r["commit"]) for r in rows] == [("0.0.0.5", added)]
