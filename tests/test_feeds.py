@@ -68,6 +68,18 @@ def _feeds(site: Path) -> tuple[Any, dict[str, Any]]:
     return atom, doc
 
 
+def _site_with(kit: TargetKit, name: str, text: str, *, commit: bool) -> Path:
+    """The site's repository, holding a file of the site's own where a feed goes."""
+    site = kit.site("site")
+    site.mkdir()
+    kit.git(site, "init", "-q", "-b", "main")
+    (site / name).write_text(text)
+    if commit:
+        kit.git(site, "add", name)
+        kit.git(site, "commit", "-q", "-m", "the site's own file")
+    return site
+
+
 def _committed(site: Path, path: str) -> bytes:
     import subprocess
 
@@ -222,12 +234,7 @@ def test_a_publish_that_changes_no_note_leaves_the_feed_as_it_is(kit: TargetKit)
 
 def test_a_feed_file_someone_else_wrote_is_never_overwritten(kit: TargetKit) -> None:
     kit.vault.note("a.md", "Body.\n", publish="true", at_semantic_version="0.0.0.1")
-    site = kit.site("site")
-    site.mkdir()
-    kit.git(site, "init", "-q", "-b", "main")
-    (site / "feed.xml").write_text("<rss>the site's own</rss>\n")
-    kit.git(site, "add", "feed.xml")
-    kit.git(site, "commit", "-q", "-m", "my feed")
+    site = _site_with(kit, "feed.xml", "<rss>the site's own</rss>\n", commit=True)
     _configure(kit)
     ran = kit.publish()
     assert ran.code == 1
@@ -422,10 +429,7 @@ def test_notes_sharing_a_site_uuid_still_get_ids_of_their_own(kit: TargetKit) ->
 
 def test_the_dry_run_says_a_feed_will_not_be_written(kit: TargetKit) -> None:
     kit.vault.note("a.md", "A.\n", publish="true", at_semantic_version="0.0.0.1")
-    site = kit.site("site")
-    site.mkdir()
-    kit.git(site, "init", "-q", "-b", "main")
-    (site / "feed.json").write_text("{}\n")
+    _site_with(kit, "feed.json", "{}\n", commit=False)
     _configure(kit)
     ran = kit.cli("publish", "--dry-run")
     assert ran.code == 1
