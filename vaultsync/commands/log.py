@@ -7,7 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from vaultsync.config import Config
-from vaultsync.history.log import note_history, version_diff, version_text
+from vaultsync.errors import NoteError
+from vaultsync.history.log import find_version, note_history, version_diff, version_text
 from vaultsync.history.versions import NoteHistory, NoteVersion, Published, insert_by_version
 from vaultsync.publishing import history as published
 
@@ -35,9 +36,21 @@ def note_log(config: Config, path: Path | str, *, cwd: Path | None = None, count
 
 def note_version_text(config: Config, path: Path | str, version: str, *, cwd: Path | None = None) -> bytes:
     """`log NOTE --show V`: the exact bytes of version V of the note."""
-    return version_text(note_log(config, path, cwd=cwd, counts=False), version)
+    return version_text(_knowing(config, path, [version], cwd), version)
 
 
 def note_version_diff(config: Config, path: Path | str, old: str, new: str, *, cwd: Path | None = None) -> bytes:
     """`log NOTE --diff V1 V2`: what `git diff` of the two versions' blobs prints."""
-    return version_diff(note_log(config, path, cwd=cwd, counts=False), old, new)
+    return version_diff(_knowing(config, path, [old, new], cwd), old, new)
+
+
+def _knowing(config: Config, path: Path | str, wanted: list[str], cwd: Path | None) -> NoteHistory:
+    """The note's history as far as it takes to know the `wanted` versions: the vault's, and the targets' only
+    when the vault does not know one (each target costs a walk of its repository's history)."""
+    history = note_history(config, path, cwd=cwd, counts=False)
+    try:
+        for version in wanted:
+            find_version(history, version)
+    except NoteError:
+        return note_log(config, path, cwd=cwd, counts=False)
+    return history

@@ -43,14 +43,7 @@ class Stamp:
 def read_stamp(raw: bytes, names: FieldNames) -> Stamp:
     """The version, date_modified and site_uuid of a note's bytes, read by the project's frontmatter reader."""
     front = parse_frontmatter(raw)
-
-    def scalar(key: str) -> str | None:
-        entry = front.entry(key) if front.ok else None
-        if entry is None or entry.kind != "scalar" or entry.is_null:
-            return None
-        return entry.value.strip() or None
-
-    return Stamp(scalar(names.version), scalar(names.date_modified), scalar(names.uuid))
+    return Stamp(front.text(names.version), front.text(names.date_modified), front.text(names.uuid))
 
 
 @dataclass(frozen=True)

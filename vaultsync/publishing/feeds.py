@@ -176,8 +176,4 @@ def _title_and_slug(config: Config, copy: bytes) -> tuple[str | None, str | None
     """The copy's `title` and slug (under the names the target gives them on copies), when it has them."""
     front = parse_frontmatter(copy)
     rename = config.publish.frontmatter.rename
-    found = []
-    for key in ("title", config.fields.slug):
-        entry = front.entry(rename.get(key, key)) if front.ok else None
-        found.append(entry.value.strip() or None if entry is not None and entry.kind == "scalar" else None)
-    return found[0], found[1]
+    return front.text(rename.get("title", "title")), front.text(rename.get(config.fields.slug, config.fields.slug))

@@ -273,7 +273,9 @@ def plan_publish(
         old_paths=old_paths,
     )
     plan = guard_plan(plan, owned, head_diff)
-    if plan.feed_paths and (refused := feed_refusals(plan, find_git_dir(repo) if is_repo(repo) else None)):
+    changes_notes = any(a.kind == "note" for a in (*plan.add, *plan.update, *plan.rename, *plan.delete))
+    git_dir = find_git_dir(repo) if changes_notes and is_repo(repo) else None  # a feed is written only then
+    if plan.feed_paths and changes_notes and (refused := feed_refusals(plan, git_dir)):
         plan = replace(plan, feed_paths=(), errors=(*plan.errors, *refused))  # the plan says what apply will do
     removed = {a.source for a in plan.delete if a.kind == "note" and a.source in scan.notes}
     versions = {s: catalog.infos[s].version for s in removed if s in catalog.infos}

@@ -135,6 +135,14 @@ class Frontmatter:
                 return entry
         return None
 
+    def text(self, key: str) -> str | None:
+        """A scalar's value as read (quotes undone, spaces around it cut); None when absent, null, empty, not a
+        scalar, or the frontmatter is not usable."""
+        entry = self.entry(key) if self.ok else None
+        if entry is None or entry.kind != "scalar" or entry.is_null:
+            return None
+        return entry.value.strip() or None
+
     def body_start(self, raw: bytes) -> int:
         if self.block is not None:
             return self.block.body_start
