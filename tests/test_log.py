@@ -396,6 +396,8 @@ def test_a_folder_a_file_no_note_and_an_ignored_path_are_refused(repo: Vault) ->
     repo.commit("more files")
     for path, why in (
         ("Notes", b"it is a folder"),
+        ("", b"it is a folder"),  # the vault itself
+        (".", b"it is a folder"),
         ("Notes/pic.png", b"only .md files are notes"),
         (".obsidian/app.json", b".obsidian"),
         (".git/config", b".git"),

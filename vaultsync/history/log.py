@@ -119,11 +119,10 @@ def note_history(config: Config, path: Path | str, *, cwd: Path | None = None, c
 
 def _refuse_non_note(config: Config, rel: str) -> None:
     """`log` is of one note: a folder would mix the notes in it, and a file no note is not versioned."""
-    why = why_ignored(rel, config.ignore)
-    if (config.vault / rel).is_dir():
-        why = "it is a folder"
-    elif why is None and not is_note_path(rel):
-        why = "only .md files are notes"
+    if rel in ("", ".") or (config.vault / rel).is_dir():
+        why: str | None = "it is a folder"
+    else:
+        why = why_ignored(rel, config.ignore) or (None if is_note_path(rel) else "only .md files are notes")
     if why is not None:
         raise NoteError("not a note", where=rel, why=why, hint="name one note of the vault, e.g. Notes/idea.md")
 
